@@ -197,8 +197,11 @@ export interface RouteRefreshMessage {
   readonly type: 'route-refresh';
   readonly afi: number;
   readonly safi: number;
-  /** RFC 7313 §3: 0 normal request, 1 Beginning-of-Route-Refresh, 2 End-of-Route-Refresh. */
-  readonly subtype: RouteRefreshSubtypeName;
+  /**
+   * RFC 7313 §3: 0 normal request, 1 Beginning-of-Route-Refresh, 2 End-of-Route-Refresh. A number
+   * (3..255) is a subtype RFC 7313 does not define: §5 says the receiver MUST ignore the message.
+   */
+  readonly subtype: RouteRefreshSubtypeName | number;
 }
 
 export type BgpMessage = OpenMessage | UpdateMessage | NotificationMessage | KeepaliveMessage | RouteRefreshMessage;
