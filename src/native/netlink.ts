@@ -1,0 +1,138 @@
+/**
+ * A netlink datagram socket for the kernel syncer. It moves raw datagrams only; the rtnetlink
+ * message codec lives in src/kernel/.
+ *
+ * Receiving runs on the Node event loop (a native uv_poll watcher drains up to a batch of
+ * datagrams per wake-up), so there are no blocked threads and close is immediate. When the
+ * kernel drops messages because the receive buffer overflowed, the socket emits an 'error' whose
+ * code is 'ENOBUFS' and keeps working: the owner resyncs with a fresh dump (netlink(7)), unless
+ * it chose `noEnobufs`. Like any Node emitter, an 'error' without a listener throws.
+ */
+import { EventEmitter } from 'node:events';
+import { addon, type WatchHandle } from './addon.js';
+import { NetlinkProtocol, SocketOption, type SocketOptionName } from './constants.js';
+import { SocketError, check, checkNumber } from './errors.js';
+
+export interface NetlinkSocketOptions {
+  /** Netlink family; NETLINK_ROUTE by default. */
+  readonly protocol?: NetlinkProtocol;
+  /** Multicast groups to join (e.g. RtnlGroup.IPV4_ROUTE). */
+  readonly groups?: readonly number[];
+  /** SO_RCVBUFFORCE (SO_RCVBUF without CAP_NET_ADMIN); the kernel doubles it for bookkeeping. */
+  readonly receiveBufferBytes?: number;
+  /** NETLINK_NO_ENOBUFS: lose messages silently instead of reporting an overflow. */
+  readonly noEnobufs?: boolean;
+  /** NETLINK_EXT_ACK: error messages and offsets in NLMSG_ERROR. */
+  readonly extendedAck?: boolean;
+  /** NETLINK_GET_STRICT_CHK: strict request checking; the kernel then applies dump filters. */
+  readonly strictCheck?: boolean;
+}
+
+export interface NetlinkSocketEvents {
+  /** One datagram as received; it may hold several netlink messages. */
+  message: [datagram: Buffer];
+  error: [error: SocketError];
+}
+
+export class NetlinkSocket extends EventEmitter<NetlinkSocketEvents> {
+  /** The port id the kernel assigned (nlmsg_pid of replies to us). */
+  readonly portId: number;
+  readonly #fd: number;
+  readonly #watch: WatchHandle;
+  #closed = false;
+
+  constructor(options: NetlinkSocketOptions = {}) {
+    super();
+    const native = addon();
+    const fd = checkNumber(native.netlinkSocket(options.protocol ?? NetlinkProtocol.NETLINK_ROUTE), 'socket');
+    try {
+      if (options.receiveBufferBytes !== undefined) setReceiveBuffer(fd, options.receiveBufferBytes);
+      if (options.noEnobufs === true) setOption(fd, 'NETLINK_NO_ENOBUFS', 1);
+      if (options.extendedAck === true) setOption(fd, 'NETLINK_EXT_ACK', 1);
+      if (options.strictCheck === true) setOption(fd, 'NETLINK_GET_STRICT_CHK', 1);
+      for (const group of options.groups ?? []) setOption(fd, 'NETLINK_ADD_MEMBERSHIP', group);
+      this.portId = checkNumber(native.netlinkPortId(fd), 'getsockname');
+      const watched = native.watchNetlink(fd, (error, datagrams) => this.#onBatch(error, datagrams));
+      if (typeof watched === 'string') throw new SocketError(watched, 'poll');
+      this.#watch = watched;
+    } catch (error) {
+      native.closeFd(fd);
+      throw error;
+    }
+    this.#fd = fd;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Sends one datagram (one or more netlink messages) to the kernel; throws on failure. */
+  send(datagram: Uint8Array): void {
+    this.#assertOpen();
+    const bytes = Buffer.isBuffer(datagram) ? datagram : Buffer.from(datagram.buffer, datagram.byteOffset, datagram.byteLength);
+    check(addon().netlinkSend(this.#fd, bytes), 'send');
+  }
+
+  addMembership(group: number): void {
+    this.#assertOpen();
+    setOption(this.#fd, 'NETLINK_ADD_MEMBERSHIP', group);
+  }
+
+  dropMembership(group: number): void {
+    this.#assertOpen();
+    setOption(this.#fd, 'NETLINK_DROP_MEMBERSHIP', group);
+  }
+
+  /** The effective SO_RCVBUF in bytes (twice what was asked for, see socket(7)). */
+  get receiveBufferBytes(): number {
+    this.#assertOpen();
+    const { level, name } = SocketOption.SO_RCVBUF;
+    return checkNumber(addon().getIntOption(this.#fd, level, name), 'getsockopt SO_RCVBUF');
+  }
+
+  /** Keeps the event loop alive while open (the default). */
+  ref(): this {
+    if (!this.#closed) addon().refWatch(this.#watch, true);
+    return this;
+  }
+
+  /** Lets the process exit while this socket is open. */
+  unref(): this {
+    if (!this.#closed) addon().refWatch(this.#watch, false);
+    return this;
+  }
+
+  /** Stops receiving and closes the fd; no events follow. Idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    const native = addon();
+    native.unwatch(this.#watch);
+    check(native.closeFd(this.#fd), 'close');
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new SocketError('EBADF', 'netlink', 'socket is closed');
+  }
+
+  #onBatch(error: string | undefined, datagrams: readonly Buffer[]): void {
+    for (const datagram of datagrams) {
+      if (this.#closed) return;
+      this.emit('message', datagram);
+    }
+    if (error !== undefined && !this.#closed) this.emit('error', new SocketError(error, 'recvmsg'));
+  }
+}
+
+function setOption(fd: number, option: SocketOptionName, value: number): void {
+  const { level, name } = SocketOption[option];
+  check(addon().setIntOption(fd, level, name, value), `setsockopt ${option}`);
+}
+
+/** SO_RCVBUFFORCE goes past net.core.rmem_max but needs CAP_NET_ADMIN; else SO_RCVBUF. */
+function setReceiveBuffer(fd: number, bytes: number): void {
+  const { level, name } = SocketOption.SO_RCVBUFFORCE;
+  const forced = addon().setIntOption(fd, level, name, bytes);
+  if (forced === 'EPERM') setOption(fd, 'SO_RCVBUF', bytes);
+  else check(forced, 'setsockopt SO_RCVBUFFORCE');
+}
