@@ -1,0 +1,185 @@
+/**
+ * Field schemas the config is built from: addresses, prefixes, communities, timers, paths and
+ * passwords, each with a message that says what was expected and, where it helps, why. Values
+ * come out in canonical text form (IPv6 per RFC 5952, prefixes with host bits checked), so two
+ * spellings of one address compare equal after loading.
+ */
+import { isAbsolute, resolve } from 'node:path';
+import { z } from 'zod';
+import { canonicalAddress, formatIpv4, formatIpv6, formatPrefix, hasHostBits, parsePrefix, type IpFamily } from '../bgp/address.js';
+import { resolveSecret, type SecretEnvironment } from './secrets.js';
+
+export const MAX_U32 = 4294967295;
+
+/** RFC 6793: four-octet AS numbers; 0 is reserved (RFC 7607). */
+export const asNumberField = z
+  .number({ error: 'expected an AS number (1..4294967295)' })
+  .int()
+  .min(1, 'AS 0 is reserved (RFC 7607)')
+  .max(MAX_U32, 'AS numbers are at most 4294967295 (RFC 6793)');
+
+export const portField = z.number({ error: 'expected a TCP port (1..65535)' }).int().min(1).max(65535);
+
+export const ipv4Field = z.ipv4({ error: 'expected an IPv4 address such as 10.0.0.1' });
+
+/** An IPv4 or IPv6 address, in canonical text form. */
+export const ipAddressField = z.string({ error: 'expected an IP address' }).transform((text, ctx) => {
+  const canonical = canonicalAddress(text);
+  if (canonical === undefined) {
+    ctx.issues.push({ code: 'custom', input: text, message: `"${text}" is not an IPv4 or IPv6 address` });
+    return z.NEVER;
+  }
+  return canonical;
+});
+
+/**
+ * An interface address `address/length` of the given family, as Calico's `Node.spec.bgp`
+ * writes it: here host bits are the point (the address), the length gives the subnet that
+ * decides IPIP CrossSubnet.
+ */
+export function interfaceAddressField(family: IpFamily) {
+  const example = family === 4 ? '10.0.0.201/24' : 'fd00::201/64';
+  return z.string({ error: `expected an IPv${family} interface address such as ${example}` }).transform((text, ctx) => {
+    const p = parsePrefix(text);
+    if (!p || p.family !== family) {
+      ctx.issues.push({ code: 'custom', input: text, message: `"${text}" is not an IPv${family} address/length such as ${example}` });
+      return z.NEVER;
+    }
+    const bits = family === 4 ? 32 : 128;
+    // /31, /32 (RFC 3021) and their IPv6 kin have no separate subnet address.
+    if (!hasHostBits(p) && p.length < bits - 1) {
+      ctx.issues.push({ code: 'custom', input: text, message: `${text} is the subnet itself; write this node's address in it, e.g. ${example}` });
+      return z.NEVER;
+    }
+    return `${family === 4 ? formatIpv4(p.bytes) : formatIpv6(p.bytes)}/${p.length}`;
+  });
+}
+
+/** A network prefix: host bits set is an error, as Calico's IPPool validation has it. */
+export const cidrField = z.string({ error: 'expected a CIDR such as 10.244.0.0/16' }).transform((text, ctx) => {
+  const p = parsePrefix(text);
+  if (!p) {
+    ctx.issues.push({ code: 'custom', input: text, message: `"${text}" is not a CIDR such as 10.244.0.0/16` });
+    return z.NEVER;
+  }
+  const canonical = formatPrefix(p.family, p.bytes, p.length);
+  if (hasHostBits(p)) {
+    ctx.issues.push({ code: 'custom', input: text, message: `${text} has host bits set; did you mean ${canonical}?` });
+    return z.NEVER;
+  }
+  return canonical;
+});
+
+/** `a:b` (RFC 1997, 16-bit halves) or `a:b:c` (RFC 8092 large community, 32-bit parts). */
+export const communityField = z.string({ error: 'expected a community "a:b" or "a:b:c"' }).transform((text, ctx) => {
+  const parts = text.split(':');
+  const limit = parts.length === 2 ? 0xffff : MAX_U32;
+  const ok = (parts.length === 2 || parts.length === 3) && parts.every((x) => /^[0-9]{1,10}$/.test(x) && Number(x) <= limit);
+  if (!ok) {
+    ctx.issues.push({
+      code: 'custom',
+      input: text,
+      message: `"${text}" is not a community: write a:b with each part 0..65535 (RFC 1997) or a:b:c with each part 0..4294967295 (RFC 8092)`,
+    });
+    return z.NEVER;
+  }
+  return parts.map(Number).join(':');
+});
+
+/** RFC 4271 §4.2: the Hold Time is 0 or at least three seconds. */
+export const holdTimeField = z
+  .number({ error: 'expected a hold time in seconds' })
+  .int()
+  .min(0)
+  .max(65535, 'the hold time is a 16-bit field (RFC 4271 §4.2)')
+  .refine((h) => h === 0 || h >= 3, 'hold time must be 0 or at least 3 seconds (RFC 4271 §4.2)');
+
+export const keepaliveField = z.number({ error: 'expected a keepalive time in seconds' }).int().min(0).max(21845);
+
+/**
+ * RFC 4271 §4.4 and §10: keepalives are sent at most a third of the hold time apart, and never
+ * when the hold time is 0. A larger keepalive is an error, not clamped: the user asked for a
+ * timer the session cannot honour, and a silent change would hide that.
+ */
+export function keepaliveProblem(holdTimeSec: number, keepaliveSec: number): string | undefined {
+  if (holdTimeSec === 0) {
+    return keepaliveSec === 0 ? undefined : 'with holdTimeSec 0 no keepalives are sent (RFC 4271 §4.4): set keepaliveSec to 0 or leave it out';
+  }
+  if (keepaliveSec === 0) return `keepaliveSec 0 sends no keepalives, so the peer's ${holdTimeSec} s hold timer would expire`;
+  if (keepaliveSec * 3 > holdTimeSec) {
+    return `keepaliveSec ${keepaliveSec} is more than a third of holdTimeSec ${holdTimeSec} (RFC 4271 §10); use at most ${Math.floor(holdTimeSec / 3)}`;
+  }
+  return undefined;
+}
+
+/** The keepalive Calico's BIRD uses when none is configured: a third of the hold time. */
+export function defaultKeepaliveSec(holdTimeSec: number): number {
+  return Math.floor(holdTimeSec / 3);
+}
+
+/** A path petrel writes or listens on: relative paths would depend on the daemon's cwd. */
+export const absolutePathField = z
+  .string({ error: 'expected an absolute path' })
+  .min(1)
+  .refine((p) => isAbsolute(p), 'must be an absolute path (petrel writes only under configured paths)');
+
+/** A path petrel reads; relative paths are taken from the config file's folder. */
+export function readPathField(baseDir: string) {
+  return z.string({ error: 'expected a path' }).min(1).transform((p) => (isAbsolute(p) ? p : resolve(baseDir, p)));
+}
+
+/** `host:port` with an IP host, `[v6]:port` for IPv6; returned in canonical form. */
+export const hostPortField = z.string({ error: 'expected host:port such as 127.0.0.1:9900' }).transform((text, ctx) => {
+  const parsed = parseHostPort(text);
+  if (!parsed) {
+    ctx.issues.push({ code: 'custom', input: text, message: `"${text}" is not IP:port such as 127.0.0.1:9900 or [::1]:9900` });
+    return z.NEVER;
+  }
+  return parsed.host.includes(':') ? `[${parsed.host}]:${parsed.port}` : `${parsed.host}:${parsed.port}`;
+});
+
+export function parseHostPort(text: string): { readonly host: string; readonly port: number } | undefined {
+  const m = /^\[([^\]]+)\]:([0-9]{1,5})$/.exec(text) ?? /^([^:]+):([0-9]{1,5})$/.exec(text);
+  if (!m) return undefined;
+  const host = canonicalAddress(m[1]!);
+  const port = Number(m[2]!);
+  if (host === undefined || port < 1 || port > 65535) return undefined;
+  // An IPv6 host must be bracketed; an IPv4 one must not.
+  if (host.includes(':') !== text.startsWith('[')) return undefined;
+  return { host, port };
+}
+
+const INLINE_PASSWORD =
+  'inline passwords are not accepted: a secret in the config file ends up in backups, diffs and `petrel show config`; ' +
+  'name a file ({file: /etc/petrel/peer.key}) or an environment variable ({env: VAR}) instead';
+
+/**
+ * `{file: PATH}` or `{env: VAR}`, resolved at load time into a `Secret` (see secrets.ts).
+ */
+export function passwordField(environment: SecretEnvironment) {
+  return z
+    .object(
+      {
+        file: z.string().min(1).optional(),
+        env: z
+          .string()
+          .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name')
+          .optional(),
+      },
+      { error: (issue) => (typeof issue.input === 'string' ? INLINE_PASSWORD : undefined) },
+    )
+    .strict()
+    .transform((source, ctx) => {
+      const { file, env } = source;
+      if ((file === undefined) === (env === undefined)) {
+        ctx.issues.push({ code: 'custom', input: source, message: 'give exactly one of file or env' });
+        return z.NEVER;
+      }
+      const result = resolveSecret(file !== undefined ? { file } : { env: env! }, environment);
+      if (!result.ok) {
+        ctx.issues.push({ code: 'custom', input: source, path: [result.key], message: result.message });
+        return z.NEVER;
+      }
+      return result.secret;
+    });
+}

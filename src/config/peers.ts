@@ -1,0 +1,162 @@
+/**
+ * The effective session list: the node-to-node mesh derived from `mesh.nodes` plus the
+ * explicit `peers`, each with every option decided — the way Calico's confd turns its datastore
+ * into `protocol bgp` blocks (CALICO.md §1.5):
+ * - mesh sessions are named `Mesh_<ip>`, use the node's own address as source, and are passive
+ *   towards a peer whose IP string sorts after ours, so exactly one side dials;
+ * - route reflectors (`node.routeReflectorClusterId`) do not join the mesh, and mesh nodes that
+ *   are reflectors are skipped;
+ * - a reflector treats iBGP peers with a different or no cluster ID as clients (RFC 4456 §7),
+ *   unless `routeReflectorClient` says otherwise;
+ * - session timers follow Calico's BIRD template unless configured.
+ */
+import type { IpFamily } from '../bgp/address.js';
+import type { KeyPath } from './locate.js';
+import { PeerNameKind, calicoPeerName } from './names.js';
+import { addressFamily, addressOf } from './prefixes.js';
+import {
+  AddPathsMode,
+  DEFAULT_CONNECT_DELAY_SEC,
+  DEFAULT_CONNECT_RETRY_SEC,
+  NextHopMode,
+  type Config,
+  type PeerConfig,
+  type PeerFamily,
+} from './schema.js';
+import type { Secret } from './secrets.js';
+
+export const PeerKind = { MESH: 'mesh', EXPLICIT: 'explicit' } as const;
+export type PeerKind = (typeof PeerKind)[keyof typeof PeerKind];
+
+export interface EffectivePeer {
+  readonly name: string;
+  readonly kind: PeerKind;
+  /** Where the peer is in the config (`['peers', 2]`, `['mesh', 'nodes', 1]`), for errors. */
+  readonly configPath: KeyPath;
+  readonly address: string;
+  readonly family: IpFamily;
+  readonly interface?: string;
+  readonly port: number;
+  readonly asNumber: number;
+  readonly localAsNumber: number;
+  /** iBGP: the peer is in our AS. */
+  readonly internal: boolean;
+  readonly passive: boolean;
+  readonly routeReflectorClient: boolean;
+  readonly holdTimeSec: number;
+  readonly keepaliveSec: number;
+  readonly connectDelaySec: number;
+  readonly connectRetrySec: number;
+  readonly nextHopMode: NextHopMode;
+  readonly password?: Secret;
+  readonly ttlSecurity?: number;
+  /** Unset only when this node has no address of the peer's family (the kernel then chooses). */
+  readonly sourceAddress?: string;
+  readonly multihop: boolean | number;
+  readonly gracefulRestart: { readonly enabled: boolean; readonly restartTimeSec: number };
+  readonly maxPrefixes?: { readonly limit: number; readonly warningOnly: boolean };
+  readonly addPaths: AddPathsMode;
+  readonly families: readonly PeerFamily[];
+}
+
+/**
+ * Calico's passive rule (confd's bird.cfg template and its `TestPassiveCommentLogic`): we are
+ * passive when the peer's address, compared as a string, sorts after ours; the peer, seeing the
+ * reverse, dials. Comparing strings rather than numbers is the point: a mixed cluster of BIRD and
+ * petrel must agree on who dials, or both ends wait forever (CALICO.md §6).
+ */
+export function meshPassive(ourAddress: string, peerAddress: string): boolean {
+  return peerAddress > ourAddress;
+}
+
+/** Every session this speaker runs: mesh sessions first, then explicit peers, in config order. */
+export function effectivePeers(config: Config): EffectivePeer[] {
+  return [...meshPeers(config), ...config.peers.map((peer, index) => explicitPeer(config, peer, index))];
+}
+
+export function meshPeers(config: Config): EffectivePeer[] {
+  const { mesh, node } = config;
+  // Reflectors don't join the mesh (CALICO.md §1.5).
+  if (!mesh.enabled || node.routeReflectorClusterId !== undefined) return [];
+  const out: EffectivePeer[] = [];
+  mesh.nodes.forEach((other, index) => {
+    if (other.routeReflectorClusterId !== undefined || other.name === node.name) return;
+    const families: [IpFamily, string | undefined, string | undefined][] = [
+      [4, node.ipv4Address, other.ipv4Address],
+      [6, node.ipv6Address, other.ipv6Address],
+    ];
+    for (const [family, ours, theirs] of families) {
+      if (ours === undefined || theirs === undefined) continue;
+      const ourAddress = addressOf(ours);
+      const address = addressOf(theirs);
+      if (address === ourAddress) continue;
+      const asNumber = other.asNumber ?? config.asNumber;
+      out.push({
+        name: calicoPeerName(PeerNameKind.MESH, address),
+        kind: PeerKind.MESH,
+        configPath: ['mesh', 'nodes', index],
+        address,
+        family,
+        port: other.port,
+        asNumber,
+        localAsNumber: config.asNumber,
+        internal: asNumber === config.asNumber,
+        passive: meshPassive(ourAddress, address),
+        routeReflectorClient: false,
+        holdTimeSec: mesh.holdTimeSec,
+        keepaliveSec: mesh.keepaliveSec,
+        connectDelaySec: DEFAULT_CONNECT_DELAY_SEC,
+        connectRetrySec: DEFAULT_CONNECT_RETRY_SEC,
+        nextHopMode: NextHopMode.AUTO,
+        ...(mesh.password ? { password: mesh.password } : {}),
+        sourceAddress: ourAddress,
+        multihop: true,
+        gracefulRestart: { ...config.gracefulRestart },
+        addPaths: AddPathsMode.BOTH,
+        families: [family === 4 ? 'ipv4-unicast' : 'ipv6-unicast'],
+      });
+    }
+  });
+  return out;
+}
+
+export function explicitPeer(config: Config, peer: PeerConfig, index: number): EffectivePeer {
+  const family = addressFamily(peer.address) ?? 4;
+  const internal = peer.asNumber === config.asNumber;
+  const ourClusterId = config.node.routeReflectorClusterId;
+  const ownAddress = family === 4 ? config.node.ipv4Address : config.node.ipv6Address;
+  const linkLocal = peer.interface !== undefined;
+  // Link-local sessions leave the source to the kernel: a global address would not do.
+  const sourceAddress = peer.sourceAddress ?? (ownAddress !== undefined && !linkLocal ? addressOf(ownAddress) : undefined);
+  return {
+    name: peer.name,
+    kind: PeerKind.EXPLICIT,
+    configPath: ['peers', index],
+    address: peer.address,
+    family,
+    ...(peer.interface !== undefined ? { interface: peer.interface } : {}),
+    port: peer.port,
+    asNumber: peer.asNumber,
+    localAsNumber: config.asNumber,
+    internal,
+    passive: peer.passive,
+    routeReflectorClient:
+      peer.routeReflectorClient ?? (ourClusterId !== undefined && internal && peer.routeReflectorClusterId !== ourClusterId),
+    holdTimeSec: peer.holdTimeSec,
+    keepaliveSec: peer.keepaliveSec,
+    connectDelaySec: peer.connectDelaySec,
+    connectRetrySec: peer.connectRetrySec,
+    nextHopMode: peer.nextHopMode,
+    ...(peer.password ? { password: peer.password } : {}),
+    ...(peer.ttlSecurity !== undefined ? { ttlSecurity: peer.ttlSecurity } : {}),
+    ...(sourceAddress !== undefined ? { sourceAddress } : {}),
+    multihop: peer.multihop,
+    gracefulRestart: {
+      enabled: peer.gracefulRestart?.enabled ?? config.gracefulRestart.enabled,
+      restartTimeSec: peer.gracefulRestart?.restartTimeSec ?? config.gracefulRestart.restartTimeSec,
+    },
+    ...(peer.maxPrefixes ? { maxPrefixes: { ...peer.maxPrefixes } } : {}),
+    addPaths: peer.addPaths,
+    families: peer.families,
+  };
+}
