@@ -3,6 +3,7 @@
  * address parsing. Also exports the header values of the socket constants, so a test can hold
  * the TypeScript tables (src/native/constants.ts) to the system headers.
  */
+#define _GNU_SOURCE /* strerrorname_np, glibc 2.32 */
 #include "petrel.h"
 
 #include <arpa/inet.h>
@@ -15,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <uv.h>
 
 bool get_args(napi_env env, napi_callback_info info, size_t count, napi_value *argv) {
   size_t argc = count;
@@ -63,10 +63,13 @@ napi_value errno_result(napi_env env, int err) {
     napi_get_undefined(env, &result);
     return result;
   }
-  /* libuv's codes are negated errnos on Unix; its name table is the one Node uses. */
-  char name[64];
-  uv_err_name_r(-err, name, sizeof name);
-  if (name[0] != 'E') snprintf(name, sizeof name, "ERRNO_%d", err);
+  /* glibc's table covers every errno (libuv's lacks some, such as EINPROGRESS). */
+  char unknown[32];
+  const char *name = strerrorname_np(err);
+  if (!name) {
+    snprintf(unknown, sizeof unknown, "ERRNO_%d", err);
+    name = unknown;
+  }
   napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &result);
   return result;
 }
