@@ -1,0 +1,220 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import * as bgp from '../../src/bgp/index.js';
+import { BgpError, BgpFramer, decodeMessage, encodeMessage } from '../../src/bgp/index.js';
+import type { BgpMessage, CodecContext } from '../../src/bgp/types.js';
+import { keepaliveArb, notificationArb, openArb, routeRefreshArb } from '../arbitraries/messages.js';
+import { capability, concat, hex, message, openBody, optParam, truncatedMessage } from '../helpers/bytes.js';
+
+const OPEN_BYTES = message(
+  1,
+  openBody(
+    { myAs: 64512, holdTimeSec: 240, bgpId: '10.0.0.201' },
+    optParam(2, capability(1, hex`00 01 00 01`), capability(2), capability(65, hex`00 00 fc 00`), capability(64, hex`00 78 00 01 01 80`)),
+  ),
+);
+const OPEN: BgpMessage = {
+  type: 'open',
+  version: 4,
+  myAs: 64512,
+  holdTimeSec: 240,
+  bgpId: '10.0.0.201',
+  capabilities: [
+    { code: 'multiprotocol', afi: 1, safi: 1 },
+    { code: 'route-refresh' },
+    { code: 'four-octet-as', asn: 64512 },
+    { code: 'graceful-restart', restarting: false, notification: false, restartTimeSec: 120, families: [{ afi: 1, safi: 1, forwardingPreserved: true }] },
+  ],
+};
+const NOTIFICATION_BYTES = message(3, hex`06 02 05 68 65 6c 6c 6f`);
+const NOTIFICATION: BgpMessage = { type: 'notification', code: 6, subcode: 2, data: hex`05 68 65 6c 6c 6f`, shutdownMessage: 'hello' };
+const KEEPALIVE_BYTES = message(4);
+const ROUTE_REFRESH_BYTES = message(5, hex`00 02 01 01`);
+const ROUTE_REFRESH: BgpMessage = { type: 'route-refresh', afi: 2, subtype: 'borr', safi: 1 };
+/** RFC 4724 §2: the IPv4 unicast End-of-RIB, an UPDATE with nothing in it. */
+const END_OF_RIB_BYTES = message(2, hex`00 00 00 00`);
+
+const GOLDEN: [string, Uint8Array, BgpMessage][] = [
+  ['OPEN', OPEN_BYTES, OPEN],
+  ['NOTIFICATION', NOTIFICATION_BYTES, NOTIFICATION],
+  ['KEEPALIVE', KEEPALIVE_BYTES, { type: 'keepalive' }],
+  ['ROUTE-REFRESH', ROUTE_REFRESH_BYTES, ROUTE_REFRESH],
+];
+
+function decodeError(bytes: Uint8Array, ctx?: CodecContext): BgpError {
+  try {
+    decodeMessage(bytes, ctx);
+  } catch (e) {
+    if (e instanceof BgpError) return e;
+    throw e;
+  }
+  throw new Error('decoded without error');
+}
+
+/** The property every input must satisfy: a message, or a session-reset BgpError, nothing else. */
+function decodesOrThrowsBgpError(bytes: Uint8Array, ctx?: CodecContext): void {
+  try {
+    decodeMessage(bytes, ctx);
+  } catch (e) {
+    if (!(e instanceof BgpError)) throw new Error(`non-BgpError escaped for ${Buffer.from(bytes).toString('hex')}`, { cause: e });
+    expect(e.action).toBe('session-reset');
+  }
+}
+
+describe('decodeMessage / encodeMessage (SPEC §2)', () => {
+  it.each(GOLDEN)('decodes a whole %s and re-encodes it byte for byte', (_name, bytes, want) => {
+    expect(decodeMessage(bytes)).toEqual(want);
+    expect(new Uint8Array(encodeMessage(want))).toEqual(bytes);
+  });
+
+  it('decodes an End-of-RIB UPDATE through the UPDATE codec (RFC 4724 §2)', () => {
+    const m = decodeMessage(END_OF_RIB_BYTES);
+    expect(m).toMatchObject({ type: 'update', withdrawn: [], attributes: [], nlri: [] });
+    expect(new Uint8Array(encodeMessage(m))).toEqual(END_OF_RIB_BYTES);
+  });
+
+  it('decodes messages the framer returned, views included', () => {
+    const stream = concat(OPEN_BYTES, KEEPALIVE_BYTES, NOTIFICATION_BYTES);
+    const framer = new BgpFramer();
+    const got = [...framer.push(stream.subarray(0, 40)), ...framer.push(stream.subarray(40))].map((b) => decodeMessage(b));
+    expect(got).toEqual([OPEN, { type: 'keepalive' }, NOTIFICATION]);
+  });
+
+  it('returns a Buffer from encodeMessage', () => {
+    expect(Buffer.isBuffer(encodeMessage({ type: 'keepalive' }))).toBe(true);
+  });
+
+  it('accepts a NOTIFICATION above 4096 octets only with ctx.extendedMessage (RFC 8654 §3)', () => {
+    const big: BgpMessage = { type: 'notification', code: 3, subcode: 1, data: new Uint8Array(5000) };
+    expect(() => encodeMessage(big)).toThrow(RangeError);
+    const bytes = encodeMessage(big, { extendedMessage: true });
+    expect(bytes.length).toBe(5021);
+    expect(decodeError(bytes).subcode).toBe(2);
+    expect(decodeMessage(bytes, { extendedMessage: true })).toEqual(big);
+  });
+
+  it('never encodes an OPEN above 4096 octets, even with extended messages (RFC 8654 §3)', () => {
+    const caps = Array.from({ length: 17 }, () => ({ code: 'unknown' as const, type: 200, value: new Uint8Array(250) }));
+    const open: BgpMessage = { type: 'open', version: 4, myAs: 1, holdTimeSec: 90, bgpId: '1.1.1.1', capabilities: caps };
+    expect(() => encodeMessage(open, { extendedMessage: true })).toThrow(RangeError);
+  });
+
+  it('re-exports the codec surface for tools', () => {
+    expect(typeof bgp.BgpFramer).toBe('function');
+    expect(bgp.MsgType.OPEN).toBe(1);
+    expect(bgp.formatIpv4(Uint8Array.of(10, 0, 0, 1))).toBe('10.0.0.1');
+    expect(bgp.notificationFor(new bgp.BgpError({ code: 4, subcode: 0, id: 'x', message: 'x' })).code).toBe(4);
+    expect(bgp.describeNotification(bgp.shutdownNotification('bye'))).toContain('Cease / Administrative Shutdown');
+    expect(typeof bgp.decodeUpdate).toBe('function');
+    expect(typeof bgp.resolveContext).toBe('function');
+  });
+
+  describe('truncation sweep (every shorter length)', () => {
+    it.each([...GOLDEN.map(([n, b]) => [n, b] as const), ['End-of-RIB UPDATE', END_OF_RIB_BYTES] as const])(
+      'rejects every prefix of a %s with 1/2, data = its length field (RFC 4271 §6.1)',
+      (_name, bytes) => {
+        for (let n = 0; n < bytes.length; n++) {
+          const e = decodeError(bytes.subarray(0, n));
+          expect([e.code, e.subcode, e.id], `length ${n}`).toEqual([1, 2, 'header.length-mismatch']);
+          expect(e.data, `length ${n}`).toEqual(bytes.subarray(16, Math.min(n, 18)));
+        }
+      },
+    );
+
+    it('rejects an OPEN cut short with its length fixed: 1/2 below 29 octets, 2/0 above (RFC 4271 §6.1, §6.2)', () => {
+      for (let n = 19; n < OPEN_BYTES.length; n++) {
+        const e = decodeError(truncatedMessage(OPEN_BYTES, n));
+        const want = n < 29 ? [1, 2, 'header.length'] : [2, 0, 'open.optional-parameters.malformed'];
+        expect([e.code, e.subcode, e.id], `length ${n}`).toEqual(want);
+      }
+    });
+
+    it('rejects a NOTIFICATION below 21 octets with 1/2, and decodes a shorter one as shorter data (RFC 4271 §4.5)', () => {
+      for (let n = 19; n < NOTIFICATION_BYTES.length; n++) {
+        const bytes = truncatedMessage(NOTIFICATION_BYTES, n);
+        if (n < 21) {
+          expect(decodeError(bytes).subcode, `length ${n}`).toBe(2);
+        } else {
+          expect(decodeMessage(bytes), `length ${n}`).toMatchObject({ code: 6, subcode: 2, data: NOTIFICATION_BYTES.subarray(21, n) });
+        }
+      }
+    });
+
+    it('rejects a ROUTE-REFRESH cut short: 1/2 while the subtype is missing, 7/1 for a BoRR (RFC 7313 §5)', () => {
+      const got = [19, 20, 21, 22].map((n) => {
+        const e = decodeError(truncatedMessage(ROUTE_REFRESH_BYTES, n));
+        return [e.code, e.subcode];
+      });
+      expect(got).toEqual([
+        [1, 2],
+        [1, 2],
+        [1, 2],
+        [7, 1],
+      ]);
+      const normal = message(5, hex`00 01 00 01`);
+      for (let n = 19; n < 23; n++) expect(decodeError(truncatedMessage(normal, n)).subcode).toBe(2);
+    });
+  });
+
+  describe('round trips through the whole-message codec (fast-check)', () => {
+    const arbitraries = [
+      ['OPEN', openArb],
+      ['NOTIFICATION', notificationArb],
+      ['KEEPALIVE', keepaliveArb],
+      ['ROUTE-REFRESH', routeRefreshArb],
+    ] as const;
+
+    it.each(arbitraries)('%s: decode(encode(m)) re-encodes to the same bytes', (_name, arb) => {
+      fc.assert(
+        fc.property(arb as fc.Arbitrary<BgpMessage>, (m) => {
+          const bytes = encodeMessage(m);
+          expect(new Uint8Array(encodeMessage(decodeMessage(bytes)))).toEqual(new Uint8Array(bytes));
+        }),
+        { seed: 42, numRuns: 200 },
+      );
+    });
+  });
+
+  describe('any bytes decode or throw BgpError (fast-check)', () => {
+    const contexts: CodecContext[] = [{}, { fourOctetAs: false }, { addPath: ['ipv4-unicast', 'ipv6-unicast'] }, { extendedMessage: true }];
+    const ctxArb = fc.constantFrom(...contexts);
+
+    it('holds for arbitrary bytes', () => {
+      fc.assert(
+        fc.property(fc.uint8Array({ maxLength: 120 }), ctxArb, (bytes, ctx) => decodesOrThrowsBgpError(bytes, ctx)),
+        { seed: 42, numRuns: 2000 },
+      );
+    });
+
+    it('holds for a valid header of any type over arbitrary body bytes', () => {
+      fc.assert(
+        fc.property(fc.integer({ min: 0, max: 7 }), fc.uint8Array({ maxLength: 300 }), ctxArb, (type, body, ctx) =>
+          decodesOrThrowsBgpError(message(type, body), ctx),
+        ),
+        { seed: 42, numRuns: 3000 },
+      );
+    });
+
+    it('holds for valid messages with mutated octets (header length kept consistent or not)', () => {
+      const valid = fc.oneof(
+        openArb.map((m) => new Uint8Array(encodeMessage(m))),
+        notificationArb.map((m) => new Uint8Array(encodeMessage(m))),
+        routeRefreshArb.map((m) => new Uint8Array(encodeMessage(m))),
+        fc.constantFrom(OPEN_BYTES, NOTIFICATION_BYTES, KEEPALIVE_BYTES, ROUTE_REFRESH_BYTES, END_OF_RIB_BYTES),
+      );
+      const mutation = fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 }));
+      fc.assert(
+        fc.property(valid, fc.array(mutation, { minLength: 1, maxLength: 4 }), fc.boolean(), ctxArb, (bytes, mutations, keepLength, ctx) => {
+          const out = Uint8Array.from(bytes);
+          for (const [at, value] of mutations) {
+            // Mostly mutate past the header, where the interesting decoding happens.
+            const pos = keepLength ? 19 + (at % Math.max(1, out.length - 19)) : at % out.length;
+            if (pos < out.length) out[pos] = value;
+          }
+          decodesOrThrowsBgpError(out, ctx);
+        }),
+        { seed: 42, numRuns: 3000 },
+      );
+    });
+  });
+});
