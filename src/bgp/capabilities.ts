@@ -190,9 +190,7 @@ export const CAPABILITIES: CapabilityTable = {
 };
 
 type AnyDescriptor = CapabilityDescriptor<KnownCapabilityName>;
-const BY_TYPE = new Map<number, AnyDescriptor>(
-  Object.values<AnyDescriptor>(CAPABILITIES as unknown as Record<string, AnyDescriptor>).map((d) => [d.type, d]),
-);
+const BY_TYPE = new Map<number, AnyDescriptor>((Object.values(CAPABILITIES) as AnyDescriptor[]).map((d) => [d.type, d]));
 
 /** Decode one capability from its code and value (the value is copied only when kept raw). */
 export function decodeCapability(type: number, value: Uint8Array): Capability {
