@@ -92,7 +92,11 @@ export const holdTimeField = z
   .int()
   .min(0)
   .max(65535, 'the hold time is a 16-bit field (RFC 4271 §4.2)')
-  .refine((h) => h === 0 || h >= 3, 'hold time must be 0 or at least 3 seconds (RFC 4271 §4.2)');
+  .refine(validHoldTime, 'hold time must be 0 or at least 3 seconds (RFC 4271 §4.2)');
+
+export function validHoldTime(holdTimeSec: number): boolean {
+  return holdTimeSec === 0 || holdTimeSec >= 3;
+}
 
 export const keepaliveField = z.number({ error: 'expected a keepalive time in seconds' }).int().min(0).max(21845);
 

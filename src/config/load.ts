@@ -71,7 +71,7 @@ export function parseConfig(text: string, file: string, environment: LoadEnviron
     return fail([{ file, path: '', line: 1, column: 1, message: 'the config is empty: expected a mapping of keys (see SPEC.md §2)' }]);
   }
   const schema = buildConfigSchema({ env: environment.env, readFile: environment.readFile, baseDir: dirname(resolve(file)) });
-  const parsed = schema.safeParse(input);
+  const parsed = schema.safeParse(input, { reportInput: true });
   if (!parsed.success) return fail(sortIssues(parsed.error.issues.flatMap((issue) => fromZodIssue(issue, doc, lines, file))));
   const problems = crossCheck(parsed.data);
   if (problems.length > 0) return fail(sortIssues(problems.map((p) => at(doc, lines, file, p.path, p.message))));
@@ -95,7 +95,7 @@ function fromZodIssue(issue: core.$ZodIssue, doc: Document, lines: LineCounter, 
     return issue.keys.map((key) => at(doc, lines, file, [...path, key], `unknown key "${key}"`, true));
   }
   let message = issue.message;
-  if (issue.code === 'invalid_type' && /received undefined$/.test(message)) message = 'required key is missing';
+  if (issue.code === 'invalid_type' && issue.input === undefined) message = 'required key is missing';
   if (issue.code === 'invalid_type' && path.length === 0) message = 'the config must be a mapping of keys (see SPEC.md §2)';
   return [at(doc, lines, file, path, message)];
 }

@@ -28,6 +28,7 @@ import {
   passwordField,
   portField,
   readPathField,
+  validHoldTime,
 } from './fields.js';
 import { BGP_PORT, PeerNameKind, calicoPeerName } from './names.js';
 import { addressFamily } from './prefixes.js';
@@ -102,7 +103,8 @@ function buildPeerSchema(environment: SecretEnvironment) {
     ttlSecurity: z.number().int().min(1).max(254).optional(),
     sourceAddress: ipAddressField.optional(),
     multihop: z
-      .union([z.boolean(), z.number().int().min(1).max(255)], { error: 'expected true, false or a TTL 1..255' })
+      .union([z.boolean(), z.number().int()], { error: 'expected true, false or a TTL 1..255' })
+      .refine((m) => typeof m === 'boolean' || (m >= 1 && m <= 255), 'expected true, false or a TTL 1..255')
       .default(true),
     gracefulRestart: z.object({ enabled: z.boolean().optional(), restartTimeSec: restartTimeField.optional() }).strict().optional(),
     maxPrefixes: z.object({ limit: z.number().int().min(1).max(MAX_U32), warningOnly: z.boolean().default(false) }).strict().optional(),
@@ -114,7 +116,8 @@ function buildPeerSchema(environment: SecretEnvironment) {
     .strict()
     .superRefine((peer, ctx) => {
       const hold = peer.holdTimeSec;
-      const problem = keepaliveProblem(hold, peer.keepaliveSec ?? defaultKeepaliveSec(hold));
+      // A hold time of 1 or 2 s is already reported by its own field.
+      const problem = validHoldTime(hold) ? keepaliveProblem(hold, peer.keepaliveSec ?? defaultKeepaliveSec(hold)) : undefined;
       if (problem) ctx.addIssue({ code: 'custom', path: [peer.keepaliveSec === undefined ? 'holdTimeSec' : 'keepaliveSec'], message: problem });
       const linkLocal = /^fe[89ab][0-9a-f]:/.test(peer.address);
       if (linkLocal && peer.interface === undefined) {
@@ -164,7 +167,8 @@ function buildMeshSchema(environment: SecretEnvironment) {
     })
     .strict()
     .superRefine((mesh, ctx) => {
-      const problem = keepaliveProblem(mesh.holdTimeSec, mesh.keepaliveSec ?? defaultKeepaliveSec(mesh.holdTimeSec));
+      const hold = mesh.holdTimeSec;
+      const problem = validHoldTime(hold) ? keepaliveProblem(hold, mesh.keepaliveSec ?? defaultKeepaliveSec(hold)) : undefined;
       if (problem) ctx.addIssue({ code: 'custom', path: [mesh.keepaliveSec === undefined ? 'holdTimeSec' : 'keepaliveSec'], message: problem });
     })
     .transform(({ enabled, nodes, password, holdTimeSec, keepaliveSec }) => ({
