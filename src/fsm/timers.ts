@@ -1,0 +1,120 @@
+/**
+ * Session timers (RFC 4271 §10): the injected `Clock`, the real one, `SessionTimers` (one
+ * session's named timers on a clock, which is all an effects runner needs to execute the FSM's
+ * start/stop actions), and the keepalive interval rule.
+ */
+import type { FsmEventType } from './states.js';
+
+/** Opaque id of a scheduled callback. */
+export type TimerHandle = number;
+
+export interface Clock {
+  /** Monotonic milliseconds. */
+  now(): number;
+  setTimer(delayMs: number, callback: () => void): TimerHandle;
+  clearTimer(handle: TimerHandle): void;
+}
+
+/** The process clock: monotonic `performance.now()` and `setTimeout`. */
+export class RealClock implements Clock {
+  private readonly pending = new Map<TimerHandle, NodeJS.Timeout>();
+  private nextHandle = 1;
+
+  now(): number {
+    return performance.now();
+  }
+
+  setTimer(delayMs: number, callback: () => void): TimerHandle {
+    const handle = this.nextHandle++;
+    const timeout = setTimeout(() => {
+      this.pending.delete(handle);
+      callback();
+    }, delayMs);
+    this.pending.set(handle, timeout);
+    return handle;
+  }
+
+  clearTimer(handle: TimerHandle): void {
+    const timeout = this.pending.get(handle);
+    if (timeout === undefined) return;
+    clearTimeout(timeout);
+    this.pending.delete(handle);
+  }
+}
+
+/** RFC 4271 §8 timer names, plus IdleHold for the error-wait backoff (§8.1.1). */
+export const TimerName = {
+  CONNECT_RETRY: 'ConnectRetry',
+  HOLD: 'Hold',
+  KEEPALIVE: 'Keepalive',
+  IDLE_HOLD: 'IdleHold',
+} as const;
+export type TimerName = (typeof TimerName)[keyof typeof TimerName];
+
+/** The event each timer raises when it fires. */
+export const TIMER_EVENT: Readonly<Record<TimerName, FsmEventType>> = {
+  ConnectRetry: 'ConnectRetryTimer_Expires',
+  Hold: 'HoldTimer_Expires',
+  Keepalive: 'KeepaliveTimer_Expires',
+  IdleHold: 'IdleHoldTimer_Expires',
+};
+
+/**
+ * One session's timers. Starting a running timer restarts it. A stopped timer never fires, even
+ * if the clock had already queued it, so the FSM never sees a stale expiry.
+ */
+export class SessionTimers {
+  private readonly running = new Map<TimerName, { handle: TimerHandle; dueMs: number }>();
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly onExpire: (timer: TimerName) => void,
+  ) {}
+
+  start(timer: TimerName, delayMs: number): void {
+    this.stop(timer);
+    const entry = {
+      dueMs: this.clock.now() + delayMs,
+      handle: this.clock.setTimer(delayMs, () => {
+        if (this.running.get(timer) !== entry) return;
+        this.running.delete(timer);
+        this.onExpire(timer);
+      }),
+    };
+    this.running.set(timer, entry);
+  }
+
+  stop(timer: TimerName): void {
+    const entry = this.running.get(timer);
+    if (entry === undefined) return;
+    this.clock.clearTimer(entry.handle);
+    this.running.delete(timer);
+  }
+
+  stopAll(): void {
+    for (const timer of [...this.running.keys()]) this.stop(timer);
+  }
+
+  isRunning(timer: TimerName): boolean {
+    return this.running.has(timer);
+  }
+
+  /** Milliseconds until `timer` fires, for `show peers`; undefined when it is not running. */
+  remainingMs(timer: TimerName): number | undefined {
+    const entry = this.running.get(timer);
+    return entry === undefined ? undefined : Math.max(0, entry.dueMs - this.clock.now());
+  }
+}
+
+/**
+ * Seconds between KEEPALIVEs for a negotiated hold time. Hold 0 disables keepalives (RFC 4271
+ * §4.4). Otherwise the configured value, or hold/3 (§10's suggestion), clamped to at most
+ * hold/3 — §4.4 calls one third of the hold time a reasonable maximum, and a peer may have
+ * negotiated the hold far below ours, where our configured keepalive would let it expire — and
+ * to at least 1 s (§4.4: not more often than once per second).
+ */
+export function keepaliveIntervalSec(holdTimeSec: number, configuredSec?: number): number {
+  if (holdTimeSec === 0) return 0;
+  const third = Math.floor(holdTimeSec / 3);
+  return Math.max(1, Math.min(configuredSec ?? third, third));
+}
