@@ -218,6 +218,8 @@ function birdRouteAttributes(r: StaticRoute): string[] {
     ...(r.routeTargets ?? []).map((x) => `bgp_ext_community.add((rt,${splitPair(x).join(',')}));`),
     ...(r.med === undefined ? [] : [`bgp_med = ${r.med};`]),
     ...(r.localPref === undefined ? [] : [`bgp_local_pref = ${r.localPref};`]),
+    // BIRD 1.6 cannot prepend to a static route's missing path: start from the empty one.
+    ...(r.asPathPrepend === undefined ? [] : ['bgp_path = +empty+;']),
     ...[...(r.asPathPrepend ?? [])].reverse().map((asn) => `bgp_path.prepend(${asn});`),
   ];
   if (sets.length === 0) return [];
