@@ -1,0 +1,102 @@
+/**
+ * A path: one route for one prefix from one source, the unit the RIBs store. The attributes are
+ * an interned `AttrSet`; the source is a `PeerInfo` shared by every path of that session (built
+ * once per session with its comparison keys precomputed), so a path is five fields and a flag.
+ * Ineligible paths (RFC 7606 treat-as-withdraw, loops, unreachable next hop, import policy) are
+ * stored with the reason and never selected, so `show` can explain them (OpenBGPD `F_PREF_*`).
+ */
+import type { AttrSet } from './attr-set.js';
+import { addressOrderKey, ipv4Value } from './prefix-set.js';
+
+/** Where a path came from: an iBGP or eBGP session, or this speaker itself. */
+export type PeerKind = 'ibgp' | 'ebgp' | 'local';
+
+/** Why a stored path may not be selected. */
+export type IneligibleReason =
+  | 'as-loop' // RFC 4271 §9.1.2: our AS in AS_PATH (beyond allow-local-as)
+  | 'cluster-loop' // RFC 4456 §8: our cluster ID in CLUSTER_LIST
+  | 'originator-loop' // RFC 4456 §8: ORIGINATOR_ID is our router ID
+  | 'treat-as-withdraw' // RFC 7606 §2
+  | 'next-hop-unreachable' // RFC 4271 §9.1.2.1
+  | 'import-rejected';
+
+/** A kernel route learned by petrel (Felix's pod routes and the like): what export policy needs. */
+export interface KernelRouteInfo {
+  readonly ifname: string;
+  readonly metric: number;
+}
+
+/**
+ * BIRD's protocol preferences (bird.sgml "preference"): a static route beats BGP, BGP beats a
+ * kernel-learned route. The decision process compares them first, as BIRD's `rte_better` does.
+ */
+export const Preference = { STATIC: 200, BGP: 100, KERNEL: 10 } as const;
+
+export interface PeerInfo {
+  /** As `show peers` prints it; `local` for routes petrel originates. */
+  readonly name: string;
+  /** The session's remote address; empty for local routes. */
+  readonly address: string;
+  /** The peer's BGP Identifier (ours for local routes). */
+  readonly routerId: string;
+  readonly asn: number;
+  readonly kind: PeerKind;
+  /** RFC 4456: the peer is one of our route-reflector clients. */
+  readonly isClient: boolean;
+  /** Protocol preference (see `Preference`). */
+  readonly preference: number;
+  /** Set for kernel-learned local routes. */
+  readonly kernel: KernelRouteInfo | undefined;
+  /** Comparison keys, computed once per peer. */
+  readonly routerIdValue: number;
+  readonly addressKey: string;
+}
+
+export interface PeerInfoInit {
+  readonly name: string;
+  readonly address?: string;
+  readonly routerId: string;
+  readonly asn: number;
+  readonly kind: PeerKind;
+  readonly isClient?: boolean;
+  readonly preference?: number;
+  readonly kernel?: KernelRouteInfo;
+}
+
+export function makePeerInfo(init: PeerInfoInit): PeerInfo {
+  const address = init.address ?? '';
+  const preference = init.preference ?? (init.kind !== 'local' ? Preference.BGP : init.kernel ? Preference.KERNEL : Preference.STATIC);
+  return Object.freeze({
+    name: init.name,
+    address,
+    routerId: init.routerId,
+    asn: init.asn,
+    kind: init.kind,
+    isClient: init.isClient ?? false,
+    preference,
+    kernel: init.kernel,
+    routerIdValue: ipv4Value(init.routerId),
+    addressKey: address === '' ? '' : addressOrderKey(address),
+  });
+}
+
+export class Path {
+  readonly prefix: string;
+  /** RFC 7911 path identifier; 0 when ADD-PATH is not in use. */
+  readonly pathId: number;
+  readonly attrs: AttrSet;
+  readonly source: PeerInfo;
+  /** Why this path may not be selected, or null when it may. */
+  readonly ineligible: IneligibleReason | null;
+  /** RFC 4724 §4.2: retained across the peer's restart, awaiting refresh or End-of-RIB sweep. */
+  stale: boolean;
+
+  constructor(prefix: string, pathId: number, attrs: AttrSet, source: PeerInfo, ineligible: IneligibleReason | null = null) {
+    this.prefix = prefix;
+    this.pathId = pathId;
+    this.attrs = attrs;
+    this.source = source;
+    this.ineligible = ineligible;
+    this.stale = false;
+  }
+}
