@@ -1,0 +1,124 @@
+import { describe, expect, it } from 'vitest';
+import { AdjRibIn } from '../../src/rib/adj-rib-in.js';
+import { DEFAULT_DECISION_OPTIONS } from '../../src/rib/decision.js';
+import { LocRib } from '../../src/rib/loc-rib.js';
+import type { LocRibChange } from '../../src/rib/loc-rib.js';
+import type { Path, PeerInfo } from '../../src/rib/path.js';
+import { pathFactory, peer } from './helpers.js';
+
+const P = '10.244.1.0/26';
+
+function setup(maxPaths = 1) {
+  const events: LocRibChange[] = [];
+  const loc = new LocRib({ ...DEFAULT_DECISION_OPTIONS, maxPaths }, (c) => events.push(c));
+  const ribs = new Map<PeerInfo, AdjRibIn>();
+  const announce = (p: Path): void => {
+    let rib = ribs.get(p.source);
+    if (!rib) ribs.set(p.source, (rib = new AdjRibIn(p.source)));
+    const previous = rib.put(p);
+    if (previous !== null) loc.update(p, previous);
+  };
+  const withdraw = (source: PeerInfo, prefix: string): void => {
+    const old = ribs.get(source)?.withdraw(prefix);
+    if (old) loc.remove(old);
+  };
+  return { events, loc, announce, withdraw, ...pathFactory() };
+}
+
+describe('Loc-RIB', () => {
+  const a = peer('10.0.0.1');
+  const b = peer('10.0.0.2');
+
+  it('emits a change for a new best and none when a worse path arrives', () => {
+    const s = setup();
+    const pa = s.path(P, a, { localPref: 200 });
+    s.announce(pa);
+    expect(s.events).toEqual([{ prefix: P, best: pa, multipath: [pa], previousBest: undefined }]);
+    s.announce(s.path(P, b, { localPref: 100 }));
+    expect(s.events).toHaveLength(1);
+    expect(s.loc.best(P)).toBe(pa);
+    expect(s.loc.candidates(P)).toHaveLength(2);
+  });
+
+  it('emits nothing for an identical re-announcement', () => {
+    const s = setup();
+    s.announce(s.path(P, a));
+    s.announce(s.path(P, a));
+    expect(s.events).toHaveLength(1);
+  });
+
+  it('promotes the next path when the best is withdrawn, and withdraws when none is left', () => {
+    const s = setup();
+    const pa = s.path(P, a, { localPref: 200 });
+    const pb = s.path(P, b, { localPref: 100 });
+    s.announce(pa);
+    s.announce(pb);
+    s.withdraw(a, P);
+    expect(s.events.at(-1)).toEqual({ prefix: P, best: pb, multipath: [pb], previousBest: pa });
+    s.withdraw(b, P);
+    expect(s.events.at(-1)).toEqual({ prefix: P, best: undefined, multipath: [], previousBest: pb });
+    expect(s.loc.size).toBe(0);
+    expect(s.events).toHaveLength(3);
+  });
+
+  it('emits a change when the best path is replaced by its source, even if it stays best', () => {
+    const s = setup();
+    const pa = s.path(P, a);
+    s.announce(pa);
+    const pa2 = s.path(P, a, { med: 7 });
+    s.announce(pa2);
+    expect(s.events.at(-1)).toEqual({ prefix: P, best: pa2, multipath: [pa2], previousBest: pa });
+  });
+
+  it('emits nothing for an ineligible path, and a withdraw when the best becomes ineligible', () => {
+    const s = setup();
+    s.announce(s.path(P, a, {}, { ineligible: 'cluster-loop' }));
+    expect(s.events).toHaveLength(0);
+    expect(s.loc.candidates(P)).toHaveLength(1);
+    const pb = s.path(P, b);
+    s.announce(pb);
+    s.announce(s.path(P, b, {}, { ineligible: 'next-hop-unreachable' }));
+    expect(s.events.at(-1)).toEqual({ prefix: P, best: undefined, multipath: [], previousBest: pb });
+    expect(s.loc.explain(P).every((v) => !v.best)).toBe(true);
+  });
+
+  it('emits when the multipath set changes though the best does not', () => {
+    const s = setup(4);
+    const pa = s.path(P, a);
+    const pb = s.path(P, b);
+    s.announce(pa);
+    s.announce(pb);
+    expect(s.events.at(-1)).toEqual({ prefix: P, best: pa, multipath: [pa, pb], previousBest: pa });
+    s.withdraw(b, P);
+    expect(s.events.at(-1)).toEqual({ prefix: P, best: pa, multipath: [pa], previousBest: pa });
+    expect(s.events).toHaveLength(3);
+  });
+
+  it('gives the same outcome whatever order the candidates arrive in', () => {
+    const peers = [a, b, peer('10.0.0.3'), peer('10.0.0.4')];
+    const outcomes = new Set<string>();
+    for (const order of [[0, 1, 2, 3], [3, 2, 1, 0], [2, 0, 3, 1]]) {
+      const s = setup(2);
+      for (const i of order) s.announce(s.path(P, peers[i]!, { med: i % 2 }));
+      outcomes.add(s.loc.multipath(P).map((p) => p.source.name).join(','));
+    }
+    // MED 0 for peers 1 and 3 (same neighbouring AS: both iBGP-originated, RFC 4271 §9.1.2.2 c).
+    expect([...outcomes]).toEqual(['10.0.0.1,10.0.0.3']);
+  });
+
+  it('recomputes on new options and reports the changes', () => {
+    const s = setup(1);
+    s.announce(s.path(P, a));
+    s.announce(s.path(P, b));
+    const before = s.events.length;
+    s.loc.setOptions({ ...DEFAULT_DECISION_OPTIONS, maxPaths: 2 });
+    expect(s.events.length).toBe(before + 1);
+    expect(s.loc.multipath(P)).toHaveLength(2);
+    let n = 0;
+    s.loc.forEachBest((best, set) => {
+      n++;
+      expect(set[0]).toBe(best);
+    });
+    expect(n).toBe(1);
+  });
+});
