@@ -22,7 +22,7 @@ import {
   type SessionState,
   type StaticRoute,
 } from './peer.js';
-import { GiveUp, run, waitFor, type ManagedProcess } from './process.js';
+import { GiveUp, run, runningPids, waitFor, type ManagedProcess } from './process.js';
 import { WorkDir } from './workdir.js';
 
 export type BirdVersion = '2' | '1.6';
@@ -113,6 +113,10 @@ export class BirdPeer implements Peer {
 
   async refreshNeighbor(neighbor: string): Promise<void> {
     await this.birdcOk(`reload in ${birdProtocolName(neighbor)}`, 'reload');
+  }
+
+  pids(): readonly number[] {
+    return runningPids([this.daemon]);
   }
 
   async logs(): Promise<string> {

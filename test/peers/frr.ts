@@ -22,7 +22,7 @@ import {
   type SessionState,
   type StaticRoute,
 } from './peer.js';
-import { GiveUp, runOk, waitFor, type ManagedProcess } from './process.js';
+import { GiveUp, runningPids, runOk, waitFor, type ManagedProcess } from './process.js';
 import { WorkDir } from './workdir.js';
 
 const FRR_DIR = '/usr/lib/frr';
@@ -111,6 +111,10 @@ export class FrrPeer implements Peer {
 
   async refreshNeighbor(neighbor: string): Promise<void> {
     await this.vtysh([`clear bgp ${neighbor} soft in`]);
+  }
+
+  pids(): readonly number[] {
+    return runningPids([this.zebra, this.bgpd]);
   }
 
   async logs(): Promise<string> {

@@ -18,7 +18,7 @@ import {
   type SessionState,
   type StaticRoute,
 } from './peer.js';
-import { GiveUp, waitFor, type ManagedProcess } from './process.js';
+import { GiveUp, runningPids, waitFor, type ManagedProcess } from './process.js';
 import { WorkDir } from './workdir.js';
 
 const API_HOST = '127.0.0.1';
@@ -102,6 +102,10 @@ export class GobgpPeer implements Peer {
 
   async refreshNeighbor(neighbor: string): Promise<void> {
     await this.cli(['neighbor', neighbor, 'softresetin']);
+  }
+
+  pids(): readonly number[] {
+    return runningPids([this.daemon]);
   }
 
   logs(): Promise<string> {

@@ -67,7 +67,7 @@ export interface PeerConfig {
   readonly clusterId?: string;
   readonly neighbors: readonly NeighborConfig[];
   readonly routes?: readonly StaticRoute[];
-  /** Host name FRR advertises in its RFC 8516-draft FQDN capability. */
+  /** Host name FRR advertises in its FQDN capability (draft-walton-bgp-hostname-capability). */
   readonly hostname?: string;
 }
 
@@ -106,6 +106,8 @@ export interface Peer {
   disableNeighbor(neighbor: string): Promise<void>;
   /** Asks the neighbor to resend its routes (RFC 2918 ROUTE-REFRESH, where the daemon sends one). */
   refreshNeighbor(neighbor: string): Promise<void>;
+  /** PIDs of the processes this peer started and that have not exited yet. */
+  pids(): readonly number[];
   /** The daemon's log and output so far, for failure reports. */
   logs(): Promise<string>;
   /** Stops the daemon (only the PIDs this peer started) and removes its files. */

@@ -132,3 +132,8 @@ export function pidAlive(pid: number): boolean {
     return false;
   }
 }
+
+/** The PIDs of those processes that are still running. */
+export function runningPids(processes: readonly (ManagedProcess | undefined)[]): number[] {
+  return processes.flatMap((p) => (p?.running && p.pid !== undefined ? [p.pid] : []));
+}
