@@ -3,7 +3,7 @@
  * session's named timers on a clock, which is all an effects runner needs to execute the FSM's
  * start/stop actions), and the keepalive interval rule.
  */
-import type { FsmEventType } from './states.js';
+import type { FsmEvent } from './states.js';
 
 /** Opaque id of a scheduled callback. */
 export type TimerHandle = number;
@@ -51,12 +51,12 @@ export const TimerName = {
 } as const;
 export type TimerName = (typeof TimerName)[keyof typeof TimerName];
 
-/** The event each timer raises when it fires. */
-export const TIMER_EVENT: Readonly<Record<TimerName, FsmEventType>> = {
-  ConnectRetry: 'ConnectRetryTimer_Expires',
-  Hold: 'HoldTimer_Expires',
-  Keepalive: 'KeepaliveTimer_Expires',
-  IdleHold: 'IdleHoldTimer_Expires',
+/** The event each timer raises when it fires: `new SessionTimers(clock, (t) => feed(TIMER_EVENT[t]))`. */
+export const TIMER_EVENT: Readonly<Record<TimerName, FsmEvent>> = {
+  ConnectRetry: { type: 'ConnectRetryTimer_Expires' },
+  Hold: { type: 'HoldTimer_Expires' },
+  Keepalive: { type: 'KeepaliveTimer_Expires' },
+  IdleHold: { type: 'IdleHoldTimer_Expires' },
 };
 
 /**
