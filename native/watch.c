@@ -4,8 +4,8 @@
  * JavaScript call per batch).
  *
  * watchNetlink(fd, cb): cb(errnoName | undefined, datagrams: Buffer[]) per batch read from a
- *   netlink socket. A receive-buffer overflow arrives as cb("ENOBUFS", []) and polling goes on,
- *   so the caller can resync with a fresh dump (the standard netlink answer to lost messages).
+ *   netlink socket. A receive-buffer overflow arrives as cb("ENOBUFS", datagrams) and polling goes
+ *   on, so the caller can resync with a fresh dump (the standard netlink answer to lost messages).
  * watchConnect(fd, cb): cb(errnoName | undefined) once, when a non-blocking connect finishes.
  *
  * libuv reports POLLERR as UV_EBADF and stops the handle; we read the socket's real pending error
@@ -97,46 +97,61 @@ static void deliver(watcher *w, int err, napi_value datagrams) {
   }
 }
 
-/* Reads up to a batch of kernel datagrams; returns the errno that ended the batch, or 0. */
+/*
+ * Reads up to a batch of kernel datagrams into array. An overflow (ENOBUFS) or a truncated
+ * datagram loses messages but leaves the socket usable, so reading goes on and the first such
+ * error is returned after the batch; any other error ends the batch.
+ */
 static int read_batch(watcher *w, napi_value array, uint32_t *count) {
-  while (*count < NETLINK_BATCH_MAX) {
+  int lost = 0;
+  for (int attempt = 0; attempt < NETLINK_BATCH_MAX; attempt++) {
     struct sockaddr_nl source;
     struct iovec iov = {.iov_base = w->buffer, .iov_len = NETLINK_RECV_SIZE};
     struct msghdr msg = {
         .msg_name = &source, .msg_namelen = sizeof source, .msg_iov = &iov, .msg_iovlen = 1};
     ssize_t length = recvmsg(w->fd, &msg, MSG_DONTWAIT);
-    if (length < 0) {
-      if (errno == EINTR) continue;
-      return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : errno;
+    if (length < 0 && errno == EINTR) continue;
+    if (length < 0 && errno == ENOBUFS) {
+      if (!lost) lost = ENOBUFS;
+      continue;
     }
-    if (msg.msg_flags & MSG_TRUNC) return EMSGSIZE;
+    if (length < 0) return errno == EAGAIN || errno == EWOULDBLOCK ? lost : errno;
+    if (msg.msg_flags & MSG_TRUNC) {
+      if (!lost) lost = EMSGSIZE;
+      continue;
+    }
     /* Only the kernel (port 0) speaks rtnetlink to us; drop anything else. */
     if (source.nl_pid != 0) continue;
     napi_value datagram;
     napi_create_buffer_copy(w->env, (size_t)length, w->buffer, NULL, &datagram);
     napi_set_element(w->env, array, (*count)++, datagram);
   }
-  return 0;
+  return lost;
 }
 
+/*
+ * The error of a wake-up is delivered after its datagrams, so an 'error' listener that starts a
+ * resync runs once the queue has been drained, when the kernel accepts notifications again.
+ */
 static void on_netlink_ready(uv_poll_t *poll, int status, int events) {
   (void)events;
   watcher *w = poll->data;
   napi_handle_scope scope;
+  napi_value array;
+  uint32_t count = 0;
+  int err = 0;
   napi_open_handle_scope(w->env, &scope);
+  napi_create_array(w->env, &array);
   if (status < 0) {
-    int err = pending_error(w->fd);
+    err = pending_error(w->fd);
     int restart = uv_poll_start(poll, UV_READABLE, on_netlink_ready);
-    if (!err && restart < 0) err = -restart;
-    if (err) deliver(w, err, NULL);
+    if (restart < 0 && !err) err = -restart;
   }
-  if (!w->closing && uv_is_active((uv_handle_t *)poll)) {
-    napi_value array;
-    uint32_t count = 0;
-    napi_create_array(w->env, &array);
-    int err = read_batch(w, array, &count);
-    if (count > 0 || err) deliver(w, err, array);
+  if (uv_is_active((uv_handle_t *)poll)) {
+    int read_err = read_batch(w, array, &count);
+    if (!err) err = read_err;
   }
+  if (count > 0 || err) deliver(w, err, array);
   napi_close_handle_scope(w->env, scope);
 }
 

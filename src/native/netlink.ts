@@ -6,7 +6,10 @@
  * datagrams per wake-up), so there are no blocked threads and close is immediate. When the
  * kernel drops messages because the receive buffer overflowed, the socket emits an 'error' whose
  * code is 'ENOBUFS' and keeps working: the owner resyncs with a fresh dump (netlink(7)), unless
- * it chose `noEnobufs`. Like any Node emitter, an 'error' without a listener throws.
+ * it chose `noEnobufs`. The error follows the datagrams drained in the same wake-up; the kernel
+ * drops further notifications until the queue is empty, so a resync started from the 'error'
+ * listener sees a socket that accepts notifications again. Like any Node emitter, an 'error'
+ * without a listener throws (as an uncaught exception, never a process abort).
  */
 import { EventEmitter } from 'node:events';
 import { addon, type WatchHandle } from './addon.js';
