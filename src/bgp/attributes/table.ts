@@ -179,7 +179,7 @@ export const ATTRIBUTE_TABLE: Table = {
     rfc: 'RFC 7606 §7.7',
     subcode: UpdateSubcode.OPTIONAL_ATTRIBUTE_ERROR,
     // RFC 6793 §3: 8 octets between 4-octet speakers, 6 otherwise.
-    lengthOk: (len, ctx) => len === 2 + asSize(ctx) + 4,
+    lengthOk: (len, ctx) => len === asSize(ctx) + 4,
     decode: (v, env) => {
       const four = env.ctx.fourOctetAs;
       return { type: 'aggregator', flags: env.flags, asn: four ? u32(v) : (v[0]! << 8) | v[1]!, address: formatIpv4(v, four ? 4 : 2) };
