@@ -23,8 +23,8 @@ const created = new Set<string>();
 let counter = 0;
 
 process.once('exit', () => {
-  // Last resort for namespaces a failed test did not remove; processes inside were ours and are
-  // stopped by their owners (a namespace with no process left in it disappears with its links).
+  // Last resort for namespaces a failed test did not remove. The daemons inside were spawned via
+  // ManagedProcess, whose own exit hook (registered first, as process.ts loads first) kills them.
   for (const name of created) {
     try {
       execFileSync('ip', ['netns', 'del', name], { stdio: 'ignore' });

@@ -65,6 +65,14 @@ export async function waitFor<T>(check: () => Promise<T | undefined>, opts: Wait
   }
 }
 
+const live = new Set<ManagedProcess>();
+
+// Last resort when a test dies before its stop(): kill the daemons this process spawned (by
+// their own PIDs only), so none outlives the run or keeps a test namespace alive.
+process.once('exit', () => {
+  for (const p of live) if (p.pid !== undefined) p.killNow();
+});
+
 /** A daemon we spawned: its PID, its captured output, and a stop that waits for the exit. */
 export class ManagedProcess {
   private output = '';
@@ -77,13 +85,16 @@ export class ManagedProcess {
   ) {
     child.stdout?.on('data', (d: Buffer) => this.append(d));
     child.stderr?.on('data', (d: Buffer) => this.append(d));
+    live.add(this);
     this.exited = new Promise((resolve) => {
       child.once('exit', (code) => {
+        live.delete(this);
         this.exitCode = code;
         resolve(code);
       });
       child.once('error', (err) => {
         this.append(Buffer.from(`spawn error: ${err.message}\n`));
+        live.delete(this);
         this.exitCode = null;
         resolve(null);
       });
@@ -115,6 +126,11 @@ export class ManagedProcess {
     const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
     await this.exited;
     clearTimeout(timer);
+  }
+
+  /** SIGKILL without waiting: only for process exit, when nothing can be awaited. */
+  killNow(): void {
+    if (this.running) this.child.kill('SIGKILL');
   }
 
   private append(d: Buffer): void {
