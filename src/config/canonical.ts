@@ -1,8 +1,8 @@
 /**
  * The canonical text of a loaded config: YAML with every default filled in, keys in schema
  * order, addresses in canonical form, and passwords shown by where they come from, never by
- * value. Used by `petrel show config` and by the golden tests that pin each example config
- * (OpenBGPD's config regress): a change in defaults shows up as a diff in review.
+ * value. Printed by `petrel validate --print`, and pinned for each example config by golden
+ * tests (OpenBGPD's config regress): a change in defaults shows up as a diff in review.
  */
 import { stringify } from 'yaml';
 import type { Config } from './schema.js';

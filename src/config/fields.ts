@@ -170,7 +170,7 @@ export function passwordField(environment: SecretEnvironment) {
           .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name')
           .optional(),
       },
-      { error: (issue) => (typeof issue.input === 'string' ? INLINE_PASSWORD : undefined) },
+      { error: (issue) => (typeof issue.input === 'string' || typeof issue.input === 'number' ? INLINE_PASSWORD : undefined) },
     )
     .strict()
     .transform((source, ctx) => {

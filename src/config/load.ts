@@ -75,7 +75,16 @@ export function parseConfig(text: string, file: string, environment: LoadEnviron
   if (!parsed.success) return fail(sortIssues(parsed.error.issues.flatMap((issue) => fromZodIssue(issue, doc, lines, file))));
   const problems = crossCheck(parsed.data);
   if (problems.length > 0) return fail(sortIssues(problems.map((p) => at(doc, lines, file, p.path, p.message))));
-  return { ok: true, config: parsed.data };
+  return { ok: true, config: deepFreeze(parsed.data) };
+}
+
+/** Freezes plain objects and arrays (secrets are already immutable), so sharing is safe. */
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
 }
 
 /** `FILE:LINE:COL: path.to.key: message`, the form `petrel validate` prints. */

@@ -32,7 +32,7 @@ import {
 } from './fields.js';
 import { BGP_PORT, PeerNameKind, calicoPeerName } from './names.js';
 import { addressFamily } from './prefixes.js';
-import type { SecretEnvironment } from './secrets.js';
+import type { Secret, SecretEnvironment } from './secrets.js';
 
 export const DEFAULT_AS_NUMBER = 64512;
 export const DEFAULT_HOLD_TIME_SEC = 240;
@@ -331,7 +331,16 @@ export function buildConfigSchema(environment: SecretEnvironment) {
     });
 }
 
-export type Config = z.output<ReturnType<typeof buildConfigSchema>>;
+/** Read-only all the way down: a loaded config is shared and swapped whole, never edited. */
+export type DeepReadonly<T> = T extends Secret
+  ? T
+  : T extends readonly (infer U)[]
+    ? readonly DeepReadonly<U>[]
+    : T extends object
+      ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+      : T;
+
+export type Config = DeepReadonly<z.output<ReturnType<typeof buildConfigSchema>>>;
 export type PeerConfig = Config['peers'][number];
 export type MeshConfig = Config['mesh'];
 export type MeshNodeConfig = MeshConfig['nodes'][number];

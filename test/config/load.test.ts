@@ -26,6 +26,7 @@ const CASES: readonly Case[] = [
   { name: 'mesh keepalive above hold/3', yaml: `${NODE}mesh:\n  holdTimeSec: 30\n  keepaliveSec: 11\n`, path: 'mesh.keepaliveSec', line: 6, message: /more than a third/ },
   // Passwords.
   { name: 'inline password', yaml: peer('    password: hunter2\n'), path: 'peers[0].password', line: 8, column: 15, message: /inline passwords are not accepted.*\{file: .*\{env: VAR\}/ },
+  { name: 'inline numeric password', yaml: peer('    password: 123456\n'), path: 'peers[0].password', line: 8, message: /inline passwords are not accepted/ },
   { name: 'password with file and env', yaml: peer('    password: {file: /k, env: K}\n'), path: 'peers[0].password', line: 8, message: /exactly one of file or env/ },
   { name: 'password file missing', yaml: peer('    password: {file: /etc/petrel/none.key}\n'), path: 'peers[0].password.file', line: 8, column: 22, message: /cannot read password file \/etc\/petrel\/none\.key: no such file \(ENOENT\)/ },
   { name: 'password env unset', yaml: peer('    password: {env: TOR_KEY}\n'), path: 'peers[0].password.env', line: 8, message: /TOR_KEY is not set/ },
@@ -188,5 +189,16 @@ describe('defaults and canonical values', () => {
   it('resolves relative calicoResources paths against the config folder', () => {
     const config = mustLoad(`${NODE}calicoResources: [calico/, /srv/manifests]\n`);
     expect(config.calicoResources).toEqual(['/etc/petrel/calico', '/srv/manifests']);
+  });
+});
+
+describe('a loaded config', () => {
+  it('is frozen: it is shared and swapped whole on reload, never edited', () => {
+    const config = mustLoad('node: {name: n, ipv4Address: 10.0.0.1/24}\npeers: [{address: 10.0.0.2, asNumber: 1}]\n');
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.peers[0])).toBe(true);
+    expect(() => {
+      (config.kernel as { enabled: boolean }).enabled = false;
+    }).toThrow(TypeError);
   });
 });

@@ -15,7 +15,7 @@ function configWith(password: string, meshPassword = ''): string {
 describe('Secret', () => {
   const secret = new Secret(KEY, { env: 'TOR_KEY' });
 
-  it('never prints its value: toString, JSON, util.inspect, template strings', () => {
+  it('never prints its value: toString, join, JSON, util.inspect', () => {
     expect(String(secret)).toBe('[redacted]');
     expect([secret].join('')).toBe('[redacted]');
     expect(JSON.stringify({ password: secret })).toBe('{"password":"[redacted]"}');
