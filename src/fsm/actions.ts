@@ -28,6 +28,7 @@ export type FsmAction =
   | { readonly type: 'close-connection' }
   | { readonly type: 'send-open'; readonly open: OpenMessage }
   | { readonly type: 'send-keepalive' }
+  /** Dropped when no connection is up (Connect, Active): there is nobody to tell. */
   | { readonly type: 'send-notification'; readonly error: BgpError }
   /** Start, or restart when running, a timer. */
   | { readonly type: 'start-timer'; readonly timer: TimerName; readonly ms: number }

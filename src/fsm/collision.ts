@@ -8,8 +8,9 @@
  * `collisionCheck` with the other machine's state: on `resolve` it asks `resolveCollision` which
  * connection stays, feeds OpenCollisionDump to the loser (which sends Cease 6/7 and closes) and
  * the OPEN to the arriving machine only if it won; on `dump-arriving` the arriving machine gets
- * OpenCollisionDump. The surviving machine becomes the session's; a fork that reaches Idle before
- * any resolution is discarded.
+ * OpenCollisionDump. The surviving machine becomes the session's (its timers included); a fork
+ * that reports session-down before any resolution is discarded with its timers, so it never
+ * dials out or restarts on its own.
  */
 import { bgpIdNumber } from './bgp-id.js';
 import type { StateName } from './states.js';
