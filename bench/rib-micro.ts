@@ -14,8 +14,13 @@ import type { LocRibChange } from '../src/rib/loc-rib.js';
 import { makePeerInfo, Path } from '../src/rib/path.js';
 
 const count = Number(process.argv[2] ?? 1_000_000);
-const prefixes: string[] = new Array<string>(count);
-for (let i = 0; i < count; i++) prefixes[i] = `${10 + (i >>> 16)}.${(i >>> 8) & 255}.${i & 255}.0/24`;
+// Fresh string objects, as a decoder produces them: their hash is computed on first Map use.
+function makePrefixes(): string[] {
+  const out: string[] = new Array<string>(count);
+  for (let i = 0; i < count; i++) out[i] = `${10 + (i >>> 16)}.${(i >>> 8) & 255}.${i & 255}.0/24`;
+  return out;
+}
+const prefixes = makePrefixes();
 
 const self = { asn: 64512, routerId: '10.0.0.100', clusterId: '244.0.0.1' };
 const client = makePeerInfo({ name: 'client1', address: '10.0.0.1', routerId: '10.0.0.1', asn: 64512, kind: 'ibgp', isClient: true });
@@ -24,20 +29,36 @@ const table = new AttrTable();
 const attrs = table.intern({ origin: 'igp', asPath: [], nextHops: ['10.0.0.1'], localPref: 100 });
 
 const changes: LocRibChange[] = [];
+// Insert events are kept for the export stage; withdraw events are only counted.
+let keepEvents = true;
+let withdrawEvents = 0;
 const adjIn = new AdjRibIn(client);
-const locRib = new LocRib(DEFAULT_DECISION_OPTIONS, (c) => changes.push(c));
+const locRib = new LocRib(DEFAULT_DECISION_OPTIONS, (c) => {
+  if (keepEvents) changes.push(c);
+  else withdrawEvents++;
+});
 
 function ms(t0: bigint): string {
   return (Number(process.hrtime.bigint() - t0) / 1e6).toFixed(0);
 }
 
+// Anchor measured in the same run (the machine is shared): one Map.set per fresh prefix string.
+const anchorPrefixes = makePrefixes();
 let t0 = process.hrtime.bigint();
+const anchor = new Map<string, number>();
+for (let i = 0; i < count; i++) anchor.set(anchorPrefixes[i]!, i);
+const anchorMs = Number(process.hrtime.bigint() - t0) / 1e6;
+console.log(`anchor: ${count} Map.set with fresh prefix strings: ${anchorMs.toFixed(0)} ms`);
+anchor.clear();
+
+t0 = process.hrtime.bigint();
 for (let i = 0; i < count; i++) {
   const path = new Path(prefixes[i]!, 0, attrs, client);
   const previous = adjIn.put(path);
   if (previous !== null) locRib.update(path, previous);
 }
-console.log(`insert ${count} paths (Adj-RIB-In + Loc-RIB + events): ${ms(t0)} ms; events ${changes.length}; sets ${table.size}`);
+const insertMs = Number(process.hrtime.bigint() - t0) / 1e6;
+console.log(`insert ${count} paths (Adj-RIB-In + Loc-RIB + events): ${insertMs.toFixed(0)} ms (${(insertMs / anchorMs).toFixed(1)}x anchor); events ${changes.length}; sets ${table.size}`);
 
 const policy = new ExportPolicy({
   exportPolicy: 'all',
@@ -59,10 +80,12 @@ for (const c of changes) {
 }
 console.log(`export policy + reflected attributes for ${exported} routes: ${ms(t0)} ms; sets ${table.size}`);
 
+keepEvents = false;
+changes.length = 0;
 t0 = process.hrtime.bigint();
 for (let i = 0; i < count; i++) {
   const old = adjIn.withdraw(prefixes[i]!, 0);
   if (old) locRib.remove(old);
 }
-console.log(`withdraw ${count} paths: ${ms(t0)} ms; Loc-RIB ${locRib.size}; sets ${table.size}`);
+console.log(`withdraw ${count} paths: ${ms(t0)} ms; events ${withdrawEvents}; Loc-RIB ${locRib.size}; sets ${table.size}`);
 console.log(`heap used ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(0)} MB`);

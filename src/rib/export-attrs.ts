@@ -37,9 +37,22 @@ export interface ExportTargetInit {
   readonly defaultLocalPref: number;
 }
 
+/**
+ * The last input and result of `exportAttrs` for a target: consecutive prefixes of one UPDATE
+ * share attributes and source, so most calls are answered by four identity compares.
+ */
+class LastExport {
+  attrs: AttrSet | undefined = undefined;
+  source: PeerInfo | undefined = undefined;
+  additions: ExportAdditions | undefined = undefined;
+  v6 = false;
+  out: AttrSet | undefined = undefined;
+}
+
 export interface ExportTarget extends ExportTargetInit {
   /** Memo key of everything above that affects the result, computed once per session. */
   readonly profileKey: string;
+  readonly last: LastExport;
 }
 
 /** Communities added by export policy (an `ExportDecision` fits). */
@@ -54,7 +67,7 @@ export const NO_ADDITIONS: ExportAdditions = Object.freeze({ communities: [], la
 export function makeExportTarget(init: ExportTargetInit): ExportTarget {
   const p = init.peer;
   const profileKey = [p.kind, p.address, init.self.asn, init.self.routerId, init.self.clusterId ?? '', init.localAddress, init.localAddressV6 ?? '', init.nextHopMode, init.sendMed === true, init.defaultLocalPref].join('|');
-  return Object.freeze({ ...init, profileKey });
+  return Object.freeze({ ...init, profileKey, last: new LastExport() });
 }
 
 function appendCommunities(attrs: AttrSet, add: ExportAdditions, patch: { -readonly [K in keyof AttrPatch]: AttrPatch[K] }): void {
@@ -74,6 +87,19 @@ function appendCommunities(attrs: AttrSet, add: ExportAdditions, patch: { -reado
 export function exportAttrs(path: Path, target: ExportTarget, additions: ExportAdditions = NO_ADDITIONS): AttrSet {
   const source = path.source;
   const v6 = path.prefix.includes(':');
+  const last = target.last;
+  if (last.attrs === path.attrs && last.source === source && last.additions === additions && last.v6 === v6 && last.out?.interned === true) return last.out;
+  const out = exportAttrsMemoised(path, target, additions, v6);
+  last.attrs = path.attrs;
+  last.source = source;
+  last.additions = additions;
+  last.v6 = v6;
+  last.out = out;
+  return out;
+}
+
+function exportAttrsMemoised(path: Path, target: ExportTarget, additions: ExportAdditions, v6: boolean): AttrSet {
+  const source = path.source;
   const memoKey = `${target.profileKey}|${source.routerId}|${v6 ? 6 : 4}|${additions.communityKey}`;
   const cached = path.attrs.derived(memoKey);
   if (cached !== undefined) return cached;
