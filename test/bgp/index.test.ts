@@ -4,7 +4,8 @@ import * as bgp from '../../src/bgp/index.js';
 import { BgpError, BgpFramer, decodeMessage, encodeMessage } from '../../src/bgp/index.js';
 import type { BgpMessage, CodecContext } from '../../src/bgp/types.js';
 import { keepaliveArb, notificationArb, openArb, routeRefreshArb } from '../arbitraries/messages.js';
-import { capability, concat, hex, message, openBody, optParam, truncatedMessage } from '../helpers/bytes.js';
+import { ascii, capability, concat, hex, message, openBody, optParam, truncatedMessage, u8 } from '../helpers/bytes.js';
+import { listWireFixtures, loadWireFixture } from '../peers/fixtures.js';
 
 const OPEN_BYTES = message(
   1,
@@ -107,6 +108,114 @@ describe('decodeMessage / encodeMessage (SPEC §2)', () => {
     expect(bgp.describeNotification(bgp.shutdownNotification('bye'))).toContain('Cease / Administrative Shutdown');
     expect(typeof bgp.decodeUpdate).toBe('function');
     expect(typeof bgp.resolveContext).toBe('function');
+  });
+
+  describe('messages captured from BIRD 1.6, BIRD 2, GoBGP and FRR (test/fixtures/wire)', () => {
+    const fixtures = listWireFixtures().map(({ daemon, name }) => loadWireFixture(daemon, name));
+
+    it('has captures to check', () => {
+      expect(new Set(fixtures.map((f) => f.daemon))).toEqual(new Set(['bird16', 'bird2', 'frr', 'gobgp']));
+    });
+
+    it.each(fixtures.filter((f) => f.bytes[18] !== 2).map((f) => [`${f.daemon}/${f.name}`, f] as const))(
+      'decodes %s and re-encodes it byte for byte',
+      (_name, f) => {
+        const m = decodeMessage(f.bytes, f.meta);
+        expect(m.type).not.toBe('update');
+        expect(new Uint8Array(encodeMessage(m, f.meta))).toEqual(f.bytes);
+      },
+    );
+
+    it.each(fixtures.filter((f) => f.bytes[18] === 2).map((f) => [`${f.daemon}/${f.name}`, f] as const))(
+      'hands the UPDATE %s to the UPDATE codec with its session context',
+      (_name, f) => {
+        expect(decodeMessage(f.bytes, f.meta).type).toBe('update');
+      },
+    );
+
+    it("decodes FRR's OPEN, one capability per parameter, with Cisco's route refresh kept raw (RFC 5492 §4)", () => {
+      const f = loadWireFixture('frr', 'main-open');
+      const want: BgpMessage = {
+        type: 'open',
+        version: 4,
+        myAs: 23456,
+        holdTimeSec: 90,
+        bgpId: '10.0.0.1',
+        capabilities: [
+          { code: 'multiprotocol', afi: 1, safi: 1 },
+          { code: 'multiprotocol', afi: 2, safi: 1 },
+          { code: 'unknown', type: 128, value: new Uint8Array(0) },
+          { code: 'route-refresh' },
+          { code: 'enhanced-route-refresh' },
+          { code: 'four-octet-as', asn: 4200000001 },
+          { code: 'extended-message' },
+          {
+            code: 'add-path',
+            families: [
+              { afi: 1, safi: 1, mode: 'receive' },
+              { afi: 2, safi: 1, mode: 'receive' },
+            ],
+          },
+          { code: 'fqdn', hostname: 'petrel-frr', domain: '' },
+          {
+            code: 'graceful-restart',
+            restarting: true,
+            notification: true,
+            restartTimeSec: 120,
+            families: [
+              { afi: 1, safi: 1, forwardingPreserved: false },
+              { afi: 2, safi: 1, forwardingPreserved: false },
+            ],
+          },
+          {
+            code: 'long-lived-graceful-restart',
+            families: [
+              { afi: 1, safi: 1, forwardingPreserved: true, staleTimeSec: 0 },
+              { afi: 2, safi: 1, forwardingPreserved: true, staleTimeSec: 0 },
+            ],
+          },
+        ],
+        capabilityGrouping: [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1],
+      };
+      expect(decodeMessage(f.bytes, f.meta)).toEqual(want);
+      // The same message written out independently of the capture.
+      const fqdn = capability(73, u8(10), ascii('petrel-frr'), u8(0));
+      const params = [
+        capability(1, hex`00 01 00 01`),
+        capability(1, hex`00 02 00 01`),
+        capability(128),
+        capability(2),
+        capability(70),
+        capability(65, hex`fa 56 ea 01`),
+        capability(6),
+        capability(69, hex`00 01 01 01 00 02 01 01`),
+        fqdn,
+        capability(64, hex`c0 78 00 01 01 00 00 02 01 00`),
+        capability(71, hex`00 01 01 80 00 00 00 00 02 01 80 00 00 00`),
+      ].map((c) => optParam(2, c));
+      expect(f.bytes).toEqual(message(1, openBody({ myAs: 23456, holdTimeSec: 90, bgpId: '10.0.0.1' }, ...params)));
+    });
+
+    it("decodes BIRD 2's LLGR capability with no families and GoBGP's extended next hop kept raw", () => {
+      const bird = decodeMessage(loadWireFixture('bird2', 'main-open').bytes);
+      expect(bird.type === 'open' && bird.capabilities).toContainEqual({ code: 'long-lived-graceful-restart', families: [] });
+      const gobgp = decodeMessage(loadWireFixture('gobgp', 'main-open').bytes);
+      expect(gobgp.type === 'open' && gobgp.capabilities).toContainEqual({ code: 'unknown', type: 5, value: hex`00 01 00 01 00 02` });
+    });
+
+    it('frames each daemon\'s captures, sent as one stream, at every split point', () => {
+      for (const daemon of ['bird16', 'bird2', 'frr', 'gobgp']) {
+        const mine = fixtures.filter((f) => f.daemon === daemon).map((f) => f.bytes);
+        const stream = concat(...mine);
+        for (let at = 0; at <= stream.length; at++) {
+          const framer = new BgpFramer(65535);
+          const got = [...framer.push(stream.subarray(0, at)), ...framer.push(stream.subarray(at))];
+          // Same message boundaries and same octets (cheaper than a deep compare at every offset).
+          expect(got.map((m) => m.length), `${daemon} split at ${at}`).toEqual(mine.map((m) => m.length));
+          expect(Buffer.compare(Buffer.concat(got), stream), `${daemon} split at ${at}`).toBe(0);
+        }
+      }
+    });
   });
 
   describe('truncation sweep (every shorter length)', () => {
