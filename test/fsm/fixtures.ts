@@ -1,5 +1,7 @@
 /** Shared FSM test fixtures: a Calico node (AS 64512, 10.0.0.1) and its mesh peer 10.0.0.2. */
+import { headerError, openError, updateError } from '../../src/bgp/errors.js';
 import type { OpenMessage } from '../../src/bgp/types.js';
+import type { FsmEvent, FsmEventType } from '../../src/fsm/states.js';
 import { negotiate, type Negotiated } from '../../src/fsm/negotiate.js';
 import { buildOpen, type LocalSpeaker } from '../../src/fsm/open.js';
 import { sessionConfig, type SessionConfig } from '../../src/fsm/session-config.js';
@@ -42,3 +44,29 @@ export function negotiated(open: OpenMessage = peerOpen(), config: SessionConfig
 }
 
 export const CTX = { config: CONFIG, ourOpen: OUR_OPEN } as const;
+
+/** One instance of every event, with payloads that are valid for the fixture session. */
+export const EVENTS: Record<FsmEventType, FsmEvent> = {
+  ManualStart: { type: 'ManualStart' },
+  ManualStop: { type: 'ManualStop' },
+  AutomaticStart: { type: 'AutomaticStart' },
+  ConnectRetryTimer_Expires: { type: 'ConnectRetryTimer_Expires' },
+  HoldTimer_Expires: { type: 'HoldTimer_Expires' },
+  KeepaliveTimer_Expires: { type: 'KeepaliveTimer_Expires' },
+  IdleHoldTimer_Expires: { type: 'IdleHoldTimer_Expires' },
+  TcpConnection_Valid: { type: 'TcpConnection_Valid' },
+  TcpConnection_Invalid: { type: 'TcpConnection_Invalid' },
+  Tcp_CR_Acked: { type: 'Tcp_CR_Acked' },
+  TcpConnectionConfirms: { type: 'TcpConnectionConfirms' },
+  TcpConnectionFails: { type: 'TcpConnectionFails' },
+  BGPOpen: { type: 'BGPOpen', open: peerOpen() },
+  BGPHeaderErr: { type: 'BGPHeaderErr', error: headerError(2, 'header.length', 'bad length') },
+  BGPOpenMsgErr: { type: 'BGPOpenMsgErr', error: openError(4, 'open.optional-parameter.unsupported', 'bad parameter') },
+  OpenCollisionDump: { type: 'OpenCollisionDump' },
+  NotifMsgVerErr: { type: 'NotifMsgVerErr', notification: { type: 'notification', code: 2, subcode: 1, data: Uint8Array.of(0, 4) } },
+  NotifMsg: { type: 'NotifMsg', notification: { type: 'notification', code: 6, subcode: 2, data: new Uint8Array(0) } },
+  KeepAliveMsg: { type: 'KeepAliveMsg' },
+  UpdateMsg: { type: 'UpdateMsg', update: { type: 'update', withdrawn: [], attributes: [], nlri: [{ prefix: '10.244.1.0/26' }] } },
+  UpdateMsgErr: { type: 'UpdateMsgErr', error: updateError(1, 'update.length', 'inconsistent lengths') },
+  RouteRefresh: { type: 'RouteRefresh', message: { type: 'route-refresh', afi: 1, safi: 1, subtype: 'normal' } },
+};

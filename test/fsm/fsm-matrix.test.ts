@@ -4,37 +4,12 @@
  * actions are checked to be executable too.
  */
 import { describe, expect, it } from 'vitest';
-import { headerError, openError, updateError } from '../../src/bgp/errors.js';
 import { INITIAL_BACKOFF } from '../../src/fsm/backoff.js';
-import { FSM_EVENT_TYPES, type FsmEvent, type FsmEventType, type FsmState, type StateName } from '../../src/fsm/states.js';
+import { FSM_EVENT_TYPES, type FsmEventType, type FsmState, type StateName } from '../../src/fsm/states.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { FsmRunner, summarize } from '../helpers/fsm-runner.js';
-import { CTX, negotiated, peerOpen } from './fixtures.js';
+import { CTX, EVENTS, negotiated } from './fixtures.js';
 
-const EVENTS: Record<FsmEventType, FsmEvent> = {
-  ManualStart: { type: 'ManualStart' },
-  ManualStop: { type: 'ManualStop' },
-  AutomaticStart: { type: 'AutomaticStart' },
-  ConnectRetryTimer_Expires: { type: 'ConnectRetryTimer_Expires' },
-  HoldTimer_Expires: { type: 'HoldTimer_Expires' },
-  KeepaliveTimer_Expires: { type: 'KeepaliveTimer_Expires' },
-  IdleHoldTimer_Expires: { type: 'IdleHoldTimer_Expires' },
-  TcpConnection_Valid: { type: 'TcpConnection_Valid' },
-  TcpConnection_Invalid: { type: 'TcpConnection_Invalid' },
-  Tcp_CR_Acked: { type: 'Tcp_CR_Acked' },
-  TcpConnectionConfirms: { type: 'TcpConnectionConfirms' },
-  TcpConnectionFails: { type: 'TcpConnectionFails' },
-  BGPOpen: { type: 'BGPOpen', open: peerOpen() },
-  BGPHeaderErr: { type: 'BGPHeaderErr', error: headerError(2, 'header.length', 'bad length') },
-  BGPOpenMsgErr: { type: 'BGPOpenMsgErr', error: openError(4, 'open.optional-parameter.unsupported', 'bad parameter') },
-  OpenCollisionDump: { type: 'OpenCollisionDump' },
-  NotifMsgVerErr: { type: 'NotifMsgVerErr', notification: { type: 'notification', code: 2, subcode: 1, data: Uint8Array.of(0, 4) } },
-  NotifMsg: { type: 'NotifMsg', notification: { type: 'notification', code: 6, subcode: 2, data: new Uint8Array(0) } },
-  KeepAliveMsg: { type: 'KeepAliveMsg' },
-  UpdateMsg: { type: 'UpdateMsg', update: { type: 'update', withdrawn: [], attributes: [], nlri: [{ prefix: '10.244.1.0/26' }] } },
-  UpdateMsgErr: { type: 'UpdateMsgErr', error: updateError(1, 'update.length', 'inconsistent lengths') },
-  RouteRefresh: { type: 'RouteRefresh', message: { type: 'route-refresh', afi: 1, safi: 1, subtype: 'normal' } },
-};
 
 const vars = { connectRetryCounter: 0, backoff: INITIAL_BACKOFF };
 const NEG = negotiated();
