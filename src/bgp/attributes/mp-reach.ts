@@ -121,7 +121,8 @@ export function encodeMpUnreach(w: WireWriter, a: MpUnreach, ctx: ResolvedContex
     w.bytes(a.raw);
     return;
   }
-  encodePrefixes(w, a.withdrawn, knownFamily(a.afi, a.safi), addPathFor(ctx, a.afi, a.safi));
+  // An empty withdrawal list (an End-of-RIB, RFC 4724 §2) needs no knowledge of the family.
+  if (a.withdrawn.length > 0) encodePrefixes(w, a.withdrawn, knownFamily(a.afi, a.safi), addPathFor(ctx, a.afi, a.safi));
 }
 
 /** Whether NLRI of this AFI/SAFI carry RFC 7911 path identifiers on this session. */
