@@ -45,6 +45,7 @@ export interface Transition {
 
 type In<N extends StateName> = Extract<FsmState, { readonly name: N }>;
 
+/** The next state and the actions to run, in order, for `event` arriving in `state`. */
 export function transition(state: FsmState, event: FsmEvent, ctx: FsmContext): Transition {
   switch (state.name) {
     case 'Idle':

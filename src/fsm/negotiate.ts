@@ -135,6 +135,10 @@ function peerAsOf(theirs: OpenMessage): number | BgpError {
   return four.asn;
 }
 
+/**
+ * Negotiate a session from our OPEN and the peer's: the parameters both sides agreed on, or the
+ * OPEN Message Error (2/x) to send back. Codec contexts are per direction because ADD-PATH is.
+ */
 export function negotiate(ours: OpenMessage, theirs: OpenMessage, policy: NegotiationPolicy): Negotiated | BgpError {
   if (theirs.version !== BGP_VERSION) {
     return openError(OpenSubcode.UNSUPPORTED_VERSION_NUMBER, 'open.version', `unsupported BGP version ${theirs.version}`, Uint8Array.of(0, BGP_VERSION));
