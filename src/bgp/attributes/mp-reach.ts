@@ -92,11 +92,6 @@ export function encodeNextHops(w: WireWriter, nextHops: readonly string[]): void
   for (const b of parts) w.bytes(b);
 }
 
-/** The encoded size of the fixed part of MP_REACH_NLRI for these next hops. */
-export function mpReachHeaderLength(nextHops: readonly string[]): number {
-  return MP_REACH_MIN_LENGTH + nextHops.reduce((n, s) => n + (parseIpv4(s) ? IPV4_LENGTH : IPV6_LENGTH), 0);
-}
-
 function knownFamily(afi: number, safi: number): PrefixFamily {
   if (afiSafiName(afi, safi) === undefined) throw new RangeError(`AFI ${afi} SAFI ${safi} needs raw bytes`);
   return familyOf(afi);
