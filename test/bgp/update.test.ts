@@ -10,6 +10,7 @@ import { WireWriter } from '../../src/bgp/wire/writer.js';
 import { updateMessage, withoutFlags } from '../arbitraries/update.js';
 import { concat, toHex, u16, u32 } from '../helpers/bytes.js';
 import { attr, FLAG, ON, OT, pathPfx, pfx, updateBody, v6, WK } from '../helpers/update-bytes.js';
+import { listWireFixtures, loadWireFixture } from '../peers/fixtures.js';
 
 function decode(body: Uint8Array, ctx: ResolvedContext = resolveContext()): UpdateMessage {
   return decodeUpdate(new WireReader(body, () => updateError(1, 'test.short', 'short read')), ctx);
@@ -189,6 +190,25 @@ describe('UPDATE golden messages', () => {
       { type: 'next-hop', flags: WK, nextHop: '192.0.2.1' },
       { type: 'aggregator', flags: OT, asn: 4200000001, address: '10.0.0.1' },
     ]);
+  });
+});
+
+describe('UPDATEs captured from BIRD, GoBGP and FRR', () => {
+  const UPDATE_TYPE = 2;
+  const captures = listWireFixtures()
+    .map((f) => loadWireFixture(f.daemon, f.name))
+    .filter((f) => f.bytes[18] === UPDATE_TYPE);
+
+  it('has captures to check', () => {
+    expect(captures.length).toBeGreaterThan(10);
+  });
+
+  it.each(captures.map((f) => [`${f.daemon}/${f.name}`, f] as const))('decodes %s without a problem and re-encodes it byte for byte', (_n, f) => {
+    const ctx = resolveContext(f.meta);
+    const body = f.bytes.subarray(19);
+    const m = decode(body, ctx);
+    expect(m.problem).toBeUndefined();
+    expect(toHex(encode(m, ctx))).toBe(toHex(body));
   });
 });
 
