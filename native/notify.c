@@ -5,6 +5,7 @@
 #include "petrel.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stddef.h>
 #include <string.h>
 #include <sys/un.h>
@@ -14,7 +15,7 @@
 static napi_value js_sd_notify(napi_env env, napi_callback_info info) {
   napi_value argv[2];
   struct sockaddr_un address = {.sun_family = AF_UNIX};
-  char name[sizeof address.sun_path + 1];
+  char name[PATH_MAX]; /* longer than sun_path, so an overlong name gets ENAMETOOLONG below */
   void *message;
   size_t message_length;
   if (!get_args(env, info, 2, argv) || !get_string(env, argv[0], name, sizeof name) ||
