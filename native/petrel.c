@@ -9,7 +9,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/netlink.h>
-#include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -165,9 +164,6 @@ static const struct {
     HEADER_CONSTANT(NETLINK_ROUTE),    HEADER_CONSTANT(NETLINK_ADD_MEMBERSHIP),
     HEADER_CONSTANT(NETLINK_DROP_MEMBERSHIP), HEADER_CONSTANT(NETLINK_NO_ENOBUFS),
     HEADER_CONSTANT(NETLINK_EXT_ACK),  HEADER_CONSTANT(NETLINK_GET_STRICT_CHK),
-    HEADER_CONSTANT(RTNLGRP_LINK),     HEADER_CONSTANT(RTNLGRP_NEIGH),
-    HEADER_CONSTANT(RTNLGRP_IPV4_IFADDR), HEADER_CONSTANT(RTNLGRP_IPV4_ROUTE),
-    HEADER_CONSTANT(RTNLGRP_IPV6_IFADDR), HEADER_CONSTANT(RTNLGRP_IPV6_ROUTE),
 };
 
 static bool define_constants(napi_env env, napi_value exports) {

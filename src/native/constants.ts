@@ -58,14 +58,3 @@ export const NetlinkProtocol = {
   NETLINK_ROUTE: 0,
 } as const;
 export type NetlinkProtocol = (typeof NetlinkProtocol)[keyof typeof NetlinkProtocol];
-
-/** rtnetlink multicast groups (enum rtnetlink_groups), joined with NETLINK_ADD_MEMBERSHIP. */
-export const RtnlGroup = {
-  LINK: 1,
-  NEIGH: 3,
-  IPV4_IFADDR: 5,
-  IPV4_ROUTE: 7,
-  IPV6_IFADDR: 9,
-  IPV6_ROUTE: 11,
-} as const;
-export type RtnlGroup = (typeof RtnlGroup)[keyof typeof RtnlGroup];

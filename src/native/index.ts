@@ -4,7 +4,7 @@
  * is loaded from build/Release/petrel.node on first use (see addon.ts).
  */
 export { addon } from './addon.js';
-export { NetlinkProtocol, RtnlGroup, SocketLevel, SocketOption, TCP_MD5_MAX_KEY_BYTES } from './constants.js';
+export { NetlinkProtocol, SocketLevel, SocketOption, TCP_MD5_MAX_KEY_BYTES } from './constants.js';
 export type { IntSocketOption, SocketOptionName } from './constants.js';
 export { SocketError } from './errors.js';
 export { NetlinkSocket } from './netlink.js';

@@ -19,7 +19,7 @@ import { SocketError, check, checkNumber } from './errors.js';
 export interface NetlinkSocketOptions {
   /** Netlink family; NETLINK_ROUTE by default. */
   readonly protocol?: NetlinkProtocol;
-  /** Multicast groups to join (e.g. RtnlGroup.IPV4_ROUTE). */
+  /** Multicast groups to join (RtnlGroup in src/kernel/netlink/constants.ts). */
   readonly groups?: readonly number[];
   /** SO_RCVBUFFORCE (SO_RCVBUF without CAP_NET_ADMIN); the kernel doubles it for bookkeeping. */
   readonly receiveBufferBytes?: number;

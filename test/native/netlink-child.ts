@@ -5,7 +5,8 @@
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
-import { NetlinkSocket, RtnlGroup, type NetlinkSocketOptions } from '../../src/native/index.js';
+import { RtnlGroup } from '../../src/kernel/netlink/constants.js';
+import { NetlinkSocket, type NetlinkSocketOptions } from '../../src/native/index.js';
 import { NlmsgType, RtmType, ipv4RouteDestination, routeDumpRequest, splitMessages } from './rtnetlink-bytes.js';
 
 const AF_INET = 2;
