@@ -97,7 +97,7 @@ export function errnoName(errno: number): string | undefined {
 export function decodeErrorReply(message: NetlinkMessage): ErrorReply {
   const view = new ByteView(message.payload);
   view.need(0, NLMSGERR_BYTES, 'struct nlmsgerr');
-  const errno = -view.i32(0);
+  const errno = 0 - view.i32(0); // not -x, which makes -0 of an ACK
   const request: NetlinkHeader = { type: view.u16(8), flags: view.u16(10), seq: view.u32(12), pid: view.u32(16) };
   let extAck: ExtendedAck = {};
   if ((message.flags & NlmAckFlag.ACK_TLVS) !== 0) {
@@ -115,7 +115,7 @@ export function decodeErrorReply(message: NetlinkMessage): ErrorReply {
 export function decodeDone(message: NetlinkMessage): DoneReply {
   const view = new ByteView(message.payload);
   // Very old kernels sent an empty NLMSG_DONE; the status is then success.
-  const errno = view.length >= 4 ? -view.i32(0) : 0;
+  const errno = view.length >= 4 ? 0 - view.i32(0) : 0;
   const extAck = (message.flags & NlmAckFlag.ACK_TLVS) !== 0 && view.length > 4 ? decodeExtAck(view, 4) : {};
   return { errno, code: errnoName(errno), extAck };
 }

@@ -19,7 +19,7 @@ import {
   writeAddress,
 } from './addresses.js';
 import { ByteView, type NetlinkWriter, align4 } from './bytes.js';
-import { AddressFamily, NlmFlag, NlmNewFlag, RtaType, RtScope, RtTable, RtmType } from './constants.js';
+import { AddressFamily, NlmFlag, NlmNewFlag, RtaType, RtScope, RtTable, RtmType, RtnType } from './constants.js';
 import { NetlinkDecodeError, NetlinkEncodeError } from './errors.js';
 import type { DumpSpec } from './message.js';
 
@@ -76,9 +76,10 @@ export function routeDump(family: number): DumpSpec {
 }
 
 /**
- * The key to delete a route with: the kernel (fib_table_delete) matches destination, table and,
- * when non-zero, protocol, type and metric, and treats RT_SCOPE_NOWHERE as any scope. Keeping the
- * protocol makes the delete touch only a route petrel owns.
+ * The key to delete a route with, as `ip route del` sends it: the kernel (fib_table_delete)
+ * matches destination and table, and protocol, type and metric when non-zero; RT_SCOPE_NOWHERE
+ * and RTN_UNSPEC match any scope and type. Keeping the protocol makes the delete touch only a
+ * route petrel owns.
  */
 export function routeDeletion(route: RouteMessage): RouteMessage {
   return {
@@ -87,7 +88,7 @@ export function routeDeletion(route: RouteMessage): RouteMessage {
     table: route.table,
     protocol: route.protocol,
     scope: RtScope.NOWHERE,
-    type: route.type,
+    type: RtnType.UNSPEC,
     flags: 0,
     ...(route.priority !== undefined && { priority: route.priority }),
   };
