@@ -120,7 +120,8 @@ export function writeLinkBody(w: NetlinkWriter, link: LinkMessage): void {
   if (link.master !== undefined) writeAttrU32(w, IflaType.MASTER, link.master);
   if (link.kind !== undefined) {
     const info = beginAttr(w, IflaType.LINKINFO);
-    writeAttrString(w, IflaInfo.KIND, link.kind);
+    // NLA_STRING without the NUL, as iproute2 sends it; the kernel accepts either form.
+    writeAttrBytes(w, IflaInfo.KIND, Buffer.from(link.kind, 'utf8'));
     if (link.vxlan !== undefined) writeVxlanData(w, link.vxlan);
     endAttr(w, info);
   }
