@@ -97,7 +97,8 @@ export function parsePrefixText(text: string): PrefixText {
     if (d < 0 || d > 9 || i > slash + 3) throw new NetlinkEncodeError('bad-prefix', `bad prefix length in ${text}`);
     length = length * 10 + d;
   }
-  const version = versionOf(text.slice(0, slash));
+  const colon = text.indexOf(':');
+  const version: IpVersion = colon >= 0 && colon < slash ? 6 : 4;
   if (slash + 1 === text.length || length > (version === 4 ? 32 : 128)) {
     throw new NetlinkEncodeError('bad-prefix', `bad prefix length in ${text}`);
   }
