@@ -8,6 +8,20 @@ const NAMESPACE = `petrel-nlcodec-${process.pid}`;
 const CHILD = path.join(import.meta.dirname, 'kernel-child.ts');
 let veth0 = 0;
 
+/** What kernel-child.ts prints. */
+interface ChildResult {
+  readonly datagrams: number;
+  readonly routeFailures: readonly { key: string; code: string; message?: string }[];
+  readonly routeSucceeded: number;
+  readonly deleteFailures: readonly unknown[];
+  readonly vxlanFailures: readonly unknown[];
+  readonly device: unknown;
+  readonly ourRoutes: number;
+  readonly ecmp: { multipath: unknown };
+  readonly v6: unknown;
+  readonly sample: unknown;
+}
+
 beforeAll(async () => {
   await run('ip', ['netns', 'add', NAMESPACE]);
   await run('ip', ['-n', NAMESPACE, 'link', 'set', 'lo', 'up']);
@@ -28,14 +42,14 @@ describe('codec against the kernel, through the native netlink socket (in a name
       cwd: path.join(import.meta.dirname, '..', '..', '..'),
       timeout: 60_000,
     });
-    const result = JSON.parse(stdout.trim().split('\n').at(-1)!);
+    const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as ChildResult;
     expect(result.datagrams).toBeGreaterThan(1);
-    expect(result.routeFailures.map((f: { key: string; code: string }) => [f.key, f.code])).toEqual([
+    expect(result.routeFailures.map((f) => [f.key, f.code])).toEqual([
       ['host-bits', 'EINVAL'],
       ['no-device', 'ENODEV'],
       ['missing', 'ESRCH'],
     ]);
-    expect(result.routeFailures[0].message).toBe('Invalid prefix for given prefix length');
+    expect(result.routeFailures[0]!.message).toBe('Invalid prefix for given prefix length');
     expect(result.routeSucceeded).toBe(2002);
     expect(result.deleteFailures).toEqual([]);
     expect(result.vxlanFailures).toEqual([]);
