@@ -1,0 +1,123 @@
+/**
+ * The TCP transport of one BGP session: owns the `net.Socket`, cuts the byte stream into whole
+ * messages with the framer, and bounds what is buffered in both directions.
+ *
+ * - Reading: frames are emitted as they complete. A consumer that cannot keep up calls
+ *   `pauseReading()`; TCP flow control then slows the peer down instead of petrel buffering
+ *   without bound (STYLE.md: ws and OpenBGPD).
+ * - Writing: `send()` queues in the socket and returns false once more than `highWaterMark`
+ *   bytes wait; the session then tells the RIB to hold back (XOFF) until 'drain' (XON).
+ * - Framing errors (RFC 4271 §6.1) surface as 'protocolError' with the BgpError to notify.
+ */
+import { EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
+import { isBgpError, type BgpError } from '../bgp/errors.js';
+import { BgpFramer } from '../bgp/framer.js';
+import { MAX_MESSAGE_LENGTH } from '../bgp/constants.js';
+
+export interface TransportOptions {
+  /** Bytes queued for writing above which `send` reports backpressure. */
+  readonly highWaterMark?: number;
+}
+
+export interface TransportEvents {
+  /** One whole message, header included. Valid only during the listener call. */
+  frame: [frame: Uint8Array];
+  protocolError: [error: BgpError];
+  /** The write queue fell below the high-water mark again. */
+  drain: [];
+  /** The connection is gone; `error` is set when it ended abnormally. */
+  closed: [error?: Error];
+}
+
+const DEFAULT_HIGH_WATER_MARK = 1 << 20;
+
+export class Transport extends EventEmitter<TransportEvents> {
+  private readonly framer = new BgpFramer(MAX_MESSAGE_LENGTH);
+  private readonly highWaterMark: number;
+  private closed = false;
+  private failed = false;
+
+  constructor(
+    readonly socket: Socket,
+    opts: TransportOptions = {},
+  ) {
+    super();
+    this.highWaterMark = opts.highWaterMark ?? DEFAULT_HIGH_WATER_MARK;
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('drain', () => this.emit('drain'));
+    socket.on('error', (err) => this.finish(err));
+    socket.on('close', () => this.finish());
+  }
+
+  get remoteAddress(): string | undefined {
+    return this.socket.remoteAddress;
+  }
+
+  get localAddress(): string | undefined {
+    return this.socket.localAddress;
+  }
+
+  /** True while writes are queued above the high-water mark. */
+  get backpressured(): boolean {
+    return this.socket.writableLength > this.highWaterMark;
+  }
+
+  /** RFC 8654: raise the frame limit once extended messages are negotiated. */
+  setMaxMessageLength(n: number): void {
+    this.framer.setMaxMessageLength(n);
+  }
+
+  /** Queue a whole message; false means "stop producing until 'drain'". */
+  send(bytes: Uint8Array): boolean {
+    if (this.closed) return false;
+    this.socket.write(bytes);
+    return !this.backpressured;
+  }
+
+  pauseReading(): void {
+    this.socket.pause();
+  }
+
+  resumeReading(): void {
+    if (!this.closed) this.socket.resume();
+  }
+
+  /** Flush what is queued (e.g. a NOTIFICATION), then close. */
+  close(): void {
+    if (this.closed) return;
+    this.socket.end();
+    // A peer that never reads must not keep the socket forever.
+    setTimeout(() => this.socket.destroy(), 2000).unref();
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+    this.finish();
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.failed || this.closed) return;
+    let frames: Uint8Array[];
+    try {
+      frames = this.framer.push(chunk);
+    } catch (e) {
+      if (!isBgpError(e)) throw e;
+      this.failed = true;
+      this.socket.pause();
+      this.emit('protocolError', e);
+      return;
+    }
+    for (const f of frames) {
+      if (this.failed || this.closed) return;
+      this.emit('frame', f);
+    }
+  }
+
+  private finish(err?: Error): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.emit('closed', err);
+  }
+}
