@@ -3,7 +3,6 @@
  * captures under test/fixtures/wire plus the built-in corpus (test/fuzz/corpus.ts). Prints the
  * seed, the outcome counts and every crasher (an exception other than BgpError); exits 1 if any.
  */
-import { fileURLToPath } from 'node:url';
 import { builtinCorpus } from '../test/fuzz/corpus.js';
 import { loadCorpus, runFuzz } from '../test/fuzz/engine.js';
 
@@ -16,8 +15,7 @@ function arg(name: string, fallback: number): number {
 
 const iterations = arg('iterations', 1_000_000);
 const seed = arg('seed', 1);
-const root = fileURLToPath(new URL('..', import.meta.url));
-const corpus = [...loadCorpus(`${root}/test/fixtures/wire`), ...builtinCorpus()];
+const corpus = [...loadCorpus(), ...builtinCorpus()];
 console.log(`fuzz: ${iterations} messages, seed ${seed}, corpus of ${corpus.length}`);
 const t0 = process.hrtime.bigint();
 const r = runFuzz(corpus, iterations, seed);

@@ -6,10 +6,9 @@
  * too, so an encoder that chokes on something the decoder accepted is caught as well.
  * Used by `npm run fuzz` (1,000,000 messages) and, briefly, by the test suite.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { BgpError, decodeMessage, encodeMessage } from '../../src/bgp/index.js';
 import type { CodecContext } from '../../src/bgp/types.js';
+import { listWireFixtures, loadWireFixture } from '../peers/fixtures.js';
 
 /** xorshift32: deterministic for a given seed, fast, good enough for mutation choices. */
 export class Prng {
@@ -39,31 +38,9 @@ const CONTEXTS: readonly CodecContext[] = [
 
 const INTERESTING = [0x00, 0x01, 0x02, 0x03, 0x04, 0x0f, 0x10, 0x1f, 0x20, 0x40, 0x7f, 0x80, 0x81, 0xc0, 0xe0, 0xf0, 0xfe, 0xff];
 
-/** Parses the fixture format: hex octets, `#` comments, any whitespace. */
-export function parseHexFixture(text: string): Uint8Array {
-  const hex = text
-    .split('\n')
-    .map((line) => line.replace(/#.*/, ''))
-    .join('')
-    .replace(/\s+/g, '');
-  return Uint8Array.from(Buffer.from(hex, 'hex'));
-}
-
-/** Every `.hex` message under a folder (recursively); empty when it does not exist. */
-export function loadCorpus(dir: string): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  let entries: string[];
-  try {
-    entries = readdirSync(dir);
-  } catch {
-    return out;
-  }
-  for (const name of entries.sort()) {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) out.push(...loadCorpus(path));
-    else if (name.endsWith('.hex')) out.push(parseHexFixture(readFileSync(path, 'utf8')));
-  }
-  return out;
+/** Every captured wire fixture (test/fixtures/wire), as fuzz seeds. */
+export function loadCorpus(): Uint8Array[] {
+  return listWireFixtures().map(({ daemon, name }) => loadWireFixture(daemon, name).bytes);
 }
 
 function fixLength(m: Uint8Array): void {
