@@ -1,0 +1,111 @@
+/**
+ * petrel as the reflector under test: `petrel run --config <generated yaml>` inside the
+ * benchmark namespace, from this tree's sources (node --import tsx src/cli/main.ts), as a central
+ * reflector (SPEC §2, config/central-reflector.yaml): no kernel programming, `exportPolicy: all`,
+ * every client a passive route-reflector client with ADD-PATH off, all paths under a private dir.
+ *
+ * When this build cannot run the daemon (the command is missing, or the process exits before it
+ * listens), start() throws `NotRunnable` with the reason, and the benchmark reports it instead
+ * of a figure.
+ */
+import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
+import type { ManagedProcess } from '../../test/peers/process.js';
+import { GiveUp, run, runningPids, waitFor } from '../../test/peers/process.js';
+import { WorkDir } from '../../test/peers/workdir.js';
+import { isListening, type Reflector, type ReflectorKind, type ReflectorSetup } from './reflector.js';
+
+const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+const START_TIMEOUT_MS = 20_000;
+
+/** petrel cannot act as a reflector in this build; the message says why. */
+export class NotRunnable extends Error {}
+
+export function petrelConfig(s: ReflectorSetup, work: WorkDir): string {
+  return stringify({
+    asNumber: s.asn,
+    routerId: s.address,
+    node: { name: 'bench-reflector', ipv4Address: `${s.address}/32`, routeReflectorClusterId: s.clusterId },
+    listen: { address: s.address, port: s.port },
+    mesh: { enabled: false },
+    peers: s.clients.map((address) => ({
+      address,
+      asNumber: s.asn,
+      passive: true,
+      routeReflectorClient: true,
+      holdTimeSec: s.holdTimeSec,
+      addPaths: 'off',
+    })),
+    exportPolicy: 'all',
+    kernel: { enabled: false },
+    gracefulRestart: { enabled: false },
+    stateDir: work.file('state'),
+    control: { socket: work.file('petrel.sock') },
+    metrics: { listen: '127.0.0.1:9900' },
+    log: { level: 'warn' },
+  });
+}
+
+/** The last lines a failed daemon wrote, without its JSON noise where possible. */
+function lastWords(log: string): string {
+  const lines = log.trim().split('\n').filter((l) => l.length > 0);
+  const tail = lines.slice(-3).map((l) => {
+    try {
+      const parsed = JSON.parse(l) as { msg?: unknown };
+      return typeof parsed.msg === 'string' ? parsed.msg : l;
+    } catch {
+      return l;
+    }
+  });
+  return tail.join(' | ') || 'no output';
+}
+
+class PetrelReflector implements Reflector {
+  readonly name = 'petrel' as const;
+  private work: WorkDir | undefined;
+  private daemon: ManagedProcess | undefined;
+
+  async start(s: ReflectorSetup): Promise<void> {
+    const work = await WorkDir.create('bench-petrel');
+    this.work = work;
+    const conf = await work.write('petrel.yaml', petrelConfig(s, work));
+    const daemon = s.ns.spawn('petrel', process.execPath, ['--import', 'tsx', MAIN, 'run', '--config', conf]);
+    this.daemon = daemon;
+    try {
+      await waitFor(
+        async () => {
+          if (!daemon.running) throw new GiveUp(`petrel run exited before listening: ${lastWords(daemon.log)}`);
+          return (await isListening(s.ns, s.port)) ? true : undefined;
+        },
+        { timeoutMs: START_TIMEOUT_MS, what: 'petrel listening' },
+      );
+    } catch (err) {
+      throw new NotRunnable(err instanceof Error ? err.message : String(err));
+    }
+  }
+
+  pids(): readonly number[] {
+    return runningPids([this.daemon]);
+  }
+
+  logs(): Promise<string> {
+    return Promise.resolve(this.daemon?.log ?? '');
+  }
+
+  async stop(): Promise<void> {
+    await this.daemon?.stop();
+    await this.work?.remove();
+    this.daemon = undefined;
+    this.work = undefined;
+  }
+}
+
+export const petrel: ReflectorKind = {
+  name: 'petrel',
+  unavailable: async () => {
+    const help = await run(process.execPath, ['--import', 'tsx', MAIN, 'run', '--help'], 30_000);
+    if (help.code !== 0) return `\`petrel run --help\` exited ${help.code}: ${lastWords(help.stderr || help.stdout)}`;
+    return undefined;
+  },
+  create: () => new PetrelReflector(),
+};

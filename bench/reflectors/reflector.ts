@@ -1,0 +1,68 @@
+/**
+ * What the benchmark needs from an implementation under test: start it as the route reflector
+ * (RFC 4456) for a given set of iBGP clients inside the benchmark's namespace, tell which PIDs
+ * to measure, and stop exactly the processes it started.
+ */
+import { readFile } from 'node:fs/promises';
+import type { NetNs } from '../../test/peers/netns.js';
+
+export type ImplementationName = 'bird2' | 'gobgp' | 'frr' | 'petrel';
+
+/** The same for every implementation: Calico's cluster-wide defaults (SPEC §1). */
+export interface ReflectorSetup {
+  readonly ns: NetNs;
+  /** The reflector's own address (its router ID and listening address). */
+  readonly address: string;
+  readonly port: number;
+  readonly asn: number;
+  readonly clusterId: string;
+  readonly holdTimeSec: number;
+  /** The clients' addresses: every one is a passive iBGP route-reflector client, no ADD-PATH. */
+  readonly clients: readonly string[];
+}
+
+export interface Reflector {
+  readonly name: ImplementationName;
+  /** Starts the daemon(s) and resolves once they accept BGP connections. */
+  start(setup: ReflectorSetup): Promise<void>;
+  /** The PIDs whose memory counts as the reflector's (every process it runs). */
+  pids(): readonly number[];
+  /** Its own log and output, for a failure report. */
+  logs(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export interface ReflectorKind {
+  readonly name: ImplementationName;
+  /** Why it cannot run here (binary missing, not implemented), or undefined when it can. */
+  unavailable(): Promise<string | undefined>;
+  create(): Reflector;
+}
+
+/** VmHWM (peak resident set) of one process in bytes, or undefined once it has exited. */
+export async function peakRssBytes(pid: number): Promise<number | undefined> {
+  try {
+    const status = await readFile(`/proc/${pid}/status`, 'utf8');
+    const kb = /^VmHWM:\s+(\d+) kB/m.exec(status)?.[1];
+    return kb === undefined ? undefined : Number(kb) * 1024;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The reflector's peak RSS: the sum over its processes (FRR runs zebra beside bgpd). */
+export async function reflectorPeakRss(r: Reflector): Promise<number | undefined> {
+  let total = 0;
+  for (const pid of r.pids()) {
+    const bytes = await peakRssBytes(pid);
+    if (bytes === undefined) return undefined;
+    total += bytes;
+  }
+  return total > 0 ? total : undefined;
+}
+
+/** Whether anything listens on TCP `port` inside the namespace (`ss`: no connection is made). */
+export async function isListening(ns: NetNs, port: number): Promise<boolean> {
+  const r = await ns.exec('ss', ['-Hltn', `sport = :${port}`]);
+  return r.code === 0 && r.stdout.trim().length > 0;
+}

@@ -1,0 +1,166 @@
+/**
+ * The benchmark's output: one row per (scenario, implementation), printed as a plain table with
+ * each time's ratio to the best anchor and to BIRD 2 in the same run (SPEC §7: only same-run
+ * ratios mean anything on a shared machine), and written whole to a JSON file with the machine's
+ * state at the start.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+
+export type RowStatus = 'ok' | 'timeout' | 'error' | 'unavailable' | 'skipped';
+
+export interface BenchRow {
+  readonly scenario: string;
+  readonly implementation: string;
+  readonly status: RowStatus;
+  readonly timeMs?: number;
+  readonly peakRssBytes?: number;
+  /** Whether this row competes as an anchor; default: every implementation but petrel. */
+  readonly anchor?: boolean;
+  /** Why there is no figure, or what a figure means beyond the scenario's definition. */
+  readonly detail?: string;
+}
+
+export interface MachineInfo {
+  readonly nproc: number;
+  readonly loadAverageAtStart: readonly number[];
+  readonly totalMemoryBytes: number;
+  readonly node: string;
+  readonly kernel: string;
+  readonly startedAt: string;
+}
+
+export function machineInfo(): MachineInfo {
+  return {
+    nproc: os.availableParallelism(),
+    loadAverageAtStart: os.loadavg().map((x) => Math.round(x * 100) / 100),
+    totalMemoryBytes: os.totalmem(),
+    node: process.version,
+    kernel: os.release(),
+    startedAt: new Date().toISOString(),
+  };
+}
+
+const PETREL = 'petrel';
+const BIRD2 = 'bird2';
+
+function isAnchor(row: BenchRow): boolean {
+  return row.anchor ?? row.implementation !== PETREL;
+}
+
+/** Per scenario: the best anchor's time and BIRD 2's row. */
+interface ScenarioRefs {
+  readonly bestAnchor?: BenchRow;
+  readonly bird2?: BenchRow;
+}
+
+function references(rows: readonly BenchRow[]): Map<string, ScenarioRefs> {
+  const refs = new Map<string, ScenarioRefs>();
+  for (const row of rows) {
+    const r = refs.get(row.scenario) ?? {};
+    const timed = row.status === 'ok' && row.timeMs !== undefined;
+    const best = timed && isAnchor(row) && (r.bestAnchor?.timeMs === undefined || row.timeMs < r.bestAnchor.timeMs) ? row : r.bestAnchor;
+    const bird2 = row.implementation === BIRD2 ? row : r.bird2;
+    refs.set(row.scenario, { ...(best ? { bestAnchor: best } : {}), ...(bird2 ? { bird2 } : {}) });
+  }
+  return refs;
+}
+
+function ratio(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined || b === undefined || b === 0 ? undefined : a / b;
+}
+
+export interface RatedRow extends BenchRow {
+  readonly timeVsBestAnchor?: number;
+  readonly timeVsBird2?: number;
+  readonly rssVsBird2?: number;
+}
+
+export function rate(rows: readonly BenchRow[]): RatedRow[] {
+  const refs = references(rows);
+  return rows.map((row) => {
+    const r = refs.get(row.scenario) ?? {};
+    const ok = row.status === 'ok';
+    const vsBest = ok ? ratio(row.timeMs, r.bestAnchor?.timeMs) : undefined;
+    const vsBird = ok && r.bird2?.status === 'ok' ? ratio(row.timeMs, r.bird2.timeMs) : undefined;
+    const rssVsBird = ratio(row.peakRssBytes, r.bird2?.peakRssBytes);
+    return {
+      ...row,
+      ...(vsBest === undefined ? {} : { timeVsBestAnchor: vsBest }),
+      ...(vsBird === undefined ? {} : { timeVsBird2: vsBird }),
+      ...(rssVsBird === undefined ? {} : { rssVsBird2: rssVsBird }),
+    };
+  });
+}
+
+/** SPEC §7's aims for petrel, scenario by scenario. */
+export interface PetrelSummary {
+  readonly scenario: string;
+  readonly status: RowStatus | 'absent';
+  readonly timeVsBird2?: number;
+  readonly timeVsBestAnchor?: number;
+  readonly bestAnchor?: string;
+  readonly rssVsBird2?: number;
+}
+
+export function petrelSummary(rated: readonly RatedRow[]): PetrelSummary[] {
+  const refs = references(rated);
+  const scenarios = [...new Set(rated.map((r) => r.scenario))];
+  return scenarios.map((scenario) => {
+    const row = rated.find((r) => r.scenario === scenario && r.implementation === PETREL);
+    const best = refs.get(scenario)?.bestAnchor?.implementation;
+    if (row === undefined) return { scenario, status: 'absent', ...(best ? { bestAnchor: best } : {}) };
+    return {
+      scenario,
+      status: row.status,
+      ...(row.timeVsBird2 === undefined ? {} : { timeVsBird2: row.timeVsBird2 }),
+      ...(row.timeVsBestAnchor === undefined ? {} : { timeVsBestAnchor: row.timeVsBestAnchor }),
+      ...(best ? { bestAnchor: best } : {}),
+      ...(row.rssVsBird2 === undefined ? {} : { rssVsBird2: row.rssVsBird2 }),
+    };
+  });
+}
+
+function formatMs(ms: number): string {
+  return ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`;
+}
+
+function formatBytes(bytes: number | undefined): string {
+  return bytes === undefined ? '' : `${(bytes / (1 << 20)).toFixed(0)} MB`;
+}
+
+function formatRatio(x: number | undefined): string {
+  return x === undefined ? '' : `${x.toFixed(2)}×`;
+}
+
+export function formatTable(rated: readonly RatedRow[]): string {
+  const header = ['scenario', 'implementation', 'time', 'peak RSS', 'vs best anchor', 'vs BIRD 2', 'note'];
+  const body = rated.map((r) => [
+    r.scenario,
+    r.implementation,
+    r.status === 'ok' && r.timeMs !== undefined ? formatMs(r.timeMs) : r.status,
+    formatBytes(r.peakRssBytes),
+    formatRatio(r.timeVsBestAnchor),
+    formatRatio(r.timeVsBird2),
+    r.detail ?? '',
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
+  // The note column is last and left ragged, so a long reason does not widen the table.
+  const line = (cells: readonly string[]) =>
+    cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  return [line(header), line(widths.map((w, i) => (i === widths.length - 1 ? '----' : '-'.repeat(w)))), ...body.map(line)].join('\n');
+}
+
+export interface BenchReport {
+  readonly machine: MachineInfo;
+  readonly sizes: unknown;
+  readonly durationMs: number;
+  readonly rows: readonly RatedRow[];
+  readonly petrel: readonly PetrelSummary[];
+}
+
+export async function writeReport(file: string, report: BenchReport): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
+}

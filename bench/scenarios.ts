@@ -1,0 +1,156 @@
+/**
+ * The SPEC §7 reflector scenarios for one implementation, driven through the client driver:
+ * - S1 throughput: client 0 announces N prefixes, client 1 receives; then
+ * - S3 withdrawal: on the same sessions, client 0 withdraws them all;
+ * - S2 fan-out: client 0 announces M prefixes, K receivers each get all of them.
+ * Before any announcement every session is Established and the reflector has been quiet long
+ * enough for FRR's update-group coalesce timer (1 s + 50 ms per peer, at most 10 s, bgpd.h) to
+ * have run out: otherwise FRR's figure would include its deliberate hold on new peers. The same
+ * wait applies to every implementation.
+ */
+import type { DriverProcess } from './clients/driver-process.js';
+import type { ConvergenceResult } from './clients/protocol.js';
+import { clientAddress, REFLECTOR_ADDRESS } from './namespace.js';
+import { NotRunnable } from './reflectors/petrel.js';
+import { reflectorPeakRss, type ReflectorKind, type ReflectorSetup } from './reflectors/reflector.js';
+import type { BenchRow } from './report.js';
+import type { NetNs } from '../test/peers/netns.js';
+
+export interface Sizes {
+  /** S1/S3 prefixes. */
+  readonly throughputPrefixes: number;
+  /** S2 prefixes and receivers. */
+  readonly fanoutPrefixes: number;
+  readonly fanoutReceivers: number;
+}
+
+export const FULL_SIZES: Sizes = { throughputPrefixes: 1_000_000, fanoutPrefixes: 10_000, fanoutReceivers: 200 };
+export const QUICK_SIZES: Sizes = { throughputPrefixes: 100_000, fanoutPrefixes: 2_000, fanoutReceivers: 50 };
+
+export interface Limits {
+  /** For all sessions to reach Established. */
+  readonly setupMs: number;
+  /** For one scenario's convergence, after which it is reported as "timeout". */
+  readonly scenarioMs: number;
+}
+
+const BGP_PORT = 179;
+const ASN = 64512;
+const CLUSTER_ID = '244.0.0.1';
+const HOLD_TIME_SEC = 240;
+/** FRR bgpd.h: BGP_DEFAULT_SUBGROUP_COALESCE_TIME + peers × BGP_PEER_ADJUST_…, capped. */
+function settleQuietMs(peers: number): number {
+  return Math.min(10_000, 1000 + 50 * peers) + 2000;
+}
+
+export type ScenarioId = 'S1' | 'S2' | 'S3';
+
+export interface ScenarioContext {
+  readonly ns: NetNs;
+  readonly driver: DriverProcess;
+  readonly sizes: Sizes;
+  readonly limits: Limits;
+  /** Called with a running reflector, so Ctrl-C can stop it. */
+  readonly track: (stop: (() => Promise<void>) | undefined) => void;
+  readonly log: (line: string) => void;
+}
+
+function setupFor(ns: NetNs, clients: number): ReflectorSetup {
+  return {
+    ns,
+    address: REFLECTOR_ADDRESS,
+    port: BGP_PORT,
+    asn: ASN,
+    clusterId: CLUSTER_ID,
+    holdTimeSec: HOLD_TIME_SEC,
+    clients: Array.from({ length: clients }, (_, i) => clientAddress(i)),
+  };
+}
+
+function convergenceRow(scenario: ScenarioId, kind: ReflectorKind, r: ConvergenceResult, target: number, peakRssBytes: number | undefined): BenchRow {
+  const base = { scenario, implementation: kind.name, ...(peakRssBytes === undefined ? {} : { peakRssBytes }) };
+  if (r.timedOut) {
+    return { ...base, status: 'timeout', detail: `after ${Math.round(r.ms)} ms the worst receiver held ${r.worstHeld} of ${target === 0 ? 'none wanted' : target}` };
+  }
+  return { ...base, status: 'ok', timeMs: r.ms };
+}
+
+function errorRows(scenarios: readonly ScenarioId[], kind: ReflectorKind, err: unknown): BenchRow[] {
+  if (err instanceof NotRunnable) {
+    const detail = `not runnable in this build (${err.message})`;
+    return scenarios.map((scenario) => ({ scenario, implementation: kind.name, status: 'unavailable', detail }));
+  }
+  const detail = err instanceof Error ? err.message : String(err);
+  return scenarios.map((scenario) => ({ scenario, implementation: kind.name, status: 'error', detail }));
+}
+
+/**
+ * Runs one reflector session group: start the reflector for `clients` clients, connect, settle,
+ * then `body`; the reflector and the sessions are always torn down.
+ */
+async function withReflector(
+  ctx: ScenarioContext,
+  kind: ReflectorKind,
+  clients: number,
+  body: (measure: () => Promise<number | undefined>) => Promise<BenchRow[]>,
+): Promise<BenchRow[]> {
+  const reflector = kind.create();
+  const setup = setupFor(ctx.ns, clients);
+  ctx.track(() => reflector.stop());
+  try {
+    await reflector.start(setup);
+    await ctx.driver.request({
+      op: 'connect',
+      reflector: { host: setup.address, port: setup.port, asn: setup.asn },
+      addresses: setup.clients,
+      holdTimeSec: setup.holdTimeSec,
+      timeoutMs: ctx.limits.setupMs,
+    });
+    await ctx.driver.request({ op: 'settle', quietMs: settleQuietMs(clients), timeoutMs: ctx.limits.setupMs });
+    return await body(() => reflectorPeakRss(reflector));
+  } catch (err) {
+    if (err instanceof NotRunnable) throw err;
+    const logs = (await reflector.logs()).trim().split('\n').slice(-5).join(' | ');
+    throw new Error(`${err instanceof Error ? err.message : String(err)}${logs ? ` [log: ${logs}]` : ''}`, { cause: err });
+  } finally {
+    await ctx.driver.request({ op: 'disconnect' }).catch(() => undefined);
+    await reflector.stop();
+    ctx.track(undefined);
+  }
+}
+
+/** S1 then S3 on the same sessions; S3 is skipped when S1 did not converge. */
+export async function runThroughput(ctx: ScenarioContext, kind: ReflectorKind, want: ReadonlySet<ScenarioId>): Promise<BenchRow[]> {
+  const count = ctx.sizes.throughputPrefixes;
+  const scenarios: ScenarioId[] = want.has('S3') ? ['S1', 'S3'] : ['S1'];
+  try {
+    await ctx.driver.request({ op: 'prepare', count, nextHop: clientAddress(0) });
+    return await withReflector(ctx, kind, 2, async (measure) => {
+      ctx.log(`${kind.name}: S1 announcing ${count} prefixes`);
+      const s1 = await ctx.driver.request({ op: 'announce', count, timeoutMs: ctx.limits.scenarioMs });
+      const rows = [convergenceRow('S1', kind, s1.result!, count, await measure())];
+      if (!want.has('S3')) return rows;
+      if (s1.result!.timedOut) return [...rows, { scenario: 'S3', implementation: kind.name, status: 'skipped', detail: 'S1 did not converge' }];
+      ctx.log(`${kind.name}: S3 withdrawing ${count} prefixes`);
+      const s3 = await ctx.driver.request({ op: 'withdraw', count, timeoutMs: ctx.limits.scenarioMs });
+      return [...rows, convergenceRow('S3', kind, s3.result!, 0, await measure())];
+    });
+  } catch (err) {
+    return errorRows(scenarios, kind, err);
+  }
+}
+
+export async function runFanout(ctx: ScenarioContext, kind: ReflectorKind): Promise<BenchRow[]> {
+  const count = ctx.sizes.fanoutPrefixes;
+  const receivers = ctx.sizes.fanoutReceivers;
+  try {
+    await ctx.driver.request({ op: 'prepare', count, nextHop: clientAddress(0) });
+    return await withReflector(ctx, kind, receivers + 1, async (measure) => {
+      ctx.log(`${kind.name}: S2 announcing ${count} prefixes to ${receivers} receivers`);
+      const s2 = await ctx.driver.request({ op: 'announce', count, timeoutMs: ctx.limits.scenarioMs });
+      return [convergenceRow('S2', kind, s2.result!, count, await measure())];
+    });
+  } catch (err) {
+    return errorRows(['S2'], kind, err);
+  }
+}
