@@ -1,0 +1,138 @@
+/**
+ * The routes one peer gave us, on their way in (RFC 4271 §9.1): every UPDATE's NLRI and
+ * withdrawals go through import processing into the peer's Adj-RIB-In and from there into the
+ * Loc-RIB, which recomputes only the prefixes touched.
+ *
+ * - eBGP: a received LOCAL_PREF is removed (RFC 4271 §5.1.5); our AS in AS_PATH is a loop.
+ * - iBGP: ORIGINATOR_ID / CLUSTER_LIST loops (RFC 4456 §8).
+ * - RFC 7606 treat-as-withdraw: the NLRI are stored flagged ineligible, never selected, so
+ *   the previous route is gone from the Loc-RIB and `show routes` still explains why.
+ * - Graceful restart (RFC 4724 §4.2) and enhanced route refresh (RFC 7313 §4): paths are marked
+ *   stale, re-announcements clear the mark, a sweep per family removes the rest.
+ *
+ * Work per prefix is a `Path` allocation, two Map operations and the Loc-RIB update; attributes
+ * are interned once per UPDATE.
+ */
+import { Afi, Safi } from '../bgp/constants.js';
+import type { Nlri, PathAttribute, UpdateMessage } from '../bgp/types.js';
+import { AdjRibIn } from '../rib/adj-rib-in.js';
+import type { AttrTable, AttrSet, NextHopSource } from '../rib/attr-set.js';
+import { importAttrs, importEligibility } from '../rib/import-check.js';
+import type { LocRib } from '../rib/loc-rib.js';
+import { Path, type IneligibleReason, type PeerInfo } from '../rib/path.js';
+import type { LocalSpeaker } from '../rib/speaker.js';
+
+export type UnicastFamily = 4 | 6;
+
+function familyOfPrefix(prefix: string): UnicastFamily {
+  return prefix.includes(':') ? 6 : 4;
+}
+
+/** IPv4/IPv6 unicast only; other families are not carried into the RIB. */
+function unicastFamily(afi: number, safi: number): UnicastFamily | undefined {
+  if (safi !== Safi.UNICAST) return undefined;
+  return afi === Afi.IPV4 ? 4 : afi === Afi.IPV6 ? 6 : undefined;
+}
+
+export class PeerRib {
+  readonly adjIn: AdjRibIn;
+  /** Paths stored flagged ineligible, for `prefixesAccepted`. */
+  #ineligible = 0;
+  readonly #table: AttrTable;
+  readonly #locRib: LocRib;
+  readonly #self: LocalSpeaker;
+
+  constructor(info: PeerInfo, table: AttrTable, locRib: LocRib, self: LocalSpeaker) {
+    this.adjIn = new AdjRibIn(info);
+    this.#table = table;
+    this.#locRib = locRib;
+    this.#self = self;
+  }
+
+  get info(): PeerInfo {
+    return this.adjIn.peer;
+  }
+
+  /** Paths received (each ADD-PATH path counts). */
+  get received(): number {
+    return this.adjIn.size;
+  }
+
+  /** Paths received and eligible for selection. */
+  get accepted(): number {
+    return this.adjIn.size - this.#ineligible;
+  }
+
+  /** Applies one UPDATE (End-of-RIB is the caller's business). */
+  applyUpdate(update: UpdateMessage): void {
+    const treatAsWithdraw = update.problem?.action === 'treat-as-withdraw';
+    for (const n of update.withdrawn) this.withdraw(n.prefix, n.pathId ?? 0);
+    for (const a of update.attributes) {
+      if (a.type === 'mp-unreach' && unicastFamily(a.afi, a.safi) !== undefined) for (const n of a.withdrawn) this.withdraw(n.prefix, n.pathId ?? 0);
+    }
+    if (update.nlri.length > 0) this.#announce(update.attributes, 'next-hop', update.nlri, treatAsWithdraw);
+    for (const a of update.attributes) {
+      if (a.type === 'mp-reach' && a.nlri.length > 0 && unicastFamily(a.afi, a.safi) !== undefined) {
+        this.#announce(update.attributes, 'mp-reach', a.nlri, treatAsWithdraw);
+      }
+    }
+  }
+
+  #announce(attributes: readonly PathAttribute[], source: NextHopSource, nlri: readonly Nlri[], treatAsWithdraw: boolean): void {
+    const info = this.adjIn.peer;
+    const attrs: AttrSet = importAttrs(this.#table.fromPathAttributes(attributes, source), info);
+    const ineligible: IneligibleReason | null = treatAsWithdraw ? 'treat-as-withdraw' : importEligibility(attrs, info, this.#self);
+    for (let i = 0; i < nlri.length; i++) {
+      const n = nlri[i]!;
+      this.#put(new Path(n.prefix, n.pathId ?? 0, attrs, info, ineligible));
+    }
+  }
+
+  /** Stores one already-built path (re-sourcing on a role change). */
+  applyPath(path: Path): void {
+    this.#put(path);
+  }
+
+  #put(path: Path): void {
+    const previous = this.adjIn.put(path);
+    if (previous === null) return;
+    if (path.ineligible !== null) this.#ineligible++;
+    if (previous !== undefined && previous.ineligible !== null) this.#ineligible--;
+    this.#locRib.update(path, previous);
+  }
+
+  withdraw(prefix: string, pathId: number): void {
+    const old = this.adjIn.withdraw(prefix, pathId);
+    if (old === undefined) return;
+    if (old.ineligible !== null) this.#ineligible--;
+    this.#locRib.remove(old);
+  }
+
+  /** Session down without graceful restart: every path goes. */
+  clear(): void {
+    this.adjIn.clear((path) => {
+      if (path.ineligible !== null) this.#ineligible--;
+      this.#locRib.remove(path);
+    });
+  }
+
+  /** RFC 4724 §4.2 / RFC 7313 §4: every path (of one family) is stale until re-announced. */
+  markStale(family?: UnicastFamily): number {
+    return this.adjIn.markStale(family);
+  }
+
+  hasStale(): boolean {
+    for (const path of this.adjIn) if (path.stale) return true;
+    return false;
+  }
+
+  /** Removes the paths still stale (of one family, or all); returns how many. */
+  sweepStale(family?: UnicastFamily): number {
+    const stale: Path[] = [];
+    for (const path of this.adjIn) if (path.stale && (family === undefined || familyOfPrefix(path.prefix) === family)) stale.push(path);
+    for (const path of stale) this.withdraw(path.prefix, path.pathId);
+    return stale.length;
+  }
+}
+
+export { unicastFamily };

@@ -1,0 +1,44 @@
+/**
+ * From config to the RIB's policy inputs: Calico's export filter context (SPEC §3, CALICO.md
+ * §1.3) and the routes this node originates — its IPAM blocks and the service ranges it
+ * advertises (confd's `/staticroutes`), as BIRD's static protocol announces them.
+ */
+import type { LargeCommunity } from '../bgp/types.js';
+import { ExportPolicy, type PrefixAdvertisement } from '../rib/export-policy.js';
+import type { Config } from '../config/schema.js';
+
+/** `a:b` (RFC 1997) or `a:b:c` (RFC 8092), as the config loader normalised it. */
+function splitCommunities(texts: readonly string[]): { communities: number[]; largeCommunities: LargeCommunity[] } {
+  const communities: number[] = [];
+  const largeCommunities: LargeCommunity[] = [];
+  for (const text of texts) {
+    const parts = text.split(':').map(Number);
+    if (parts.length === 2) communities.push(((parts[0]! << 16) | parts[1]!) >>> 0);
+    else largeCommunities.push([parts[0]!, parts[1]!, parts[2]!]);
+  }
+  return { communities, largeCommunities };
+}
+
+/** Service ranges this node originates and exports (Calico's static routes). */
+export function serviceRanges(config: Config): string[] {
+  return [...new Set([...config.serviceClusterIPs, ...config.serviceExternalIPs])];
+}
+
+/** Every prefix this node originates: its blocks and the service ranges. */
+export function originatedPrefixes(config: Config): string[] {
+  return [...new Set([...config.blocks, ...serviceRanges(config)])];
+}
+
+export function exportPolicyOf(config: Config): ExportPolicy {
+  const prefixAdvertisements: PrefixAdvertisement[] = config.prefixAdvertisements.map((a) => ({ cidr: a.cidr, ...splitCommunities(a.communities) }));
+  return new ExportPolicy({
+    exportPolicy: config.exportPolicy,
+    pools: config.pools.map((p) => ({ cidr: p.cidr, disableBGPExport: p.disableBGPExport })),
+    localBlocks: config.blocks,
+    staticRoutes: serviceRanges(config),
+    serviceLoadBalancerIPs: config.serviceLoadBalancerIPs,
+    serviceExternalIPs: config.serviceExternalIPs,
+    prefixAdvertisements,
+    isReflector: config.node.routeReflectorClusterId !== undefined,
+  });
+}

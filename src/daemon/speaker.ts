@@ -1,0 +1,666 @@
+/**
+ * The daemon object: builds one session per effective peer (config/peers.ts), runs the RIB, and
+ * wires the two together (RFC 4271 §9).
+ *
+ *   session 'update' → PeerRib (import checks, Adj-RIB-In) → Loc-RIB → change events
+ *   change events    → every update group's pending queue (flushed on setImmediate) and, in
+ *                      batches, the RouteSink (the kernel syncer)
+ *
+ * Sessions come from an injected `SessionBackend`, so the same code runs against real TCP
+ * sessions and against in-memory pairs in tests. Per peer it handles End-of-RIB (RFC 4724 §2),
+ * graceful restart (stale marking, sweep at End-of-RIB or after the restart time, RFC 4724
+ * §4.2), ROUTE-REFRESH in both directions (RFC 2918, RFC 7313), the prefix limit (Cease 6/1,
+ * RFC 4486, then a restart after a back-off, or a warning only), and applies reloads with
+ * `diffConfigs`: sessions are reset only when a session setting changed.
+ */
+import { CeaseSubcode } from '../bgp/constants.js';
+import { afiSafiName } from '../bgp/context.js';
+import { isEndOfRib } from '../bgp/end-of-rib.js';
+import { cease, type BgpError } from '../bgp/errors.js';
+import type { AfiSafiName, RouteRefreshMessage, UpdateMessage } from '../bgp/types.js';
+import { diffConfigs, type ConfigDiff } from '../config/diff.js';
+import { effectivePeers, type EffectivePeer } from '../config/peers.js';
+import { addressOf } from '../config/prefixes.js';
+import type { Config } from '../config/schema.js';
+import type { Negotiated } from '../fsm/negotiate.js';
+import type { SessionDown, SessionHandle } from '../fsm/session-api.js';
+import type { Logger } from '../log.js';
+import { AdjRibIn } from '../rib/adj-rib-in.js';
+import { AttrTable } from '../rib/attr-set.js';
+import { DEFAULT_DECISION_OPTIONS } from '../rib/decision.js';
+import { makeExportTarget } from '../rib/export-attrs.js';
+import type { ExportPolicy } from '../rib/export-policy.js';
+import { LocRib, type LocRibChange } from '../rib/loc-rib.js';
+import { makePeerInfo, Path, type PeerInfo } from '../rib/path.js';
+import type { LocalSpeaker } from '../rib/speaker.js';
+import { UpdateGroups, type GroupMember, type UpdateGroup, type UpdateGroupSettings } from '../rib/update-groups.js';
+import { targetKindOf } from '../reflector/targets.js';
+import { exportPolicyOf, originatedPrefixes } from './policy.js';
+import { PeerRib, unicastFamily } from './peer-rib.js';
+import type { RouteSink } from './route-sink.js';
+import type { SessionBackend } from './session-backend.js';
+import { routeViews, type PeerView, type RouteView, type StatusView } from './views.js';
+
+/** Cancels a timer. */
+export type CancelTimer = () => void;
+
+export interface Timers {
+  after(ms: number, fn: () => void): CancelTimer;
+}
+
+export const realTimers: Timers = {
+  after(ms, fn) {
+    const t = setTimeout(fn, ms);
+    t.unref();
+    return () => clearTimeout(t);
+  },
+};
+
+export interface SpeakerOptions {
+  readonly config: Config;
+  readonly backend: SessionBackend;
+  readonly logger: Logger;
+  readonly routeSink?: RouteSink;
+  readonly timers?: Timers;
+  /** After a Cease 6/1 the session restarts after this long (BIRD's error wait). Default 60 s. */
+  readonly maxPrefixRestartMs?: number;
+  /** Flush scheduling (setImmediate); tests may run flushes by hand. */
+  readonly schedule?: (fn: () => void) => void;
+  readonly version?: string;
+}
+
+export interface ReloadOutcome {
+  readonly peersAdded: readonly string[];
+  readonly peersRemoved: readonly string[];
+  readonly peersReset: readonly string[];
+  readonly peersUpdated: readonly string[];
+  readonly policyChanged: readonly string[];
+  readonly otherChanged: readonly string[];
+}
+
+const LOCAL_NAME = 'local';
+const DEFAULT_MAX_PREFIX_RESTART_MS = 60_000;
+const UNICAST: readonly AfiSafiName[] = ['ipv4-unicast', 'ipv6-unicast'];
+
+/** One configured peer: its session and, once it has been up, its routes. */
+class PeerState {
+  rib: PeerRib | undefined;
+  negotiated: Negotiated | undefined;
+  group: UpdateGroup | undefined;
+  member: GroupMember | undefined;
+  cancelStale: CancelTimer | undefined;
+  cancelRestart: CancelTimer | undefined;
+  overLimit = false;
+  constructor(
+    public peer: EffectivePeer,
+    public session: SessionHandle,
+  ) {}
+}
+
+function maxPrefixData(limit: number): Uint8Array {
+  // RFC 4486 §4: AFI (2), SAFI (1), the upper bound (4).
+  const data = new Uint8Array(7);
+  data[1] = 1;
+  data[2] = 1;
+  new DataView(data.buffer).setUint32(3, limit);
+  return data;
+}
+
+export class Speaker {
+  readonly table = new AttrTable();
+  readonly locRib: LocRib;
+  readonly groups: UpdateGroups;
+  #config: Config;
+  #self: LocalSpeaker;
+  #policy: ExportPolicy;
+  readonly #backend: SessionBackend;
+  readonly #log: Logger;
+  readonly #sink: RouteSink | undefined;
+  readonly #timers: Timers;
+  readonly #schedule: (fn: () => void) => void;
+  readonly #maxPrefixRestartMs: number;
+  readonly #peers = new Map<string, PeerState>();
+  readonly #local: AdjRibIn;
+  readonly #startedAt = new Date();
+  readonly #version: string;
+  #lastReload: Date | undefined;
+  #sinkBatch: LocRibChange[] = [];
+  #sinkScheduled = false;
+  #stopping = false;
+
+  constructor(options: SpeakerOptions) {
+    this.#config = options.config;
+    this.#backend = options.backend;
+    this.#log = options.logger;
+    this.#sink = options.routeSink;
+    this.#timers = options.timers ?? realTimers;
+    this.#schedule = options.schedule ?? setImmediate;
+    this.#maxPrefixRestartMs = options.maxPrefixRestartMs ?? DEFAULT_MAX_PREFIX_RESTART_MS;
+    this.#version = options.version ?? '0.0.0';
+    this.#self = localSpeakerOf(options.config);
+    this.#policy = exportPolicyOf(options.config);
+    this.groups = new UpdateGroups(this.#policy, this.#schedule);
+    this.locRib = new LocRib(DEFAULT_DECISION_OPTIONS, (change) => this.#onLocRibChange(change));
+    this.#local = new AdjRibIn(localPeerOf(options.config));
+  }
+
+  get config(): Config {
+    return this.#config;
+  }
+
+  /** Originates the local routes, opens the listener and starts every session. */
+  async start(): Promise<void> {
+    if (this.#config.kernel.enabled) this.#log.warn('kernel route programming is not in this build: routes are not written to the kernel');
+    this.#originate(originatedPrefixes(this.#config));
+    await this.#backend.open?.(this.#config);
+    for (const peer of effectivePeers(this.#config)) this.#addPeer(peer);
+    this.#log.info({ routerId: this.#self.routerId, asNumber: this.#self.asn, peers: this.#peers.size }, 'petrel started');
+  }
+
+  /** Cease / Administrative Shutdown to every peer (RFC 4486, RFC 9003), then close the listener. */
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    const shutdown = cease(CeaseSubcode.ADMINISTRATIVE_SHUTDOWN, 'cease.admin-shutdown', 'petrel is shutting down');
+    await Promise.all([...this.#peers.values()].map((s) => s.session.stop(shutdown)));
+    for (const state of this.#peers.values()) this.#cancelTimers(state);
+    await this.#backend.close?.();
+    this.#log.info('petrel stopped');
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Local routes
+
+  #originate(prefixes: readonly string[]): void {
+    const attrs = this.table.intern({ origin: 'igp' });
+    const source = this.#local.peer;
+    for (const prefix of prefixes) {
+      const path = new Path(prefix, 0, attrs, source);
+      const previous = this.#local.put(path);
+      if (previous !== null) this.locRib.update(path, previous);
+    }
+  }
+
+  #withdrawLocal(prefixes: readonly string[]): void {
+    for (const prefix of prefixes) {
+      const old = this.#local.withdraw(prefix);
+      if (old) this.locRib.remove(old);
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Loc-RIB changes
+
+  #onLocRibChange(change: LocRibChange): void {
+    this.groups.enqueue(change.prefix, change.best ?? null);
+    this.groups.requestFlush();
+    if (this.#sink === undefined) return;
+    this.#sinkBatch.push(change);
+    if (this.#sinkScheduled) return;
+    this.#sinkScheduled = true;
+    this.#schedule(() => {
+      this.#sinkScheduled = false;
+      const batch = this.#sinkBatch;
+      this.#sinkBatch = [];
+      this.#sink?.apply(batch);
+    });
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Sessions
+
+  #addPeer(peer: EffectivePeer): void {
+    const session = this.#backend.create(peer, this.#config);
+    const state = new PeerState(peer, session);
+    this.#peers.set(peer.name, state);
+    this.#attach(state, session);
+    session.start();
+  }
+
+  #attach(state: PeerState, session: SessionHandle): void {
+    const current = (): boolean => state.session === session;
+    session.on('state', (from, to) => {
+      if (current()) this.#log.info({ peer: state.peer.name, state: to, from }, `session ${from} -> ${to}`);
+    });
+    session.on('established', (negotiated) => {
+      if (current()) this.#onEstablished(state, negotiated);
+    });
+    session.on('down', (down) => {
+      if (current()) this.#onDown(state, down);
+    });
+    session.on('update', (update) => {
+      if (current()) this.#onUpdate(state, update);
+    });
+    session.on('routeRefresh', (message) => {
+      if (current()) this.#onRouteRefresh(state, message);
+    });
+    session.on('drain', () => {
+      if (current() && state.group && state.member) state.group.drained(state.member);
+    });
+  }
+
+  #peerInfo(state: PeerState, negotiated: Negotiated): PeerInfo {
+    const p = state.peer;
+    return makePeerInfo({
+      name: p.name,
+      address: p.address,
+      routerId: negotiated.peerId,
+      asn: negotiated.peerAs,
+      kind: negotiated.internal ? 'ibgp' : 'ebgp',
+      isClient: p.routeReflectorClient,
+    });
+  }
+
+  #onEstablished(state: PeerState, negotiated: Negotiated): void {
+    state.negotiated = negotiated;
+    const info = this.#peerInfo(state, negotiated);
+    const old = state.rib;
+    if (old && !samePeerInfo(old.info, info)) {
+      // A different speaker (router ID, AS or role) behind the address: its old routes are not
+      // this one's to refresh.
+      old.clear();
+      state.rib = undefined;
+    }
+    state.rib ??= new PeerRib(info, this.table, this.locRib, this.#self);
+    if (state.rib.hasStale()) {
+      // RFC 4724 §4.2: without graceful restart this time, the stale routes go at once;
+      // with it, they wait for End-of-RIB, bounded by the restart time.
+      if (negotiated.gracefulRestart === undefined) this.#sweep(state);
+      else this.#armStaleTimer(state, negotiated.gracefulRestart.restartTimeSec);
+    }
+    this.#log.info({ peer: state.peer.name, state: 'Established', routerId: negotiated.peerId, holdTimeSec: negotiated.holdTimeSec }, 'session established');
+    this.#joinGroup(state, true);
+  }
+
+  #onDown(state: PeerState, down: SessionDown): void {
+    this.#leaveGroup(state);
+    const negotiated = state.negotiated;
+    state.negotiated = undefined;
+    const rib = state.rib;
+    this.#log.info({ peer: state.peer.name, state: 'Idle', reason: down.reason, ...notificationFields(down) }, 'session down');
+    if (!rib || !down.wasEstablished) return;
+    const restartTimeSec = negotiated?.gracefulRestart?.restartTimeSec;
+    if (down.retainRoutes && restartTimeSec !== undefined && !this.#stopping) {
+      const n = rib.markStale();
+      this.#log.info({ peer: state.peer.name, stale: n, restartTimeSec }, 'graceful restart: keeping routes as stale');
+      this.#armStaleTimer(state, restartTimeSec);
+      return;
+    }
+    this.#cancelStale(state);
+    rib.clear();
+    state.rib = undefined;
+  }
+
+  #armStaleTimer(state: PeerState, seconds: number): void {
+    this.#cancelStale(state);
+    state.cancelStale = this.#timers.after(seconds * 1000, () => {
+      state.cancelStale = undefined;
+      this.#sweep(state);
+    });
+  }
+
+  #sweep(state: PeerState, family?: 4 | 6): void {
+    const rib = state.rib;
+    if (!rib) return;
+    const n = rib.sweepStale(family);
+    if (family === undefined || !rib.hasStale()) this.#cancelStale(state);
+    if (n > 0) this.#log.info({ peer: state.peer.name, removed: n }, 'stale routes swept');
+    if (rib.received === 0 && state.negotiated === undefined) state.rib = undefined;
+  }
+
+  #onUpdate(state: PeerState, update: UpdateMessage): void {
+    const rib = state.rib;
+    if (!rib) return;
+    const eor = isEndOfRib(update);
+    if (eor) {
+      // RFC 4724 §4.2: the peer's table is complete; what is still stale is gone.
+      const family = unicastFamily(eor.afi, eor.safi);
+      if (family !== undefined && state.cancelStale) this.#sweep(state, family);
+      return;
+    }
+    if (update.problem) {
+      this.#log.warn({ peer: state.peer.name, code: update.problem.code, subcode: update.problem.subcode, id: update.problem.id, action: update.problem.action }, update.problem.message);
+    }
+    rib.applyUpdate(update);
+    this.#checkLimit(state, rib);
+  }
+
+  /** `maxPrefixes`: Cease 6/1 and a restart after a back-off, or a warning (RFC 4486 §4). */
+  #checkLimit(state: PeerState, rib: PeerRib): void {
+    const limit = state.peer.maxPrefixes;
+    if (!limit) return;
+    const over = rib.accepted > limit.limit;
+    if (!over) {
+      state.overLimit = false;
+      return;
+    }
+    if (state.overLimit) return;
+    state.overLimit = true;
+    const fields = { peer: state.peer.name, limit: limit.limit, accepted: rib.accepted };
+    if (limit.warningOnly) {
+      this.#log.warn(fields, 'prefix limit exceeded (warning only)');
+      return;
+    }
+    this.#log.warn({ ...fields, code: 6, subcode: CeaseSubcode.MAXIMUM_NUMBER_OF_PREFIXES_REACHED, restartMs: this.#maxPrefixRestartMs }, 'prefix limit exceeded: closing the session');
+    const error = cease(CeaseSubcode.MAXIMUM_NUMBER_OF_PREFIXES_REACHED, 'cease.max-prefixes', `more than ${limit.limit} prefixes`, maxPrefixData(limit.limit));
+    const session = state.session;
+    void session.stop(error).then(() => {
+      if (state.session !== session || this.#stopping) return;
+      state.cancelRestart = this.#timers.after(this.#maxPrefixRestartMs, () => {
+        state.cancelRestart = undefined;
+        state.overLimit = false;
+        if (state.session === session && !this.#stopping) session.start();
+      });
+    });
+  }
+
+  #onRouteRefresh(state: PeerState, message: RouteRefreshMessage): void {
+    const name = afiSafiName(message.afi, message.safi);
+    const family = unicastFamily(message.afi, message.safi);
+    if (name === undefined || family === undefined) return;
+    switch (message.subtype) {
+      case 'normal':
+        // RFC 2918 §4 / RFC 7313 §4: re-advertise the Adj-RIB-Out for the family.
+        if (state.group && state.member) state.group.refresh(state.member, name, state.negotiated?.enhancedRouteRefresh === true);
+        return;
+      case 'borr':
+        // RFC 7313 §4: the peer resends its table; what it does not resend goes at EoRR.
+        state.rib?.markStale(family);
+        return;
+      case 'eorr':
+        this.#sweep(state, family);
+        return;
+      default:
+        return;
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Update groups
+
+  #groupSettings(state: PeerState, info: PeerInfo, negotiated: Negotiated): UpdateGroupSettings {
+    const p = state.peer;
+    const sessionLocal = state.session.info().localAddress;
+    const v4 = this.#config.node.ipv4Address ? addressOf(this.#config.node.ipv4Address) : undefined;
+    const v6 = this.#config.node.ipv6Address ? addressOf(this.#config.node.ipv6Address) : undefined;
+    const localAddress = p.sourceAddress ?? sessionLocal ?? (p.family === 4 ? v4 : v6) ?? this.#self.routerId;
+    const localAddressV6 = p.family === 6 ? localAddress : v6;
+    const families = negotiated.families.filter((f) => UNICAST.includes(f));
+    const send = negotiated.sendContext;
+    const targetKind = targetKindOf(info);
+    const key = [
+      this.#config.exportPolicy,
+      targetKind,
+      negotiated.internal,
+      localAddress,
+      localAddressV6 ?? '',
+      p.nextHopMode,
+      families.join(','),
+      send.fourOctetAs ?? true,
+      (send.addPath ?? []).join(','),
+      send.extendedMessage ?? false,
+    ].join('|');
+    const target = makeExportTarget({
+      peer: info,
+      self: this.#self,
+      localAddress,
+      ...(localAddressV6 !== undefined ? { localAddressV6 } : {}),
+      nextHopMode: p.nextHopMode,
+      defaultLocalPref: DEFAULT_DECISION_OPTIONS.defaultLocalPref,
+    });
+    return { key, target, toInternalPeer: negotiated.internal, targetKind, families, sendContext: send };
+  }
+
+  #joinGroup(state: PeerState, initial: boolean): void {
+    const rib = state.rib;
+    const negotiated = state.negotiated;
+    if (!rib || !negotiated) return;
+    const session = state.session;
+    const member: GroupMember = { name: state.peer.name, peer: rib.info, send: (messages) => session.send(messages) };
+    const group = this.groups.obtain(this.#groupSettings(state, rib.info, negotiated), (g) => this.locRib.forEachBest((best) => g.enqueue(best.prefix, best)));
+    state.group = group;
+    state.member = member;
+    group.join(member, { initial });
+  }
+
+  #leaveGroup(state: PeerState): void {
+    if (state.group && state.member) this.groups.leave(state.group, state.member);
+    state.group = undefined;
+    state.member = undefined;
+  }
+
+  /**
+   * Moves an established peer to the group its current settings call for (a policy change on
+   * reload), without resetting it: the new group sends its table, and once it has, whatever the
+   * peer still holds from the old group and the new one does not advertise is withdrawn.
+   */
+  #rehome(state: PeerState): void {
+    const oldGroup = state.group;
+    const oldMember = state.member;
+    if (!oldGroup || !oldMember || !state.negotiated || !state.rib) return;
+    const held: string[] = [];
+    for (const [prefix] of oldGroup.adjRibOut.entries()) if (oldGroup.advertises(oldMember, prefix)) held.push(prefix);
+    this.#leaveGroup(state);
+    this.#joinGroup(state, false);
+    const group = state.group;
+    const member = state.member;
+    if (!group || !member) return;
+    group.onSettled(() => {
+      if (state.member !== member) return;
+      group.withdrawFrom(
+        member,
+        held.filter((prefix) => !group.advertises(member, prefix)),
+      );
+    });
+  }
+
+  #cancelStale(state: PeerState): void {
+    state.cancelStale?.();
+    state.cancelStale = undefined;
+  }
+
+  #cancelTimers(state: PeerState): void {
+    this.#cancelStale(state);
+    state.cancelRestart?.();
+    state.cancelRestart = undefined;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Operator commands
+
+  peerNames(): string[] {
+    return [...this.#peers.keys()];
+  }
+
+  /** `petrel peer reset|disable|enable NAME`; false when no such peer. */
+  peerAction(name: string, action: 'reset' | 'disable' | 'enable'): boolean {
+    const state = this.#peers.get(name);
+    if (!state) return false;
+    this.#log.info({ peer: name, action }, `operator: peer ${action}`);
+    switch (action) {
+      case 'reset':
+        state.session.reset();
+        break;
+      case 'disable':
+        state.cancelRestart?.();
+        state.cancelRestart = undefined;
+        void state.session.stop(cease(CeaseSubcode.ADMINISTRATIVE_SHUTDOWN, 'cease.admin-shutdown', 'disabled by the operator'));
+        break;
+      case 'enable':
+        state.session.start();
+        break;
+    }
+    return true;
+  }
+
+  /**
+   * Applies a new, valid config (OpenBGPD's reconfigure): sessions are reset only when one of
+   * their session settings changed; policy changes re-run export without resetting anyone.
+   */
+  async reload(next: Config): Promise<ReloadOutcome> {
+    const diff: ConfigDiff = diffConfigs(this.#config, next);
+    const before = this.#config;
+    this.#config = next;
+    this.#lastReload = new Date();
+    const reset: string[] = [];
+    const updated: string[] = [];
+    const nextPeers = new Map(effectivePeers(next).map((p) => [p.name, p]));
+    const stops: Promise<void>[] = [];
+
+    for (const name of diff.peersRemoved) {
+      const state = this.#peers.get(name);
+      if (!state) continue;
+      this.#peers.delete(name);
+      stops.push(this.#retire(state, cease(CeaseSubcode.PEER_DECONFIGURED, 'cease.peer-deconfigured', 'peer removed from the configuration')));
+    }
+
+    const selfChanged = before.asNumber !== next.asNumber || before.routerId !== next.routerId || before.node.routeReflectorClusterId !== next.node.routeReflectorClusterId;
+    if (selfChanged) this.#self = localSpeakerOf(next);
+    if (diff.policyChanged.length > 0) {
+      this.#policy = exportPolicyOf(next);
+      this.groups.setPolicy(this.#policy);
+    }
+    const oldOriginated = new Set(originatedPrefixes(before));
+    const newOriginated = originatedPrefixes(next);
+    this.#withdrawLocal([...oldOriginated].filter((p) => !newOriginated.includes(p)));
+    this.#originate(newOriginated.filter((p) => !oldOriginated.has(p)));
+
+    for (const change of diff.peersChanged) {
+      const state = this.#peers.get(change.name);
+      const peer = nextPeers.get(change.name);
+      if (!state || !peer) continue;
+      if (change.session.length > 0) {
+        reset.push(change.name);
+        this.#peers.delete(change.name);
+        const why = `configuration changed: ${change.session.join(', ')}`;
+        stops.push(this.#retire(state, cease(CeaseSubcode.OTHER_CONFIGURATION_CHANGE, 'cease.config-change', why)).then(() => this.#addPeer(peer)));
+        continue;
+      }
+      state.peer = peer;
+      if (change.policy.length > 0) {
+        updated.push(change.name);
+        this.#refreshPeerInfo(state);
+      }
+    }
+    for (const peer of diff.peersAdded) this.#addPeer(peer);
+
+    if (diff.policyChanged.length > 0 || selfChanged) {
+      // Re-run export everywhere: each group re-examines the Loc-RIB and what it advertised.
+      for (const group of this.groups.groups()) {
+        this.locRib.forEachBest((best) => group.enqueue(best.prefix, best));
+        group.enqueueAdvertised((prefix) => this.locRib.best(prefix));
+      }
+      if (selfChanged) for (const state of this.#peers.values()) this.#rehome(state);
+      this.groups.requestFlush();
+    }
+    await Promise.all(stops);
+    this.#log.info({ added: diff.peersAdded.map((p) => p.name), removed: diff.peersRemoved, reset, updated, policy: diff.policyChanged, other: diff.otherChanged }, 'configuration reloaded');
+    return {
+      peersAdded: diff.peersAdded.map((p) => p.name),
+      peersRemoved: diff.peersRemoved,
+      peersReset: reset,
+      peersUpdated: updated,
+      policyChanged: diff.policyChanged,
+      otherChanged: diff.otherChanged,
+    };
+  }
+
+  /** A peer's role changed (route reflector client, next-hop mode): re-source its routes, re-home it. */
+  #refreshPeerInfo(state: PeerState): void {
+    const rib = state.rib;
+    const negotiated = state.negotiated;
+    if (!rib || !negotiated) return;
+    const info = this.#peerInfo(state, negotiated);
+    if (!samePeerInfo(rib.info, info)) {
+      const fresh = new PeerRib(info, this.table, this.locRib, this.#self);
+      for (const path of [...rib.adjIn]) {
+        fresh.applyPath(new Path(path.prefix, path.pathId, path.attrs, info, path.ineligible));
+      }
+      rib.clear();
+      state.rib = fresh;
+    }
+    this.#rehome(state);
+  }
+
+  async #retire(state: PeerState, why: BgpError): Promise<void> {
+    this.#cancelTimers(state);
+    await state.session.stop(why);
+    // The 'down' event withdrew its routes unless it never came up; GR does not apply to removal.
+    this.#leaveGroup(state);
+    state.rib?.clear();
+    state.rib = undefined;
+    this.#backend.retire?.(state.session);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Views for `petrel show`
+
+  status(): StatusView {
+    let established = 0;
+    for (const state of this.#peers.values()) if (state.negotiated) established++;
+    return {
+      version: this.#version,
+      routerId: this.#self.routerId,
+      asNumber: this.#self.asn,
+      nodeName: this.#config.node.name,
+      routeReflectorClusterId: this.#self.clusterId ?? null,
+      startedAt: this.#startedAt.toISOString(),
+      lastReload: this.#lastReload?.toISOString() ?? null,
+      peers: this.#peers.size,
+      peersEstablished: established,
+      prefixes: this.locRib.size,
+      exportPolicy: this.#config.exportPolicy,
+      kernel: this.#config.kernel.enabled ? 'not in this build' : 'disabled',
+    };
+  }
+
+  peers(): PeerView[] {
+    return [...this.#peers.values()].map((state) => {
+      const info = state.session.info();
+      const n = state.negotiated;
+      return {
+        name: state.peer.name,
+        address: state.peer.address,
+        asNumber: state.peer.asNumber,
+        state: info.state,
+        since: info.since.toISOString(),
+        holdTimeSec: n?.holdTimeSec ?? null,
+        routerId: n?.peerId ?? null,
+        prefixesReceived: state.rib?.received ?? 0,
+        prefixesAccepted: state.rib?.accepted ?? 0,
+        prefixesAdvertised: state.group && state.member ? state.group.advertisedTo(state.member) : 0,
+        localAddress: info.localAddress ?? null,
+        disabled: info.disabled,
+        lastError: info.lastError ?? null,
+      };
+    });
+  }
+
+  /** Every candidate path, of one prefix or of all, best first per prefix. */
+  routes(prefix?: string): RouteView[] {
+    if (prefix !== undefined) return routeViews(this.locRib, prefix);
+    const prefixes = new Set<string>();
+    for (const path of this.#local) prefixes.add(path.prefix);
+    for (const state of this.#peers.values()) if (state.rib) for (const path of state.rib.adjIn) prefixes.add(path.prefix);
+    const out: RouteView[] = [];
+    for (const p of prefixes) out.push(...routeViews(this.locRib, p));
+    return out;
+  }
+}
+
+function samePeerInfo(a: PeerInfo, b: PeerInfo): boolean {
+  return a.routerId === b.routerId && a.asn === b.asn && a.kind === b.kind && a.isClient === b.isClient && a.address === b.address && a.name === b.name;
+}
+
+function localSpeakerOf(config: Config): LocalSpeaker {
+  return { asn: config.asNumber, routerId: config.routerId, clusterId: config.node.routeReflectorClusterId };
+}
+
+function localPeerOf(config: Config): PeerInfo {
+  return makePeerInfo({ name: LOCAL_NAME, routerId: config.routerId, asn: config.asNumber, kind: 'local' });
+}
+
+function notificationFields(down: SessionDown): Record<string, number | string> {
+  if (down.sent) return { code: down.sent.code, subcode: down.sent.subcode, direction: 'sent' };
+  if (down.received) return { code: down.received.code, subcode: down.received.subcode, direction: 'received' };
+  return {};
+}

@@ -1,0 +1,278 @@
+import { describe, expect, it } from 'vitest';
+import type { PathAttribute, UpdateMessage } from '../../src/bgp/types.js';
+import { isEndOfRib } from '../../src/bgp/end-of-rib.js';
+import { MemoryNetwork, startSpeaker, turns, until } from './harness.js';
+import type { EndSettings, MemorySession } from './memory-session.js';
+
+const NODE_A = `
+asNumber: 64512
+node: {name: node-a, ipv4Address: 10.0.0.1/24}
+mesh: {enabled: false}
+kernel: {enabled: false}
+pools: [{cidr: 10.244.0.0/16, blockSize: 26}]
+blocks: [10.244.1.0/26]
+`;
+
+function scripted(network: MemoryNetwork, settings: Partial<EndSettings> & Pick<EndSettings, 'localAddress' | 'address'>): MemorySession {
+  const end = network.scripted({ name: `to-${settings.address}`, asNumber: 64512, localAs: 64512, routerId: settings.localAddress, ...settings });
+  end.start();
+  return end;
+}
+
+function attr<T extends PathAttribute['type']>(u: UpdateMessage, type: T): Extract<PathAttribute, { type: T }> | undefined {
+  return u.attributes.find((a): a is Extract<PathAttribute, { type: T }> => a.type === type);
+}
+
+function announced(end: MemorySession): Map<string, UpdateMessage> {
+  const out = new Map<string, UpdateMessage>();
+  for (const u of end.updates()) {
+    for (const n of u.withdrawn) out.delete(n.prefix);
+    for (const n of u.nlri) out.set(n.prefix, u);
+  }
+  return out;
+}
+
+function announce(end: MemorySession, prefixes: string[], nextHop: string, extra: PathAttribute[] = []): void {
+  end.sendMessage({
+    type: 'update',
+    withdrawn: [],
+    attributes: [{ type: 'origin', origin: 'igp' }, { type: 'as-path', segments: [] }, { type: 'next-hop', nextHop }, ...extra],
+    nlri: prefixes.map((prefix) => ({ prefix })),
+  });
+}
+
+function withdraw(end: MemorySession, prefixes: string[]): void {
+  end.sendMessage({ type: 'update', withdrawn: prefixes.map((prefix) => ({ prefix })), attributes: [], nlri: [] });
+}
+
+const REFLECTOR = `
+asNumber: 64512
+node: {name: rr, ipv4Address: 10.0.0.100/24, routeReflectorClusterId: 244.0.0.1}
+kernel: {enabled: false}
+pools: [{cidr: 10.244.0.0/16, blockSize: 26}]
+peers:
+  - {name: c1, address: 10.0.0.11, asNumber: 64512}
+  - {name: c2, address: 10.0.0.12, asNumber: 64512}
+`;
+
+async function reflectorWithClients(c2Settings: Partial<EndSettings> = {}) {
+  const network = new MemoryNetwork();
+  const rr = await startSpeaker(network, '10.0.0.100', REFLECTOR);
+  const c1 = scripted(network, { localAddress: '10.0.0.11', address: '10.0.0.100' });
+  const c2 = scripted(network, { localAddress: '10.0.0.12', address: '10.0.0.100', ...c2Settings });
+  await until(() => c1.updates().length > 0 && c2.updates().length > 0);
+  return { network, rr, c1, c2 };
+}
+
+describe('speaker pipeline (in-memory sessions)', () => {
+  it('sends originated blocks to a new peer with next hop self, then End-of-RIB (RFC 4724 §2)', async () => {
+    const network = new MemoryNetwork();
+    const yaml = `${NODE_A}peers: [{name: b, address: 10.0.0.2, asNumber: 64512}]\n`;
+    await startSpeaker(network, '10.0.0.1', yaml);
+    const b = scripted(network, { localAddress: '10.0.0.2', address: '10.0.0.1' });
+    await until(() => b.updates().some((u) => isEndOfRib(u) !== undefined));
+    const updates = b.updates();
+    const block = updates.findIndex((u) => u.nlri.some((n) => n.prefix === '10.244.1.0/26'));
+    const eor = updates.findIndex((u) => isEndOfRib(u) !== undefined);
+    expect(block).toBeGreaterThanOrEqual(0);
+    expect(eor).toBeGreaterThan(block);
+    const u = updates[block]!;
+    expect(attr(u, 'next-hop')?.nextHop).toBe('10.0.0.1');
+    // RFC 4271 §5.1.5: LOCAL_PREF is always sent to iBGP peers.
+    expect(attr(u, 'local-pref')?.localPref).toBe(100);
+  });
+
+  it('carries routes between two daemons through real encode and decode', async () => {
+    const network = new MemoryNetwork();
+    const a = await startSpeaker(network, '10.0.0.1', `${NODE_A}peers: [{name: b, address: 10.0.0.2, asNumber: 64512}]\n`);
+    const b = await startSpeaker(
+      network,
+      '10.0.0.2',
+      `asNumber: 64512\nnode: {name: node-b, ipv4Address: 10.0.0.2/24}\nmesh: {enabled: false}\nkernel: {enabled: false}\npools: [{cidr: 10.244.0.0/16, blockSize: 26}]\nblocks: [10.244.2.0/26]\npeers: [{name: a, address: 10.0.0.1, asNumber: 64512}]\n`,
+    );
+    await until(() => a.speaker.locRib.best('10.244.2.0/26') !== undefined && b.speaker.locRib.best('10.244.1.0/26') !== undefined);
+    const learned = b.speaker.routes('10.244.1.0/26');
+    expect(learned).toHaveLength(1);
+    expect(learned[0]).toMatchObject({ prefix: '10.244.1.0/26', peer: 'a', peerAddress: '10.0.0.1', nextHop: '10.0.0.1', best: true, localPref: 100 });
+    expect(a.speaker.peers()[0]).toMatchObject({ name: 'b', state: 'Established', prefixesReceived: 1, prefixesAccepted: 1, prefixesAdvertised: 1, routerId: '10.0.0.2' });
+  });
+
+  it('reflects a client route to the other client with ORIGINATOR_ID and CLUSTER_LIST, not back to its source (RFC 4456 §8)', async () => {
+    const { c1, c2 } = await reflectorWithClients();
+    const before = c1.updates().length;
+    announce(c1, ['10.244.5.0/26'], '10.0.0.11');
+    await until(() => announced(c2).has('10.244.5.0/26'));
+    const u = announced(c2).get('10.244.5.0/26')!;
+    expect(attr(u, 'originator-id')?.originatorId).toBe('10.0.0.11');
+    expect(attr(u, 'cluster-list')?.clusterIds).toEqual(['244.0.0.1']);
+    // iBGP reflection keeps the next hop (BIRD's default, nextHopMode Auto).
+    expect(attr(u, 'next-hop')?.nextHop).toBe('10.0.0.11');
+    await turns();
+    expect(c1.updates().slice(before).some((x) => x.nlri.length > 0)).toBe(false);
+  });
+
+  it('keeps a ToR default route out of what it sends to other peers (Calico export, SPEC §3)', async () => {
+    const network = new MemoryNetwork();
+    const yaml = `${NODE_A}peers:\n  - {name: tor, address: 10.0.0.254, asNumber: 65001}\n  - {name: b, address: 10.0.0.2, asNumber: 64512}\n`;
+    const a = await startSpeaker(network, '10.0.0.1', yaml);
+    const tor = scripted(network, { localAddress: '10.0.0.254', address: '10.0.0.1', localAs: 65001 });
+    const b = scripted(network, { localAddress: '10.0.0.2', address: '10.0.0.1' });
+    await until(() => b.updates().some((u) => isEndOfRib(u) !== undefined));
+    tor.sendMessage({
+      type: 'update',
+      withdrawn: [],
+      attributes: [
+        { type: 'origin', origin: 'igp' },
+        { type: 'as-path', segments: [{ type: 'sequence', asns: [65001] }] },
+        { type: 'next-hop', nextHop: '10.0.0.254' },
+        { type: 'local-pref', localPref: 500 },
+      ],
+      nlri: [{ prefix: '0.0.0.0/0' }, { prefix: '10.244.9.0/26' }],
+    });
+    await until(() => announced(b).has('10.244.9.0/26'));
+    expect(a.speaker.locRib.best('0.0.0.0/0')).toBeDefined();
+    expect(announced(b).has('0.0.0.0/0')).toBe(false);
+    // RFC 4271 §5.1.5: LOCAL_PREF from an eBGP peer is ignored (stripped on import).
+    expect(a.speaker.routes('0.0.0.0/0')[0]).toMatchObject({ peer: 'tor', localPref: null, asPath: [65001] });
+    // The ToR is not sent its own routes back, and never the default route.
+    expect(announced(tor).has('0.0.0.0/0')).toBe(false);
+  });
+
+  it('stores looping and treat-as-withdraw paths flagged ineligible, not dropped (RFC 4456 §8, RFC 7606 §2)', async () => {
+    const { rr, c1 } = await reflectorWithClients();
+    announce(c1, ['10.244.6.0/26'], '10.0.0.11', [{ type: 'cluster-list', clusterIds: ['244.0.0.1'] }]);
+    await until(() => rr.speaker.routes('10.244.6.0/26').length > 0);
+    expect(rr.speaker.routes('10.244.6.0/26')[0]).toMatchObject({ best: false, ineligible: 'cluster-loop' });
+    expect(rr.speaker.locRib.best('10.244.6.0/26')).toBeUndefined();
+    // Missing AS_PATH: RFC 7606 §3 d treat-as-withdraw.
+    announce(c1, ['10.244.7.0/26'], '10.0.0.11');
+    await until(() => rr.speaker.locRib.best('10.244.7.0/26') !== undefined);
+    c1.sendMessage({ type: 'update', withdrawn: [], attributes: [{ type: 'origin', origin: 'igp' }, { type: 'next-hop', nextHop: '10.0.0.11' }], nlri: [{ prefix: '10.244.7.0/26' }] });
+    await until(() => rr.speaker.locRib.best('10.244.7.0/26') === undefined);
+    expect(rr.speaker.routes('10.244.7.0/26')[0]).toMatchObject({ ineligible: 'treat-as-withdraw', best: false });
+    expect(rr.speaker.peers().find((p) => p.name === 'c1')).toMatchObject({ prefixesReceived: 2, prefixesAccepted: 0 });
+  });
+
+  it('coalesces churn while a member is blocked: a prefix goes out once, in its latest state', async () => {
+    const network = new MemoryNetwork();
+    network.options.set('10.0.0.100>10.0.0.12', { highWaterMark: 0 });
+    const rr = await startSpeaker(network, '10.0.0.100', REFLECTOR);
+    const c1 = scripted(network, { localAddress: '10.0.0.11', address: '10.0.0.100' });
+    const c2 = scripted(network, { localAddress: '10.0.0.12', address: '10.0.0.100' });
+    await until(() => c2.updates().some((u) => isEndOfRib(u) !== undefined));
+    const toC2 = network.end('10.0.0.100', '10.0.0.12')!;
+    toC2.hold();
+    // Something goes out first, so the group is blocked (XOFF) while P churns.
+    announce(c1, ['10.244.99.0/26'], '10.0.0.11');
+    await until(() => toC2.sentRaw.length > 0 && rr.speaker.groups.groups().next().value?.blocked === true);
+    const P = '10.244.8.0/26';
+    announce(c1, [P], '10.0.0.11', [{ type: 'med', med: 1 }]);
+    await until(() => rr.speaker.locRib.best(P) !== undefined);
+    await turns();
+    withdraw(c1, [P]);
+    await until(() => rr.speaker.locRib.best(P) === undefined);
+    announce(c1, [P], '10.0.0.11', [{ type: 'med', med: 2 }]);
+    await until(() => rr.speaker.locRib.best(P) !== undefined);
+    await turns();
+    const seenBefore = c2.updates().length;
+    toC2.release();
+    await until(() => announced(c2).has(P));
+    await turns();
+    const mentions = c2.updates().slice(seenBefore).filter((u) => u.nlri.some((n) => n.prefix === P) || u.withdrawn.some((n) => n.prefix === P));
+    expect(mentions).toHaveLength(1);
+    expect(attr(mentions[0]!, 'med')?.med).toBe(2);
+  });
+
+  it('withdraws what a peer sent when its session goes down', async () => {
+    const { c1, c2 } = await reflectorWithClients();
+    announce(c1, ['10.244.10.0/26', '10.244.11.0/26'], '10.0.0.11');
+    await until(() => announced(c2).size === 2);
+    c1.breakLink();
+    await until(() => announced(c2).size === 0);
+  });
+
+  it('keeps a restarting peer\u2019s routes as stale and sweeps what End-of-RIB did not refresh (RFC 4724 §4.2)', async () => {
+    const network = new MemoryNetwork();
+    network.options.set('10.0.0.100>10.0.0.11', { retainOnLoss: true });
+    const rr = await startSpeaker(network, '10.0.0.100', REFLECTOR);
+    const c1 = scripted(network, { localAddress: '10.0.0.11', address: '10.0.0.100', gracefulRestartSec: 120 });
+    const c2 = scripted(network, { localAddress: '10.0.0.12', address: '10.0.0.100' });
+    await until(() => c1.established && c2.established);
+    announce(c1, ['10.244.12.0/26', '10.244.13.0/26'], '10.0.0.11');
+    await until(() => announced(c2).size === 2);
+    c1.breakLink();
+    await turns();
+    expect(announced(c2).size).toBe(2);
+    expect(rr.speaker.routes('10.244.12.0/26')[0]).toMatchObject({ stale: true, best: true });
+    c1.reconnect();
+    await until(() => c1.established);
+    announce(c1, ['10.244.12.0/26'], '10.0.0.11');
+    c1.sendMessage({ type: 'update', withdrawn: [], attributes: [], nlri: [] });
+    await until(() => !announced(c2).has('10.244.13.0/26'));
+    expect(announced(c2).has('10.244.12.0/26')).toBe(true);
+    expect(rr.speaker.routes('10.244.12.0/26')[0]).toMatchObject({ stale: false });
+    expect(rr.timers.pending).toBe(0);
+  });
+
+  it('sweeps stale routes when the restart time passes without the peer (RFC 4724 §4.2)', async () => {
+    const network = new MemoryNetwork();
+    network.options.set('10.0.0.100>10.0.0.11', { retainOnLoss: true });
+    const rr = await startSpeaker(network, '10.0.0.100', REFLECTOR);
+    const c1 = scripted(network, { localAddress: '10.0.0.11', address: '10.0.0.100', gracefulRestartSec: 30 });
+    const c2 = scripted(network, { localAddress: '10.0.0.12', address: '10.0.0.100' });
+    await until(() => c1.established && c2.established);
+    announce(c1, ['10.244.14.0/26'], '10.0.0.11');
+    await until(() => announced(c2).size === 1);
+    c1.breakLink();
+    await turns();
+    rr.timers.advance(29_000);
+    await turns();
+    expect(announced(c2).size).toBe(1);
+    rr.timers.advance(1_000);
+    await until(() => announced(c2).size === 0);
+  });
+
+  it('closes with Cease 6/1 past maxPrefixes and restarts after the back-off (RFC 4486 §4)', async () => {
+    const network = new MemoryNetwork();
+    const yaml = REFLECTOR.replace('{name: c1, address: 10.0.0.11, asNumber: 64512}', '{name: c1, address: 10.0.0.11, asNumber: 64512, maxPrefixes: {limit: 2}}');
+    const rr = await startSpeaker(network, '10.0.0.100', yaml, { maxPrefixRestartMs: 5000 });
+    const c1 = scripted(network, { localAddress: '10.0.0.11', address: '10.0.0.100' });
+    const downs: { code?: number; subcode?: number }[] = [];
+    c1.on('down', (d) => downs.push({ ...(d.received ? { code: d.received.code, subcode: d.received.subcode } : {}) }));
+    await until(() => c1.established);
+    announce(c1, ['10.244.15.0/26', '10.244.16.0/26'], '10.0.0.11');
+    await until(() => rr.speaker.locRib.size === 2);
+    expect(c1.established).toBe(true);
+    announce(c1, ['10.244.17.0/26'], '10.0.0.11');
+    await until(() => !c1.established);
+    expect(downs).toEqual([{ code: 6, subcode: 1 }]);
+    expect(rr.speaker.locRib.size).toBe(0);
+    rr.timers.advance(5000);
+    await until(() => c1.established);
+  });
+
+  it('only warns past maxPrefixes with warningOnly', async () => {
+    const network = new MemoryNetwork();
+    const yaml = REFLECTOR.replace('{name: c1, address: 10.0.0.11, asNumber: 64512}', '{name: c1, address: 10.0.0.11, asNumber: 64512, maxPrefixes: {limit: 1, warningOnly: true}}');
+    const rr = await startSpeaker(network, '10.0.0.100', yaml);
+    const c1 = scripted(network, { localAddress: '10.0.0.11', address: '10.0.0.100' });
+    await until(() => c1.established);
+    announce(c1, ['10.244.15.0/26', '10.244.16.0/26'], '10.0.0.11');
+    await until(() => rr.speaker.locRib.size === 2);
+    await turns();
+    expect(c1.established).toBe(true);
+  });
+
+  it('answers ROUTE-REFRESH with BoRR, the table and EoRR (RFC 7313 §4)', async () => {
+    const { c1, c2 } = await reflectorWithClients({ enhancedRouteRefresh: true });
+    announce(c1, ['10.244.18.0/26'], '10.0.0.11');
+    await until(() => announced(c2).size === 1);
+    const from = c2.received.length;
+    c2.sendMessage({ type: 'route-refresh', afi: 1, safi: 1, subtype: 'normal' });
+    await until(() => c2.received.slice(from).some((m) => m.type === 'route-refresh' && m.subtype === 'eorr'));
+    const after = c2.received.slice(from);
+    expect(after[0]).toMatchObject({ type: 'route-refresh', subtype: 'borr' });
+    expect(after.some((m) => m.type === 'update' && m.nlri.some((n) => n.prefix === '10.244.18.0/26'))).toBe(true);
+    expect(after.at(-1)).toMatchObject({ type: 'route-refresh', subtype: 'eorr' });
+  });
+});
