@@ -1,0 +1,164 @@
+import { describe, expect, it } from 'vitest';
+import { decodeMessage } from '../../src/bgp/index.js';
+import { isEndOfRib } from '../../src/bgp/end-of-rib.js';
+import type { UpdateMessage } from '../../src/bgp/types.js';
+import { AttrTable } from '../../src/rib/attr-set.js';
+import { makeExportTarget } from '../../src/rib/export-attrs.js';
+import { ExportPolicy } from '../../src/rib/export-policy.js';
+import { Path, type PeerInfo } from '../../src/rib/path.js';
+import { UpdateGroups, type GroupMember, type UpdateGroupSettings } from '../../src/rib/update-groups.js';
+import { peer, SELF } from './helpers.js';
+
+const EXPORT_ALL = new ExportPolicy({
+  exportPolicy: 'all',
+  pools: [],
+  localBlocks: [],
+  staticRoutes: [],
+  serviceLoadBalancerIPs: [],
+  serviceExternalIPs: [],
+  prefixAdvertisements: [],
+  isReflector: true,
+});
+
+class FakeMember implements GroupMember {
+  readonly calls: (readonly Uint8Array[])[] = [];
+  accept = true;
+  constructor(
+    readonly name: string,
+    readonly peer: PeerInfo,
+  ) {}
+  send(messages: readonly Uint8Array[]): boolean {
+    this.calls.push(messages);
+    return this.accept;
+  }
+  messages(): Uint8Array[] {
+    return this.calls.flat();
+  }
+  updates(): UpdateMessage[] {
+    return this.messages()
+      .map((m) => decodeMessage(m))
+      .filter((m): m is UpdateMessage => m.type === 'update');
+  }
+}
+
+function setup() {
+  const scheduled: (() => void)[] = [];
+  const groups = new UpdateGroups(EXPORT_ALL, (fn) => scheduled.push(fn));
+  const runScheduled = (): void => {
+    while (scheduled.length > 0) scheduled.shift()!();
+  };
+  const c1 = peer('10.0.0.11', { isClient: true });
+  const c2 = peer('10.0.0.12', { isClient: true });
+  const settings: UpdateGroupSettings = {
+    key: 'clients',
+    target: makeExportTarget({ peer: c1, self: SELF, localAddress: '10.0.0.100', nextHopMode: 'Auto', defaultLocalPref: 100 }),
+    toInternalPeer: true,
+    targetKind: 'client',
+    families: ['ipv4-unicast'],
+    sendContext: {},
+  };
+  const table = new AttrTable();
+  const group = groups.obtain(settings, () => undefined);
+  return { groups, group, runScheduled, c1, c2, table };
+}
+
+function prefixes(n: number, base = 0): string[] {
+  return Array.from({ length: n }, (_, i) => `${20 + ((base + i) >>> 16)}.${((base + i) >>> 8) & 255}.${(base + i) & 255}.0/24`);
+}
+
+describe('update groups', () => {
+  it('packs N prefixes sharing one attribute set into ceil(N / fit) UPDATEs', () => {
+    const { groups, group, c1, table } = setup();
+    const member = new FakeMember('c1', c1);
+    group.join(member);
+    const ebgp = peer('192.0.2.1', { kind: 'ebgp', asn: 65001 });
+    const attrs = table.intern({ origin: 'igp', asPath: [{ type: 'sequence', asns: [65001] }], nextHops: ['192.0.2.1'] });
+    const list = prefixes(5000);
+    for (const p of list) group.enqueue(p, new Path(p, 0, attrs, ebgp));
+    groups.flushNow();
+    // Attributes to an iBGP peer: ORIGIN 4, AS_PATH (one 4-octet AS) 9, NEXT_HOP 7, LOCAL_PREF 7
+    // octets; each /24 is 4 octets. 4096 - 19 header - 4 length fields - 27 = 4046 → 1011 fit.
+    const fit = Math.floor((4096 - 19 - 4 - 27) / 4);
+    const messages = member.messages();
+    const updates = member.updates().filter((u) => isEndOfRib(u) === undefined);
+    expect(updates).toHaveLength(Math.ceil(list.length / fit));
+    expect(messages[0]!.length).toBe(19 + 4 + 27 + fit * 4);
+    expect(updates.flatMap((u) => u.nlri.map((n) => n.prefix))).toEqual(list);
+    // End-of-RIB follows the table.
+    expect(isEndOfRib(member.updates().at(-1)!)).toEqual({ afi: 1, safi: 1 });
+  });
+
+  it('encodes once and writes the same bytes to every member', () => {
+    const { groups, group, c1, c2, table } = setup();
+    const a = new FakeMember('c1', c1);
+    const b = new FakeMember('c2', c2);
+    group.join(a);
+    group.join(b);
+    const local = peer('local', { kind: 'local', address: '' });
+    const attrs = table.intern({ origin: 'igp' });
+    for (const p of prefixes(10)) group.enqueue(p, new Path(p, 0, attrs, local));
+    groups.flushNow();
+    const first = a.messages().find((m) => decodeMessage(m).type === 'update' && (decodeMessage(m) as UpdateMessage).nlri.length > 0)!;
+    expect(b.messages()).toContain(first);
+    expect(a.updates()[0]!.attributes.find((x) => x.type === 'next-hop')).toMatchObject({ nextHop: '10.0.0.100' });
+  });
+
+  it('never sends a path back to its source, and withdraws it there when the source takes over the prefix', () => {
+    const { groups, group, c1, c2, table } = setup();
+    const a = new FakeMember('c1', c1);
+    const b = new FakeMember('c2', c2);
+    group.join(a);
+    group.join(b);
+    const P = '10.244.1.0/26';
+    const fromC2 = new Path(P, 0, table.intern({ origin: 'igp', nextHops: ['10.0.0.12'] }), c2);
+    group.enqueue(P, fromC2);
+    groups.flushNow();
+    expect(a.updates().some((u) => u.nlri.some((n) => n.prefix === P))).toBe(true);
+    expect(b.updates().some((u) => u.nlri.some((n) => n.prefix === P))).toBe(false);
+    expect(group.advertisedTo(a)).toBe(1);
+    expect(group.advertisedTo(b)).toBe(0);
+    // Now c1's path wins: c2 gets it, c1 (which held c2's) gets a withdrawal.
+    const fromC1 = new Path(P, 0, table.intern({ origin: 'igp', nextHops: ['10.0.0.11'] }), c1);
+    group.enqueue(P, fromC1);
+    groups.flushNow();
+    expect(a.updates().at(-1)!.withdrawn).toEqual([{ prefix: P }]);
+    expect(b.updates().at(-1)!.nlri).toEqual([{ prefix: P }]);
+  });
+
+  it('stops on backpressure and resumes on drain, sending each prefix once', () => {
+    const { groups, group, c1, table, runScheduled } = setup();
+    const member = new FakeMember('c1', c1);
+    group.join(member);
+    const local = peer('local', { kind: 'local', address: '' });
+    const attrs = table.intern({ origin: 'igp' });
+    const list = prefixes(40_000);
+    for (const p of list) group.enqueue(p, new Path(p, 0, attrs, local));
+    member.accept = false;
+    groups.flushNow();
+    expect(group.blocked).toBe(true);
+    const firstSlice = member.updates().flatMap((u) => u.nlri).length;
+    expect(firstSlice).toBeGreaterThan(0);
+    expect(group.pendingCount).toBe(list.length - firstSlice);
+    member.accept = true;
+    group.drained(member);
+    runScheduled();
+    const sent = member.updates().flatMap((u) => u.nlri.map((n) => n.prefix));
+    expect(sent).toHaveLength(list.length);
+    expect(new Set(sent).size).toBe(list.length);
+  });
+
+  it('holds a reference on exported attribute sets and releases them with the group', () => {
+    const { groups, group, c1, table } = setup();
+    const member = new FakeMember('c1', c1);
+    group.join(member);
+    const local = peer('local', { kind: 'local', address: '' });
+    const attrs = table.intern({ origin: 'igp' });
+    for (const p of prefixes(3)) group.enqueue(p, new Path(p, 0, attrs, local));
+    groups.flushNow();
+    const exported = group.adjRibOut.get(prefixes(1)[0]!)!.attrs;
+    expect(exported.refs).toBe(3);
+    groups.leave(group, member);
+    expect(exported.refs).toBe(0);
+    expect(groups.size).toBe(0);
+  });
+});
