@@ -16,6 +16,8 @@ export interface BenchRow {
   readonly status: RowStatus;
   readonly timeMs?: number;
   readonly peakRssBytes?: number;
+  /** CPU the test clients used during the measurement, to show they were not the bottleneck. */
+  readonly clientCpuMs?: number;
   /** Whether this row competes as an anchor; default: every implementation but petrel. */
   readonly anchor?: boolean;
   /** Why there is no figure, or what a figure means beyond the scenario's definition. */
@@ -135,7 +137,7 @@ function formatRatio(x: number | undefined): string {
 }
 
 export function formatTable(rated: readonly RatedRow[]): string {
-  const header = ['scenario', 'implementation', 'time', 'peak RSS', 'vs best anchor', 'vs BIRD 2', 'note'];
+  const header = ['scenario', 'implementation', 'time', 'peak RSS', 'vs best anchor', 'vs BIRD 2', 'clients CPU', 'note'];
   const body = rated.map((r) => [
     r.scenario,
     r.implementation,
@@ -143,6 +145,7 @@ export function formatTable(rated: readonly RatedRow[]): string {
     formatBytes(r.peakRssBytes),
     formatRatio(r.timeVsBestAnchor),
     formatRatio(r.timeVsBird2),
+    r.clientCpuMs === undefined ? '' : formatMs(r.clientCpuMs),
     r.detail ?? '',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));

@@ -68,7 +68,12 @@ function setupFor(ns: NetNs, clients: number): ReflectorSetup {
 }
 
 function convergenceRow(scenario: ScenarioId, kind: ReflectorKind, r: ConvergenceResult, target: number, peakRssBytes: number | undefined): BenchRow {
-  const base = { scenario, implementation: kind.name, ...(peakRssBytes === undefined ? {} : { peakRssBytes }) };
+  const base = {
+    scenario,
+    implementation: kind.name,
+    clientCpuMs: r.clientCpuMs,
+    ...(peakRssBytes === undefined ? {} : { peakRssBytes }),
+  };
   if (r.timedOut) {
     return { ...base, status: 'timeout', detail: `after ${Math.round(r.ms)} ms the worst receiver held ${r.worstHeld} of ${target === 0 ? 'none wanted' : target}` };
   }

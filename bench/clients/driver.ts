@@ -134,17 +134,20 @@ class Driver implements ClientEvents {
     this.reached.clear();
     return new Promise((resolve, reject) => {
       let t0 = 0;
+      let cpu0 = process.cpuUsage();
       const finish = (timedOut: boolean) => {
         clearTimeout(timer);
         clearInterval(watch);
         this.target = undefined;
         const helds = receivers.map((r) => r.holdings.held);
+        const cpu = process.cpuUsage(cpu0);
         resolve({
           ms: performance.now() - t0,
           timedOut,
           worstHeld: op === 'announce' ? Math.min(...helds) : Math.max(...helds),
           receivers: receivers.length,
           updatesSent: stream.messages,
+          clientCpuMs: (cpu.user + cpu.system) / 1000,
         });
       };
       const timer = setTimeout(() => finish(true), timeoutMs);
@@ -158,6 +161,7 @@ class Driver implements ClientEvents {
       const remaining = receivers.filter((r) => r.holdings.held !== wanted).length;
       this.target = { held: wanted, remaining, done: () => finish(false) };
       for (const r of receivers) if (r.holdings.held === wanted) this.reached.add(r);
+      cpu0 = process.cpuUsage();
       t0 = performance.now();
       announcer.send(stream.bytes);
       if (remaining === 0) finish(false);

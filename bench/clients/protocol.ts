@@ -40,6 +40,8 @@ export interface ConvergenceResult {
   readonly worstHeld: number;
   readonly receivers: number;
   readonly updatesSent: number;
+  /** CPU the client driver used meanwhile (user + system): near `ms` would mean the clients limit. */
+  readonly clientCpuMs: number;
 }
 
 export type DriverReply =

@@ -16,7 +16,7 @@ function protocolName(address: string): string {
   return `c_${address.replace(/\./g, '_')}`;
 }
 
-export function birdConfig(s: ReflectorSetup, logFile: string): string {
+export function birdConfig(s: Omit<ReflectorSetup, 'ns'>, logFile: string): string {
   const lines = [`router id ${s.address};`, `log "${logFile}" { warning, error, fatal };`, 'protocol device { scan time 60; }'];
   for (const client of s.clients) {
     lines.push(

@@ -14,7 +14,7 @@ const FRR_DIR = '/usr/lib/frr';
 const FRR_USER = 'frr';
 const GROUP = 'clients';
 
-export function frrConfig(s: ReflectorSetup): string {
+export function frrConfig(s: Omit<ReflectorSetup, 'ns'>): string {
   const lines = [
     'frr defaults datacenter',
     'hostname bench-frr',

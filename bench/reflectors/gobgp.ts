@@ -11,7 +11,7 @@ import { isListening, type Reflector, type ReflectorKind, type ReflectorSetup } 
 
 const API = '127.0.0.1:50051';
 
-export function gobgpConfig(s: ReflectorSetup): string {
+export function gobgpConfig(s: Omit<ReflectorSetup, 'ns'>): string {
   const lines = [
     '[global.config]',
     `  as = ${s.asn}`,

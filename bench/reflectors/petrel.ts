@@ -8,6 +8,7 @@
  * listens), start() throws `NotRunnable` with the reason, and the benchmark reports it instead
  * of a figure.
  */
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import type { ManagedProcess } from '../../test/peers/process.js';
@@ -21,7 +22,8 @@ const START_TIMEOUT_MS = 20_000;
 /** petrel cannot act as a reflector in this build; the message says why. */
 export class NotRunnable extends Error {}
 
-export function petrelConfig(s: ReflectorSetup, work: WorkDir): string {
+/** The config for `petrel run`; every path petrel writes lies under `dir`. */
+export function petrelConfig(s: Omit<ReflectorSetup, 'ns'>, dir: string): string {
   return stringify({
     asNumber: s.asn,
     routerId: s.address,
@@ -39,8 +41,8 @@ export function petrelConfig(s: ReflectorSetup, work: WorkDir): string {
     exportPolicy: 'all',
     kernel: { enabled: false },
     gracefulRestart: { enabled: false },
-    stateDir: work.file('state'),
-    control: { socket: work.file('petrel.sock') },
+    stateDir: path.join(dir, 'state'),
+    control: { socket: path.join(dir, 'petrel.sock') },
     metrics: { listen: '127.0.0.1:9900' },
     log: { level: 'warn' },
   });
@@ -68,7 +70,7 @@ class PetrelReflector implements Reflector {
   async start(s: ReflectorSetup): Promise<void> {
     const work = await WorkDir.create('bench-petrel');
     this.work = work;
-    const conf = await work.write('petrel.yaml', petrelConfig(s, work));
+    const conf = await work.write('petrel.yaml', petrelConfig(s, work.dir));
     const daemon = s.ns.spawn('petrel', process.execPath, ['--import', 'tsx', MAIN, 'run', '--config', conf]);
     this.daemon = daemon;
     try {

@@ -1,0 +1,72 @@
+/**
+ * The benchmark report: ratios are taken against the anchors of the same run only (SPEC §7),
+ * petrel never counts as its own anchor, and rows without a figure never become a reference.
+ */
+import { describe, expect, it } from 'vitest';
+import { formatTable, petrelSummary, rate, type BenchRow } from '../../bench/report.js';
+
+const MB = 1 << 20;
+const rows: BenchRow[] = [
+  { scenario: 'S1', implementation: 'bird2', status: 'ok', timeMs: 600, peakRssBytes: 95 * MB },
+  { scenario: 'S1', implementation: 'gobgp', status: 'timeout', peakRssBytes: 2000 * MB, detail: 'after 150000 ms' },
+  { scenario: 'S1', implementation: 'frr', status: 'ok', timeMs: 5000, peakRssBytes: 660 * MB },
+  { scenario: 'S1', implementation: 'petrel', status: 'ok', timeMs: 300, peakRssBytes: 190 * MB },
+  { scenario: 'S2', implementation: 'bird2', status: 'ok', timeMs: 900 },
+  { scenario: 'S2', implementation: 'frr', status: 'ok', timeMs: 420 },
+  { scenario: 'S2', implementation: 'petrel', status: 'unavailable', detail: 'not runnable in this build (no run command)' },
+];
+
+describe('rate', () => {
+  const rated = rate(rows);
+  const row = (scenario: string, implementation: string) => rated.find((r) => r.scenario === scenario && r.implementation === implementation)!;
+
+  it('compares each time with the best anchor of its scenario, never with petrel itself', () => {
+    expect(row('S1', 'petrel').timeVsBestAnchor).toBeCloseTo(0.5);
+    expect(row('S1', 'bird2').timeVsBestAnchor).toBe(1);
+    expect(row('S2', 'bird2').timeVsBestAnchor).toBeCloseTo(900 / 420);
+  });
+
+  it('compares time and memory with BIRD 2 of the same scenario', () => {
+    expect(row('S1', 'frr').timeVsBird2).toBeCloseTo(5000 / 600);
+    expect(row('S1', 'petrel').rssVsBird2).toBeCloseTo(2);
+  });
+
+  it('gives no time ratio to a row without a figure', () => {
+    expect(row('S1', 'gobgp').timeVsBestAnchor).toBeUndefined();
+    expect(row('S2', 'petrel').timeVsBird2).toBeUndefined();
+  });
+
+  it('lets a module mark its rows as anchors or not', () => {
+    const extra = rate([
+      { scenario: 'K1', implementation: 'ip -batch', status: 'ok', timeMs: 700 },
+      { scenario: 'K1', implementation: 'raw rtnetlink', status: 'ok', timeMs: 360 },
+      { scenario: 'K1', implementation: 'petrel-probe', status: 'ok', timeMs: 100, anchor: false },
+    ]);
+    expect(extra.map((r) => r.timeVsBestAnchor)).toEqual([700 / 360, 1, 100 / 360]);
+  });
+});
+
+describe('petrelSummary', () => {
+  it('states petrel\u2019s ratios per scenario, and why there are none', () => {
+    expect(petrelSummary(rate(rows))).toEqual([
+      { scenario: 'S1', status: 'ok', timeVsBird2: 0.5, timeVsBestAnchor: 0.5, bestAnchor: 'bird2', rssVsBird2: 2 },
+      { scenario: 'S2', status: 'unavailable', bestAnchor: 'frr' },
+    ]);
+  });
+
+  it('reports a scenario petrel did not run as absent', () => {
+    expect(petrelSummary(rate(rows.filter((r) => r.implementation !== 'petrel')))[0]).toEqual({ scenario: 'S1', status: 'absent', bestAnchor: 'bird2' });
+  });
+});
+
+describe('formatTable', () => {
+  it('prints one line per row with time, memory, ratios and the reason for a missing figure', () => {
+    const lines = formatTable(rate(rows)).split('\n');
+    expect(lines).toHaveLength(rows.length + 2);
+    expect(lines[0]).toMatch(/^scenario\s+implementation\s+time\s+peak RSS\s+vs best anchor\s+vs BIRD 2/);
+    expect(lines[2]).toMatch(/^S1\s+bird2\s+600 ms\s+95 MB\s+1\.00×\s+1\.00×$/);
+    expect(lines[3]).toMatch(/^S1\s+gobgp\s+timeout\s+2000 MB\s+after 150000 ms$/);
+    expect(lines[4]).toMatch(/^S1\s+frr\s+5\.00 s\s+660 MB\s+8\.33×\s+8\.33×$/);
+    expect(lines[8]).toMatch(/S2\s+petrel\s+unavailable\s+not runnable in this build \(no run command\)$/);
+  });
+});
