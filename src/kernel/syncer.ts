@@ -81,10 +81,14 @@ export interface KernelSyncerOptions {
 }
 
 const DEFAULT_RECONCILE_INTERVAL_MS = 10 * 60_000;
-/** 2,048 failure replies (about 1 KiB of socket memory each) fit the request socket's 8 MiB. */
-const DEFAULT_BATCH_SIZE = 2048;
-/** Notifications of a 100,000-route install by another program fit before an overflow. */
-const MONITOR_RECEIVE_BUFFER_BYTES = 8 << 20;
+/**
+ * 1,024 requests per batch: their failure replies (about 1 KiB of socket memory each) fit the
+ * request socket's buffer, and the monitor socket drains a batch's own notifications (skipped
+ * by port id) while the next one is sent.
+ */
+const DEFAULT_BATCH_SIZE = 256;
+/** 32 MiB asked, 64 MiB granted: tens of thousands of notifications queued before an overflow. */
+const MONITOR_RECEIVE_BUFFER_BYTES = 32 << 20;
 
 /** A route the daemon wants. */
 interface Wanted {
@@ -427,8 +431,8 @@ export class KernelSyncer implements FibPort {
     const wanted = this.#wantedByKey.get(key);
     if (route.protocol === this.#options.protocol) {
       if (op === 'new') {
+        // Not wanted and not adopted at start: a stray route of our protocol, deleted.
         this.#installed.set(key, route);
-        if (wanted === undefined && !this.#staleReleased) this.#adopted.add(key);
         const fine = wanted === undefined ? this.#adopted.has(key) : wanted.message !== undefined && sameRoute(wanted.message, route);
         if (!fine) this.#markDirty(key, wanted);
       } else if (this.#installed.delete(key)) {
@@ -541,13 +545,15 @@ export class KernelSyncer implements FibPort {
       }
     }
     this.#installed = ours;
-    if (this.#staleReleased) return;
+    for (const key of this.#adopted) if (!ours.has(key)) this.#adopted.delete(key);
+    // Only the start adopts: later, a route of ours nobody wants is deleted like any other.
+    if (reason !== 'start' || this.#staleReleased) return;
     for (const key of ours.keys()) {
-      if (this.#wantedByKey.has(key) || this.#adopted.has(key)) continue;
+      if (this.#wantedByKey.has(key)) continue;
       this.#adopted.add(key);
-      if (reason === 'start') this.counters.adopted++;
+      this.counters.adopted++;
     }
-    if (reason === 'start' && this.counters.adopted > 0) this.#log.info({ routes: this.counters.adopted }, 'adopted routes left by a previous run');
+    if (this.counters.adopted > 0) this.#log.info({ routes: this.counters.adopted }, 'adopted routes left by a previous run');
   }
 
   /** Marks every key where the kernel differs from what is wanted (refusals and held conflicts excepted). */

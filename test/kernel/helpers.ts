@@ -33,7 +33,7 @@ export class Namespace {
 
   /** `ip -n <ns> ...`, stdout. */
   async ip(...args: string[]): Promise<string> {
-    return (await run('ip', ['-n', this.name, ...args])).stdout;
+    return (await run('ip', ['-n', this.name, ...args], { maxBuffer: 256 << 20 })).stdout;
   }
 
   /** The routes of `ip route show` lines matching `args`, trimmed, one per line, sorted. */
