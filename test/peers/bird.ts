@@ -157,6 +157,9 @@ export class BirdPeer implements Peer {
       `router id ${c.routerId};`,
       `log "${this.work?.file('bird.log') ?? 'bird.log'}" all;`,
       'debug protocols { states, events };',
+      ...(this.version === '1.6' && (c.listenAddress !== undefined || c.listenPort !== undefined)
+        ? [`listen bgp${c.listenAddress === undefined ? '' : ` address ${c.listenAddress}`}${c.listenPort === undefined ? '' : ` port ${c.listenPort}`};`]
+        : []),
       'protocol device { scan time 10; }',
       ...this.staticProtocol(false),
       ...(this.version === '2' ? this.staticProtocol(true) : []),
@@ -184,6 +187,12 @@ export class BirdPeer implements Peer {
       `neighbor ${n.address}${port} as ${n.remoteAs};`,
     ];
     if (n.passive) body.push('passive on;');
+    // BIRD 2 has no global listen address: each protocol binds its own local address.
+    if (v2 && c.listenAddress !== undefined) body.push('strict bind on;');
+    if (n.connectRetrySec !== undefined) {
+      const t = n.connectRetrySec;
+      body.push(`connect delay time ${t};`, `connect retry time ${t};`, `error wait time ${t},${2 * t};`);
+    }
     if (n.holdTimeSec !== undefined) body.push(`hold time ${n.holdTimeSec};`);
     if (n.password !== undefined) body.push(`password "${n.password}";`);
     if (n.multihop !== undefined && n.multihop !== false) body.push(n.multihop === true ? 'multihop;' : `multihop ${n.multihop};`);
@@ -196,7 +205,12 @@ export class BirdPeer implements Peer {
     const addPath = n.addPath === undefined ? undefined : { send: 'tx', receive: 'rx', both: 'on' }[n.addPath];
     // Routes learned from a directly connected neighbor resolve through the shared link; there is
     // no IGP table to resolve iBGP next hops recursively in these tests.
-    const channelOptions = ['import all;', 'export all;', 'gateway direct;', ...(addPath ? [`add paths ${addPath};`] : [])];
+    // BIRD refuses `gateway direct` for multihop sessions. Without an IGP route to resolve
+    // through (loopback peering has none: BIRD ignores 127/8 and ::1 routes), learned routes
+    // stay in the table as unreachable, which is all a test reads.
+    const multihop = n.multihop !== undefined && n.multihop !== false;
+    const gateway = multihop ? 'gateway recursive;' : 'gateway direct;';
+    const channelOptions = ['import all;', 'export all;', gateway, ...(addPath ? [`add paths ${addPath};`] : [])];
     if (v2) {
       for (const family of neighborFamilies(c, n)) body.push(...this.channel(family, channelOptions));
     } else {

@@ -57,6 +57,7 @@ export class FrrPeer implements Peer {
     await this.waitVty('zebra', 'show interface brief');
     this.bgpd = this.ns.spawn('bgpd', `${FRR_DIR}/bgpd`, [
       ...common, '-i', work.file('bgpd.pid'), '-f', work.file('bgpd.conf'), '-p', String(this.config.listenPort ?? 179),
+      ...(this.config.listenAddress === undefined ? [] : ['-l', this.config.listenAddress]),
       '--log', `file:${work.file('bgpd.log')}`,
     ]);
     await this.waitVty('bgpd', 'show bgp summary json');
@@ -206,6 +207,7 @@ function neighborLines(n: NeighborConfig): string[] {
   if (n.password !== undefined) lines.push(`neighbor ${a} password ${n.password}`);
   if (n.multihop !== undefined && n.multihop !== false) lines.push(`neighbor ${a} ebgp-multihop${n.multihop === true ? '' : ` ${n.multihop}`}`);
   if (n.holdTimeSec !== undefined) lines.push(`neighbor ${a} timers ${Math.floor(n.holdTimeSec / 3)} ${n.holdTimeSec}`);
+  if (n.connectRetrySec !== undefined) lines.push(`neighbor ${a} timers connect ${n.connectRetrySec}`);
   if (restartTimeSec(n) !== undefined) lines.push(`neighbor ${a} graceful-restart`);
   return lines;
 }

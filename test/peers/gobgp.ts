@@ -131,6 +131,7 @@ export class GobgpPeer implements Peer {
       `  as = ${c.localAs}`,
       `  router-id = "${c.routerId}"`,
       `  port = ${c.listenPort ?? 179}`,
+      ...(c.listenAddress === undefined ? [] : [`  local-address-list = ["${c.listenAddress}"]`]),
       ...c.neighbors.flatMap((n) => this.neighbor(n)),
     ];
     return `${lines.join('\n')}\n`;
@@ -149,8 +150,10 @@ export class GobgpPeer implements Peer {
       ...(n.port === undefined ? [] : [`    remote-port = ${n.port}`]),
       ...(n.localAddress === undefined ? [] : [`    local-address = "${n.localAddress}"`]),
     ];
-    if (n.holdTimeSec !== undefined) {
-      lines.push('  [neighbors.timers.config]', `    hold-time = ${n.holdTimeSec}`, `    keepalive-interval = ${Math.floor(n.holdTimeSec / 3)}`);
+    if (n.holdTimeSec !== undefined || n.connectRetrySec !== undefined) {
+      lines.push('  [neighbors.timers.config]');
+      if (n.holdTimeSec !== undefined) lines.push(`    hold-time = ${n.holdTimeSec}`, `    keepalive-interval = ${Math.floor(n.holdTimeSec / 3)}`);
+      if (n.connectRetrySec !== undefined) lines.push(`    connect-retry = ${n.connectRetrySec}`);
     }
     if (n.multihop !== undefined && n.multihop !== false) {
       lines.push('  [neighbors.ebgp-multihop.config]', '    enabled = true', `    multihop-ttl = ${n.multihop === true ? 255 : n.multihop}`);

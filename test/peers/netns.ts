@@ -85,7 +85,20 @@ export interface ListenOptions {
 }
 
 export class NetNs {
-  private constructor(readonly name: string) {}
+  private constructor(
+    readonly name: string,
+    /** The host's own namespace (`NetNs.host()`): programs run directly, nothing is configured. */
+    readonly isHost = false,
+  ) {}
+
+  /**
+   * The host namespace, for daemons that peer over the host's loopback (BIRD on 127.0.0.0/8 and
+   * ::1, SPEC §4). Programs run without `ip netns exec`; `ip()` refuses, so a test can never
+   * change the host's links, addresses or routes through it, and `remove()` does nothing.
+   */
+  static host(): NetNs {
+    return new NetNs('host', true);
+  }
 
   /** Creates a fresh namespace with loopback up and IPv6 DAD off (link-locals usable at once). */
   static async create(): Promise<NetNs> {
@@ -101,12 +114,13 @@ export class NetNs {
 
   /** `ip -n <ns> …`: configure this namespace's links, addresses and routes. */
   async ip(...args: string[]): Promise<string> {
+    if (this.isHost) throw new Error(`refusing to run ip ${args.join(' ')} in the host namespace`);
     return runOk('ip', ['-n', this.name, ...args]);
   }
 
   /** Runs a command inside the namespace to completion. */
   exec(command: string, args: readonly string[], timeoutMs?: number): Promise<RunResult> {
-    return run('ip', ['netns', 'exec', this.name, command, ...args], timeoutMs);
+    return this.isHost ? run(command, args, timeoutMs) : run('ip', ['netns', 'exec', this.name, command, ...args], timeoutMs);
   }
 
   async execOk(command: string, args: readonly string[], timeoutMs?: number): Promise<string> {
@@ -117,7 +131,7 @@ export class NetNs {
 
   /** Starts a long-running program inside the namespace; its PID is the program's own. */
   spawn(label: string, command: string, args: readonly string[]): ManagedProcess {
-    return ManagedProcess.spawn(label, 'ip', ['netns', 'exec', this.name, command, ...args]);
+    return this.isHost ? ManagedProcess.spawn(label, command, args) : ManagedProcess.spawn(label, 'ip', ['netns', 'exec', this.name, command, ...args]);
   }
 
   /** A TCP connection made from inside this namespace, owned by the calling process. */
@@ -149,7 +163,8 @@ export class NetNs {
 
   private viaHelper(req: HelperRequest, timeoutMs: number): Promise<net.Socket | net.Server> {
     return new Promise((resolve, reject) => {
-      const child = spawn('ip', ['netns', 'exec', this.name, process.execPath, '-e', HELPER], {
+      const command = this.isHost ? [process.execPath, '-e', HELPER] : ['ip', 'netns', 'exec', this.name, process.execPath, '-e', HELPER];
+      const child = spawn(command[0]!, command.slice(1), {
         stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       });
       let stderr = '';

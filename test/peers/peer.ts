@@ -36,6 +36,11 @@ export interface NeighborConfig {
   readonly families?: readonly AddressFamily[];
   /** RFC 8654, where the daemon can be told to advertise it. */
   readonly extendedMessage?: boolean;
+  /**
+   * The daemon's connect delay and retry time for this neighbor (default: the daemon's own,
+   * e.g. BIRD waits 5 s before dialling and 120 s between attempts).
+   */
+  readonly connectRetrySec?: number;
 }
 
 export interface StaticRoute {
@@ -63,6 +68,12 @@ export interface PeerConfig {
   readonly localAs: number;
   /** The port the daemon listens on (default 179). */
   readonly listenPort?: number;
+  /**
+   * Listen on this address only (default: all). BIRD 2 binds each neighbor's `localAddress`
+   * instead (`strict bind`), so there every neighbor needs one.
+   */
+  readonly listenAddress?: string;
+
   /** RFC 4456 cluster ID when the daemon reflects (set routeReflectorClient on neighbors). */
   readonly clusterId?: string;
   readonly neighbors: readonly NeighborConfig[];
