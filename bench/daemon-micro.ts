@@ -143,7 +143,7 @@ function ms(t0: bigint): number {
 }
 
 // Anchor in the same run (the machine is shared): one Map.set per fresh prefix string.
-let t0 = process.hrtime.bigint();
+const t0 = process.hrtime.bigint();
 const anchor = new Map<string, number>();
 for (let i = 0; i < count; i++) anchor.set(`${10 + (i >>> 16)}.${(i >>> 8) & 255}.${i & 255}.0/24`, i);
 const anchorMs = ms(t0);

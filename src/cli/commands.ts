@@ -5,6 +5,10 @@
  * `commandHandlers` when they land. main.ts answers a command without a handler with
  * "not available in this build" and exit code 2 rather than pretending to run it.
  */
+import { peerCommand } from './peer.js';
+import { reloadCommand } from './reload.js';
+import { runCommand } from './run.js';
+import { showCommand } from './show.js';
 import { validateCommand } from './validate.js';
 
 /** 0 success, 1 the command ran and failed (e.g. an invalid config), 2 usage or unavailable. */
@@ -14,6 +18,8 @@ export type CommandHandler<Options> = (options: Options) => Promise<ExitCode>;
 
 export interface RunOptions {
   readonly config: string;
+  /** Overrides the config's `log.level`. */
+  readonly logLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
 export interface ValidateOptions {
@@ -66,5 +72,9 @@ export interface CommandHandlers {
 export type CommandName = keyof CommandHandlers;
 
 export const commandHandlers: CommandHandlers = {
+  run: runCommand,
   validate: validateCommand,
+  show: showCommand,
+  reload: reloadCommand,
+  peer: peerCommand,
 };

@@ -40,8 +40,11 @@ await yargs(hideBin(process.argv))
   .command(
     'run',
     'run the daemon in the foreground (JSON logs on stdout; SIGHUP reloads, SIGTERM stops)',
-    (y) => y.option('config', { alias: 'c', type: 'string', demandOption: true, describe: 'config file' }),
-    (argv) => dispatch('run', commandHandlers.run, { config: argv.config }),
+    (y) =>
+      y
+        .option('config', { alias: 'c', type: 'string', demandOption: true, describe: 'config file' })
+        .option('log-level', { choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, describe: 'overrides log.level of the config' }),
+    (argv) => dispatch('run', commandHandlers.run, { config: argv.config, ...(argv.logLevel !== undefined ? { logLevel: argv.logLevel } : {}) }),
   )
   .command(
     'validate',

@@ -1,0 +1,102 @@
+/**
+ * `petrel show status | peers | routes [PREFIX]`: asks the running daemon over its control socket.
+ * Human output is a table in the manner of `calicoctl node status`; `--json` prints exactly what
+ * the daemon answered (SPEC §2 fields: routes carry prefix, nextHop, peer, peerAddress, best,
+ * asPath, origin, localPref, med, communities, largeCommunities, originatorId, clusterList, reason,
+ * ineligible; peers carry name, address, asNumber, state, since, holdTimeSec, routerId,
+ * prefixesReceived, prefixesAccepted, prefixesAdvertised).
+ */
+import type { PeerView, RouteView, StatusView } from '../daemon/views.js';
+import type { ExitCode, ShowOptions } from './commands.js';
+import { ask } from './control-command.js';
+import { processOutput, type CommandOutput } from './validate.js';
+
+/** An ASCII table with a header row, as calicoctl prints them. */
+export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const rule = `+${widths.map((w) => '-'.repeat(w + 2)).join('+')}+\n`;
+  const line = (cells: readonly string[]): string => `|${cells.map((c, i) => ` ${c.padEnd(widths[i]!)} `).join('|')}|\n`;
+  return rule + line(header) + rule + rows.map(line).join('') + rule;
+}
+
+function time(iso: string): string {
+  // "2026-11-26T09:01:02.345Z" → "2026-11-26 09:01:02"
+  return iso.slice(0, 19).replace('T', ' ');
+}
+
+export function formatPeers(peers: readonly PeerView[]): string {
+  if (peers.length === 0) return 'No BGP peers configured.\n';
+  return table(
+    ['NAME', 'PEER ADDRESS', 'AS', 'STATE', 'SINCE', 'RECEIVED', 'ACCEPTED', 'ADVERTISED', 'INFO'],
+    peers.map((p) => [
+      p.name,
+      p.address,
+      String(p.asNumber),
+      p.disabled ? `${p.state} (disabled)` : p.state,
+      time(p.since),
+      String(p.prefixesReceived),
+      String(p.prefixesAccepted),
+      String(p.prefixesAdvertised),
+      p.state === 'Established' ? `router ID ${p.routerId ?? '?'}, hold ${p.holdTimeSec ?? '?'} s` : (p.lastError ?? ''),
+    ]),
+  );
+}
+
+export function formatRoutes(routes: readonly RouteView[]): string {
+  if (routes.length === 0) return 'No routes.\n';
+  return table(
+    ['PREFIX', 'NEXT HOP', 'PEER', 'BEST', 'AS PATH', 'LOCAL PREF', 'MED', 'COMMUNITIES', 'REASON'],
+    routes.map((r) => [
+      r.prefix,
+      r.nextHop ?? '-',
+      r.peer,
+      r.best ? '*' : '',
+      r.asPath.length > 0 ? r.asPath.join(' ') : '-',
+      r.localPref === null ? '-' : String(r.localPref),
+      r.med === null ? '-' : String(r.med),
+      [...r.communities, ...r.largeCommunities].join(' ') || '-',
+      r.ineligible !== null ? `ineligible: ${r.ineligible}` : `${r.reason}${r.stale ? ' (stale)' : ''}`,
+    ]),
+  );
+}
+
+export function formatStatus(s: StatusView): string {
+  const rows: [string, string][] = [
+    ['petrel', s.version],
+    ['node', s.nodeName],
+    ['router ID', s.routerId],
+    ['AS', String(s.asNumber)],
+    ['route reflector cluster ID', s.routeReflectorClusterId ?? '-'],
+    ['started', time(s.startedAt)],
+    ['last reload', s.lastReload === null ? '-' : time(s.lastReload)],
+    ['peers', `${s.peersEstablished} of ${s.peers} established`],
+    ['prefixes', String(s.prefixes)],
+    ['export policy', s.exportPolicy],
+    ['kernel', s.kernel],
+  ];
+  const width = Math.max(...rows.map(([k]) => k.length));
+  return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}\n`).join('');
+}
+
+export async function showCommand(options: ShowOptions, output: CommandOutput = processOutput): Promise<ExitCode> {
+  const request =
+    options.what === 'routes' ? { command: 'routes' as const, ...(options.prefix !== undefined ? { prefix: options.prefix } : {}) } : { command: options.what };
+  const answer = await ask(options, request, output);
+  if (!answer.ok) return answer.code;
+  if (options.json) {
+    output.out(`${JSON.stringify(answer.result, null, 2)}\n`);
+    return 0;
+  }
+  switch (options.what) {
+    case 'status':
+      output.out(formatStatus(answer.result as StatusView));
+      break;
+    case 'peers':
+      output.out(formatPeers(answer.result as PeerView[]));
+      break;
+    case 'routes':
+      output.out(formatRoutes(answer.result as RouteView[]));
+      break;
+  }
+  return 0;
+}

@@ -1,0 +1,99 @@
+/**
+ * The real session backend: one `Session` (src/fsm/session.ts) per configured peer, dialling
+ * with the peer's MD5 key, TTL and source address, and one `BgpListener` on `config.listen` that
+ * hands each incoming connection to the session of its address (SPEC §8: other addresses never
+ * reach OPEN processing).
+ */
+import type { AddPathMode, AfiSafiName } from '../bgp/types.js';
+import type { EffectivePeer } from '../config/peers.js';
+import { AddPathsMode, type Config } from '../config/schema.js';
+import { BgpListener } from '../fsm/listener.js';
+import type { LocalSpeaker } from '../fsm/open.js';
+import { Session, ttlFor, type SessionLogger, type TransportSecurity } from '../fsm/session.js';
+import type { SessionHandle } from '../fsm/session-api.js';
+import { sessionConfig } from '../fsm/session-config.js';
+import type { SessionBackend } from './session-backend.js';
+
+function addPathOf(peer: EffectivePeer): Partial<Record<AfiSafiName, AddPathMode>> | undefined {
+  if (peer.addPaths === AddPathsMode.OFF) return undefined;
+  const mode: AddPathMode = peer.addPaths === AddPathsMode.BOTH ? 'both' : peer.addPaths === AddPathsMode.SEND ? 'send' : 'receive';
+  return Object.fromEntries(peer.families.map((f) => [f, mode]));
+}
+
+export function localSpeakerFor(peer: EffectivePeer, config: Config): LocalSpeaker {
+  const addPath = addPathOf(peer);
+  return {
+    localAs: peer.localAsNumber,
+    routerId: config.routerId,
+    holdTimeSec: peer.holdTimeSec,
+    families: peer.families,
+    ...(addPath ? { addPath } : {}),
+    ...(peer.gracefulRestart.enabled
+      ? {
+          // F bit clear: this build programs no kernel routes, so no forwarding state survives.
+          gracefulRestart: { restartTimeSec: peer.gracefulRestart.restartTimeSec, restarting: false, notification: false, forwardingPreserved: false },
+        }
+      : {}),
+  };
+}
+
+export function securityFor(peer: EffectivePeer): TransportSecurity {
+  const key = peer.password?.reveal();
+  return {
+    ...(key !== undefined ? { md5Key: key } : {}),
+    ...ttlFor({ internal: peer.internal, multihop: peer.multihop, ...(peer.ttlSecurity !== undefined ? { ttlSecurity: peer.ttlSecurity } : {}) }),
+  };
+}
+
+export class TcpSessionBackend implements SessionBackend {
+  readonly #logger: SessionLogger;
+  #listener: BgpListener | undefined;
+  readonly #addresses = new Map<SessionHandle, string>();
+
+  constructor(logger: SessionLogger) {
+    this.#logger = logger;
+  }
+
+  /** Where the listener is bound (tests asking for port 0). */
+  get listener(): BgpListener | undefined {
+    return this.#listener;
+  }
+
+  async open(config: Config): Promise<void> {
+    this.#listener = await BgpListener.listen([{ host: config.listen.address, port: config.listen.port }], this.#logger);
+  }
+
+  create(peer: EffectivePeer, config: Config): SessionHandle {
+    const security = securityFor(peer);
+    const session = new Session({
+      name: peer.name,
+      remoteAddress: peer.address,
+      remotePort: peer.port,
+      ...(peer.sourceAddress !== undefined ? { localAddress: peer.sourceAddress } : {}),
+      config: sessionConfig({
+        peerAs: peer.asNumber,
+        passive: peer.passive,
+        keepaliveSec: peer.keepaliveSec,
+        connectDelaySec: peer.connectDelaySec,
+        connectRetrySec: peer.connectRetrySec,
+      }),
+      local: localSpeakerFor(peer, config),
+      security,
+      logger: this.#logger,
+    });
+    this.#listener?.addPeer(peer.address, session, security);
+    this.#addresses.set(session, peer.address);
+    return session;
+  }
+
+  retire(session: SessionHandle): void {
+    const address = this.#addresses.get(session);
+    this.#addresses.delete(session);
+    if (address !== undefined && ![...this.#addresses.values()].includes(address)) this.#listener?.removePeer(address);
+  }
+
+  async close(): Promise<void> {
+    await this.#listener?.close();
+    this.#listener = undefined;
+  }
+}
