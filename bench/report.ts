@@ -16,6 +16,8 @@ export interface BenchRow {
   readonly status: RowStatus;
   readonly timeMs?: number;
   readonly peakRssBytes?: number;
+  /** CPU the reflector used during the measurement: about the time when it is CPU-bound. */
+  readonly reflectorCpuMs?: number;
   /** CPU the test clients used during the measurement, to show they were not the bottleneck. */
   readonly clientCpuMs?: number;
   /** Whether this row competes as an anchor; default: every implementation but petrel. */
@@ -137,7 +139,7 @@ function formatRatio(x: number | undefined): string {
 }
 
 export function formatTable(rated: readonly RatedRow[]): string {
-  const header = ['scenario', 'implementation', 'time', 'peak RSS', 'vs best anchor', 'vs BIRD 2', 'clients CPU', 'note'];
+  const header = ['scenario', 'implementation', 'time', 'peak RSS', 'vs best anchor', 'vs BIRD 2', 'reflector CPU', 'clients CPU', 'note'];
   const body = rated.map((r) => [
     r.scenario,
     r.implementation,
@@ -145,6 +147,7 @@ export function formatTable(rated: readonly RatedRow[]): string {
     formatBytes(r.peakRssBytes),
     formatRatio(r.timeVsBestAnchor),
     formatRatio(r.timeVsBird2),
+    r.reflectorCpuMs === undefined ? '' : formatMs(r.reflectorCpuMs),
     r.clientCpuMs === undefined ? '' : formatMs(r.clientCpuMs),
     r.detail ?? '',
   ]);

@@ -12,7 +12,7 @@ import type { DriverProcess } from './clients/driver-process.js';
 import type { ConvergenceResult } from './clients/protocol.js';
 import { clientAddress, REFLECTOR_ADDRESS } from './namespace.js';
 import { NotRunnable } from './reflectors/petrel.js';
-import { reflectorPeakRss, type ReflectorKind, type ReflectorSetup } from './reflectors/reflector.js';
+import { reflectorCpuMs, reflectorPeakRss, type ReflectorKind, type ReflectorSetup } from './reflectors/reflector.js';
 import type { BenchRow } from './report.js';
 import type { NetNs } from '../test/peers/netns.js';
 
@@ -67,12 +67,38 @@ function setupFor(ns: NetNs, clients: number): ReflectorSetup {
   };
 }
 
-function convergenceRow(scenario: ScenarioId, kind: ReflectorKind, r: ConvergenceResult, target: number, peakRssBytes: number | undefined): BenchRow {
+/** What one measurement saw: the driver's result and the reflector's own figures. */
+interface Measured {
+  readonly result: ConvergenceResult;
+  readonly peakRssBytes: number | undefined;
+  readonly reflectorCpuMs: number | undefined;
+}
+
+/** The reflector's side of a measurement, read from /proc around the driver's request. */
+interface Probe {
+  peakRss(): Promise<number | undefined>;
+  cpuMs(): Promise<number | undefined>;
+}
+
+async function measure(ctx: ScenarioContext, probe: Probe, op: 'announce' | 'withdraw', count: number): Promise<Measured> {
+  const cpu0 = await probe.cpuMs();
+  const reply = await ctx.driver.request({ op, count, timeoutMs: ctx.limits.scenarioMs });
+  const cpu1 = await probe.cpuMs();
+  return {
+    result: reply.result!,
+    peakRssBytes: await probe.peakRss(),
+    reflectorCpuMs: cpu0 === undefined || cpu1 === undefined ? undefined : cpu1 - cpu0,
+  };
+}
+
+function convergenceRow(scenario: ScenarioId, kind: ReflectorKind, m: Measured, target: number): BenchRow {
+  const r = m.result;
   const base = {
     scenario,
     implementation: kind.name,
     clientCpuMs: r.clientCpuMs,
-    ...(peakRssBytes === undefined ? {} : { peakRssBytes }),
+    ...(m.peakRssBytes === undefined ? {} : { peakRssBytes: m.peakRssBytes }),
+    ...(m.reflectorCpuMs === undefined ? {} : { reflectorCpuMs: m.reflectorCpuMs }),
   };
   if (r.timedOut) {
     return { ...base, status: 'timeout', detail: `after ${Math.round(r.ms)} ms the worst receiver held ${r.worstHeld} of ${target === 0 ? 'none wanted' : target}` };
@@ -97,7 +123,7 @@ async function withReflector(
   ctx: ScenarioContext,
   kind: ReflectorKind,
   clients: number,
-  body: (measure: () => Promise<number | undefined>) => Promise<BenchRow[]>,
+  body: (probe: Probe) => Promise<BenchRow[]>,
 ): Promise<BenchRow[]> {
   const reflector = kind.create();
   const setup = setupFor(ctx.ns, clients);
@@ -112,7 +138,7 @@ async function withReflector(
       timeoutMs: ctx.limits.setupMs,
     });
     await ctx.driver.request({ op: 'settle', quietMs: settleQuietMs(clients), timeoutMs: ctx.limits.setupMs });
-    return await body(() => reflectorPeakRss(reflector));
+    return await body({ peakRss: () => reflectorPeakRss(reflector), cpuMs: () => reflectorCpuMs(reflector) });
   } catch (err) {
     if (err instanceof NotRunnable) throw err;
     const logs = (await reflector.logs()).trim().split('\n').slice(-5).join(' | ');
@@ -130,15 +156,14 @@ export async function runThroughput(ctx: ScenarioContext, kind: ReflectorKind, w
   const scenarios: ScenarioId[] = want.has('S3') ? ['S1', 'S3'] : ['S1'];
   try {
     await ctx.driver.request({ op: 'prepare', count, nextHop: clientAddress(0) });
-    return await withReflector(ctx, kind, 2, async (measure) => {
+    return await withReflector(ctx, kind, 2, async (probe) => {
       ctx.log(`${kind.name}: S1 announcing ${count} prefixes`);
-      const s1 = await ctx.driver.request({ op: 'announce', count, timeoutMs: ctx.limits.scenarioMs });
-      const rows = [convergenceRow('S1', kind, s1.result!, count, await measure())];
+      const s1 = await measure(ctx, probe, 'announce', count);
+      const rows = [convergenceRow('S1', kind, s1, count)];
       if (!want.has('S3')) return rows;
-      if (s1.result!.timedOut) return [...rows, { scenario: 'S3', implementation: kind.name, status: 'skipped', detail: 'S1 did not converge' }];
+      if (s1.result.timedOut) return [...rows, { scenario: 'S3', implementation: kind.name, status: 'skipped', detail: 'S1 did not converge' }];
       ctx.log(`${kind.name}: S3 withdrawing ${count} prefixes`);
-      const s3 = await ctx.driver.request({ op: 'withdraw', count, timeoutMs: ctx.limits.scenarioMs });
-      return [...rows, convergenceRow('S3', kind, s3.result!, 0, await measure())];
+      return [...rows, convergenceRow('S3', kind, await measure(ctx, probe, 'withdraw', count), 0)];
     });
   } catch (err) {
     return errorRows(scenarios, kind, err);
@@ -150,10 +175,9 @@ export async function runFanout(ctx: ScenarioContext, kind: ReflectorKind): Prom
   const receivers = ctx.sizes.fanoutReceivers;
   try {
     await ctx.driver.request({ op: 'prepare', count, nextHop: clientAddress(0) });
-    return await withReflector(ctx, kind, receivers + 1, async (measure) => {
+    return await withReflector(ctx, kind, receivers + 1, async (probe) => {
       ctx.log(`${kind.name}: S2 announcing ${count} prefixes to ${receivers} receivers`);
-      const s2 = await ctx.driver.request({ op: 'announce', count, timeoutMs: ctx.limits.scenarioMs });
-      return [convergenceRow('S2', kind, s2.result!, count, await measure())];
+      return [convergenceRow('S2', kind, await measure(ctx, probe, 'announce', count), count)];
     });
   } catch (err) {
     return errorRows(['S2'], kind, err);

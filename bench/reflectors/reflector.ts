@@ -61,6 +61,32 @@ export async function reflectorPeakRss(r: Reflector): Promise<number | undefined
   return total > 0 ? total : undefined;
 }
 
+/** Linux reports process CPU time in clock ticks of 1/100 s (USER_HZ on every mainstream arch). */
+const MS_PER_TICK = 10;
+
+/** CPU time (user + system) a process has used, in ms; undefined once it has exited. */
+export async function cpuMs(pid: number): Promise<number | undefined> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // proc(5): fields after the parenthesised command name; utime and stime are fields 14 and 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * MS_PER_TICK;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The reflector's CPU time so far, summed over its processes. */
+export async function reflectorCpuMs(r: Reflector): Promise<number | undefined> {
+  let total = 0;
+  for (const pid of r.pids()) {
+    const ms = await cpuMs(pid);
+    if (ms === undefined) return undefined;
+    total += ms;
+  }
+  return total;
+}
+
 /** Whether anything listens on TCP `port` inside the namespace (`ss`: no connection is made). */
 export async function isListening(ns: NetNs, port: number): Promise<boolean> {
   const r = await ns.exec('ss', ['-Hltn', `sport = :${port}`]);
