@@ -48,6 +48,9 @@ async function countOurs(): Promise<number> {
 }
 
 async function petrel(count: number, ifname: string): Promise<void> {
+  // The same notification listener BIRD's run needs to see its end, so the kernel's per-listener
+  // work is alike in both.
+  const counter = new RouteCounter();
   const syncer = new KernelSyncer({ table: MAIN, protocol: PROTOCOL, learn: true, persist: true, reconcileIntervalMs: 0, log: silent });
   await syncer.start();
   const routes = Array.from({ length: count }, (_, i): KernelRoute => ({
@@ -66,10 +69,13 @@ async function petrel(count: number, ifname: string): Promise<void> {
   const removeMs = ms(t0);
   const left = await countOurs();
   await syncer.stop();
-  report({ installMs, removeMs, installed, left, counters: syncer.counters, peakRssBytes: process.resourceUsage().maxRSS * 1024 });
+  await counter.until(() => counter.removed >= count, (ours) => ours === 0);
+  counter.close();
+  report({ installMs, removeMs, installed, left, counters: syncer.counters, notified: [counter.added, counter.removed], peakRssBytes: process.resourceUsage().maxRSS * 1024 });
 }
 
 async function raw(count: number, ifindex: number): Promise<void> {
+  const counter = new RouteCounter();
   const channel = new RequestChannel();
   const routes = Array.from({ length: count }, (_, i): RouteMessage => ({
     family: 4, dst: benchPrefix(i), table: MAIN, protocol: PROTOCOL, scope: RtScope.UNIVERSE, type: RtnType.UNICAST,
@@ -87,6 +93,8 @@ async function raw(count: number, ifindex: number): Promise<void> {
   const deleted = await channel.send(del);
   const removeMs = ms(t0);
   channel.close();
+  await counter.until(() => counter.removed >= count, (ours) => ours === 0);
+  counter.close();
   const failures = [added, deleted].map((o) => (o.kind === 'answered' ? o.replies.failures.length : -1));
   report({ installMs, removeMs, installed, left: await countOurs(), failures });
 }

@@ -8,6 +8,8 @@
  *   172.18.0.0/16) exported to its kernel protocol; `birdc enable` to the last RTM_NEWROUTE the
  *   kernel multicasts, `birdc disable` to the last RTM_DELROUTE;
  * - raw: the codec's one-batch write through the native socket, the floor (not an anchor).
+ * BIRD's end is seen by a route-notification listener; petrel and raw run with the same listener,
+ * so the kernel's per-listener work is alike for the three (`ip -batch` runs without one).
  * Each is run RUNS times, the median printed, with the ratios petrel / BIRD and petrel / best
  * anchor. Run: `npx tsx bench/kernel.ts [N] [runs]` as root; `npm run bench -- --only K1` calls `run()`.
  */

@@ -46,8 +46,8 @@ import {
   ROUTE_REPLACE_FLAGS,
   type AddressMessage,
   type LinkMessage,
+  NLMSG_HEADER_BYTES,
   NetlinkDecodeError,
-  type RequestBatch,
   type RouteMessage,
   RtmType,
   RtnlGroup,
@@ -55,12 +55,11 @@ import {
   addressDump,
   decodeRtnetlink,
   linkDump,
-  routeDeletion,
   routeDump,
   splitDatagram,
   writeRouteBody,
 } from './netlink/index.js';
-import { effectiveMetric, fromRouteMessage, messageKey, routeKey, sameRoute, toRouteMessage } from './route-message.js';
+import { deletionOf, effectiveMetric, fromRouteMessage, messageKey, routeKey, sameRoute, toRouteMessage } from './route-message.js';
 
 export interface KernelSyncerOptions {
   /** The kernel table petrel programs and learns from (main = 254). */
@@ -110,7 +109,12 @@ type Operation = 'add' | 'replace' | 'delete';
 interface Request {
   readonly key: string;
   readonly operation: Operation;
+  /** The route as it will be in the kernel (for a delete, the route being deleted). */
   readonly message: RouteMessage;
+  readonly type: number;
+  readonly flags: number;
+  /** What goes on the wire: the route, or the deletion key. */
+  readonly body: RouteMessage;
 }
 
 type ResyncReason = ResyncedEvent['reason'];
@@ -282,48 +286,51 @@ export class KernelSyncer implements FibPort {
     const batchSize = this.#options.batchSize ?? DEFAULT_BATCH_SIZE;
     while (this.#dirty.size > 0) {
       const batch = channel.batch<Request>();
+      const requests: Request[] = [];
       for (const key of this.#dirty) {
         this.#dirty.delete(key);
-        this.#plan(key, batch);
-        if (batch.size >= batchSize) break;
+        const request = this.#plan(key);
+        if (request === undefined) continue;
+        batch.add(request, request.type, request.flags, writeRouteBody, request.body);
+        requests.push(request);
+        if (requests.length >= batchSize) break;
       }
-      if (batch.size === 0) continue;
-      this.#settle(await channel.send(batch));
+      if (requests.length === 0) continue;
+      this.#settle(requests, await channel.send(batch));
     }
   }
 
-  /** Decides what one dirty kernel key needs and adds the request to the batch. */
-  #plan(key: string, batch: RequestBatch<Request>): void {
+  /** Decides what one dirty kernel key needs: the request to send, or nothing. */
+  #plan(key: string): Request | undefined {
     const wanted = this.#wantedByKey.get(key);
     const installed = this.#installed.get(key);
     if (wanted === undefined) {
-      if (installed !== undefined && !this.#adopted.has(key)) {
-        batch.add({ key, operation: 'delete', message: installed }, RtmType.DELROUTE, ROUTE_DELETE_FLAGS, writeRouteBody, routeDeletion(installed));
-      }
-      return;
+      if (installed === undefined || this.#adopted.has(key)) return undefined;
+      return { key, operation: 'delete', message: installed, type: RtmType.DELROUTE, flags: ROUTE_DELETE_FLAGS, body: deletionOf(installed) };
     }
     const message = toRouteMessage(wanted.route, this.#options, (name) => this.#interfaces.byName(name)?.index);
     if ('missingDevice' in message) {
       wanted.message = undefined;
       this.#refused(wanted, 'ENODEV', `device ${message.missingDevice} does not exist`);
-      return;
+      return undefined;
     }
     wanted.message = message;
     if (installed !== undefined && sameRoute(message, installed)) {
       this.#installedAs(wanted);
-      return;
+      return undefined;
     }
     if (installed === undefined && this.#foreign.holds(key)) {
       this.#conflict(wanted);
-      return;
+      return undefined;
     }
     wanted.state = 'pending';
     // Our own route on this key: replace it. Nothing of ours: add, never overwriting another's.
-    const operation: Operation = installed === undefined ? 'add' : 'replace';
-    batch.add({ key, operation, message }, RtmType.NEWROUTE, installed === undefined ? ROUTE_ADD_FLAGS : ROUTE_REPLACE_FLAGS, writeRouteBody, message);
+    return installed === undefined
+      ? { key, operation: 'add', message, type: RtmType.NEWROUTE, flags: ROUTE_ADD_FLAGS, body: message }
+      : { key, operation: 'replace', message, type: RtmType.NEWROUTE, flags: ROUTE_REPLACE_FLAGS, body: message };
   }
 
-  #settle(outcome: BatchOutcome<Request>): void {
+  #settle(requests: readonly Request[], outcome: BatchOutcome<Request>): void {
     if (outcome.kind === 'overflow') {
       // Some refusals were lost: the kernel's dump tells what happened (netlink(7)).
       this.counters.overflows++;
@@ -331,10 +338,10 @@ export class KernelSyncer implements FibPort {
       this.#requestResync('overflow');
       return;
     }
-    const refused = new Map(outcome.replies.failures.map((failure) => [failure.key, failure]));
-    for (const request of this.#requestsOf(outcome)) {
-      const failure = refused.get(request);
-      const wanted = this.#wantedByKey.get(request.key);
+    const { failures } = outcome.replies;
+    const refused = failures.length === 0 ? undefined : new Map(failures.map((failure) => [failure.key, failure]));
+    for (const request of requests) {
+      const failure = refused?.get(request);
       if (request.operation === 'delete') {
         // ESRCH: already gone, which is what we wanted.
         if (failure === undefined || failure.code === 'ESRCH') {
@@ -345,6 +352,7 @@ export class KernelSyncer implements FibPort {
         }
         continue;
       }
+      const wanted = this.#wantedByKey.get(request.key);
       const current = wanted !== undefined && wanted.message === request.message ? wanted : undefined;
       if (failure === undefined) {
         this.#installed.set(request.key, request.message);
@@ -355,10 +363,6 @@ export class KernelSyncer implements FibPort {
         else this.#refused(current, failure.code ?? String(failure.errno), failure.message);
       }
     }
-  }
-
-  #requestsOf(outcome: BatchOutcome<Request> & { kind: 'answered' }): Request[] {
-    return [...outcome.replies.succeeded(), ...outcome.replies.failures.map((f) => f.key)];
   }
 
   #installedAs(wanted: Wanted): void {
@@ -395,6 +399,9 @@ export class KernelSyncer implements FibPort {
 
   #onNotification(datagram: Buffer): void {
     const ownPort = this.#channel?.portId;
+    // The kernel multicasts each route change as a datagram of one message: an echo of our own
+    // request is recognised from its header (nlmsg_len, then nlmsg_pid at 12) without decoding.
+    if (datagram.length >= NLMSG_HEADER_BYTES && datagram.readUInt32LE(0) === datagram.length && datagram.readUInt32LE(12) === ownPort) return;
     for (const message of splitDatagram(datagram)) {
       // Our own requests' echoes: the batch replies already told us.
       if (message.pid === ownPort && message.pid !== 0) continue;
