@@ -54,6 +54,12 @@ function familyOf(server: net.Server): IpVersion | undefined {
   return address.family === 'IPv6' ? 6 : 4;
 }
 
+/** A server on `::` also takes IPv4 connections, as IPv4-mapped addresses. */
+function isDualStack(server: net.Server): boolean {
+  const address = server.address();
+  return address !== null && typeof address !== 'string' && address.family === 'IPv6' && address.address === '::';
+}
+
 export class BgpListener {
   private readonly peers = new Map<string, PeerEntry>();
   private readonly log: SessionLogger;
@@ -74,7 +80,7 @@ export class BgpListener {
     }
   }
 
-  /** Listen on each endpoint; IPv6 endpoints are IPv6-only, so IPv4 peers need an IPv4 endpoint. */
+  /** Listen on each endpoint; `::` takes IPv4 peers too (dual stack), like BIRD's default listener. */
   static async listen(endpoints: readonly ListenEndpoint[], logger?: SessionLogger): Promise<BgpListener> {
     const servers: net.Server[] = [];
     try {
@@ -82,7 +88,7 @@ export class BgpListener {
         // Paused: an unconfigured peer's bytes are never read (SPEC §8).
         const server = net.createServer({ pauseOnConnect: true });
         servers.push(server);
-        server.listen({ host, port, ipv6Only: net.isIPv6(host) });
+        server.listen({ host, port });
         await Promise.race([once(server, 'listening'), once(server, 'error').then(([e]) => Promise.reject(e as Error))]);
       }
     } catch (error) {
@@ -149,12 +155,16 @@ export class BgpListener {
     entry.acceptor.acceptConnection(socket);
   }
 
-  /** RFC 2385: the key on every listening socket of the peer's family (a dual-stack one takes any). */
+  /**
+   * RFC 2385: the key on every listening socket that can accept the peer. A dual-stack socket
+   * sees an IPv4 peer as IPv4-mapped, and the kernel files a key for a mapped address as IPv4.
+   */
   private setMd5(address: string, key: string | Uint8Array): void {
     const version = ipVersion(address);
     for (const server of this.servers) {
-      if (familyOf(server) !== version) continue;
-      setListenerMd5(server, address, key);
+      const family = familyOf(server);
+      if (family === version) setListenerMd5(server, address, key);
+      else if (version === 4 && isDualStack(server)) setListenerMd5(server, `${MAPPED_PREFIX}${address}`, key);
     }
   }
 
