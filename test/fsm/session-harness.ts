@@ -11,7 +11,7 @@ import { BgpListener } from '../../src/fsm/listener.js';
 import type { LocalSpeaker } from '../../src/fsm/open.js';
 import { sessionConfig, type SessionConfig } from '../../src/fsm/session-config.js';
 import type { SessionEvents } from '../../src/fsm/session-api.js';
-import { Session, type SessionOptions, type TransportSecurity } from '../../src/fsm/session.js';
+import { Session, type SessionLogger, type SessionOptions, type TransportSecurity } from '../../src/fsm/session.js';
 import { buildOpen, caps, IPV4_UNICAST, MessageType, message, type RawCapability } from '../peers/recorder.js';
 
 export { MessageType };
@@ -59,6 +59,7 @@ export interface Side {
   readonly expects?: TransportSecurity;
   readonly config?: Partial<SessionConfig>;
   readonly local?: Partial<LocalSpeaker>;
+  readonly logger?: SessionLogger;
 }
 
 export interface Pair {
@@ -81,6 +82,7 @@ export async function petrelPair(sa: Side, sb: Side): Promise<Pair> {
       config: quickConfig(other.as, { passive: self.passive ?? false, ...self.config }),
       local: speaker(self.routerId, self.as, self.local),
       ...(self.security ? { security: self.security } : {}),
+      ...(self.logger ? { logger: self.logger } : {}),
     });
   const a = make(sa, sb, lb.port);
   const b = make(sb, sa, la.port);
