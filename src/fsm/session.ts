@@ -498,24 +498,26 @@ export class Session extends EventEmitter<SessionEvents> implements SessionHandl
       ...(security?.ttl === undefined ? {} : { ttl: security.ttl }),
       ...(security?.minTtl === undefined ? {} : { minTtl: security.minTtl }),
     };
-    this.connector(request).then(
-      (socket) => {
-        if (m.dial !== controller || !this.isLive(m) || m.conn) {
-          socket.destroy();
-          return;
-        }
-        m.dial = undefined;
-        this.attach(m, socket, 'local');
-        this.feed({ machine: m, event: { type: 'Tcp_CR_Acked' } });
-      },
-      (error: unknown) => {
-        if (m.dial !== controller) return;
-        m.dial = undefined;
-        this.lastError = `connect: ${error instanceof Error ? error.message : String(error)}`;
-        this.log.debug({ error: this.lastError }, 'connect failed');
-        this.feed({ machine: m, event: { type: 'TcpConnectionFails' } });
-      },
-    );
+    const connected = (socket: net.Socket): void => {
+      if (m.dial !== controller || !this.isLive(m) || m.conn) {
+        socket.destroy();
+        return;
+      }
+      m.dial = undefined;
+      this.attach(m, socket, 'local');
+      this.feed({ machine: m, event: { type: 'Tcp_CR_Acked' } });
+    };
+    const failed = (error: unknown): void => {
+      if (m.dial !== controller) return; // abandoned: a newer attempt or a close replaced it
+      m.dial = undefined;
+      this.lastError = `connect: ${error instanceof Error ? error.message : String(error)}`;
+      this.log.debug({ error: this.lastError }, 'connect failed');
+      this.feed({ machine: m, event: { type: 'TcpConnectionFails' } });
+    };
+    // A connector that throws instead of rejecting must not break the transition in progress.
+    Promise.resolve()
+      .then(() => this.connector(request))
+      .then(connected, failed);
   }
 
   private attach(m: Machine, socket: net.Socket, initiator: Initiator): void {
