@@ -139,7 +139,7 @@ export class Speaker {
     this.#version = options.version ?? '0.0.0';
     this.#self = localSpeakerOf(options.config);
     this.#policy = exportPolicyOf(options.config);
-    this.groups = new UpdateGroups(this.#policy, this.#schedule);
+    this.groups = new UpdateGroups(this.#policy, (prefix) => this.locRib.best(prefix), this.#schedule);
     this.locRib = new LocRib(DEFAULT_DECISION_OPTIONS, (change) => this.#onLocRibChange(change));
     this.#local = new AdjRibIn(localPeerOf(options.config));
   }
@@ -191,8 +191,7 @@ export class Speaker {
   // Loc-RIB changes
 
   #onLocRibChange(change: LocRibChange): void {
-    this.groups.enqueue(change.prefix, change.best ?? null);
-    this.groups.requestFlush();
+    this.groups.enqueue(change.prefix);
     if (this.#sink === undefined) return;
     this.#sinkBatch.push(change);
     if (this.#sinkScheduled) return;
@@ -416,7 +415,7 @@ export class Speaker {
     if (!rib || !negotiated) return;
     const session = state.session;
     const member: GroupMember = { name: state.peer.name, peer: rib.info, send: (messages) => session.send(messages) };
-    const group = this.groups.obtain(this.#groupSettings(state, rib.info, negotiated), (g) => this.locRib.forEachBest((best) => g.enqueue(best.prefix, best)));
+    const group = this.groups.obtain(this.#groupSettings(state, rib.info, negotiated), (g) => this.locRib.forEachBest((best) => g.addBacklog(best.prefix)));
     state.group = group;
     state.member = member;
     group.join(member, { initial });
@@ -438,7 +437,7 @@ export class Speaker {
     const oldMember = state.member;
     if (!oldGroup || !oldMember || !state.negotiated || !state.rib) return;
     const held: string[] = [];
-    for (const [prefix] of oldGroup.adjRibOut.entries()) if (oldGroup.advertises(oldMember, prefix)) held.push(prefix);
+    for (const prefix of oldGroup.adjRibOut.keys()) if (oldGroup.advertises(oldMember, prefix)) held.push(prefix);
     this.#leaveGroup(state);
     this.#joinGroup(state, false);
     const group = state.group;
@@ -451,6 +450,12 @@ export class Speaker {
         held.filter((prefix) => !group.advertises(member, prefix)),
       );
     });
+  }
+
+  #bestPrefixes(): string[] {
+    const out: string[] = [];
+    this.locRib.forEachBest((best) => out.push(best.prefix));
+    return out;
   }
 
   #cancelStale(state: PeerState): void {
@@ -515,10 +520,7 @@ export class Speaker {
 
     const selfChanged = before.asNumber !== next.asNumber || before.routerId !== next.routerId || before.node.routeReflectorClusterId !== next.node.routeReflectorClusterId;
     if (selfChanged) this.#self = localSpeakerOf(next);
-    if (diff.policyChanged.length > 0) {
-      this.#policy = exportPolicyOf(next);
-      this.groups.setPolicy(this.#policy);
-    }
+    if (diff.policyChanged.length > 0) this.#policy = exportPolicyOf(next);
     const oldOriginated = new Set(originatedPrefixes(before));
     const newOriginated = originatedPrefixes(next);
     this.#withdrawLocal([...oldOriginated].filter((p) => !newOriginated.includes(p)));
@@ -545,12 +547,8 @@ export class Speaker {
 
     if (diff.policyChanged.length > 0 || selfChanged) {
       // Re-run export everywhere: each group re-examines the Loc-RIB and what it advertised.
-      for (const group of this.groups.groups()) {
-        this.locRib.forEachBest((best) => group.enqueue(best.prefix, best));
-        group.enqueueAdvertised((prefix) => this.locRib.best(prefix));
-      }
+      this.groups.setPolicy(this.#policy, () => this.#bestPrefixes());
       if (selfChanged) for (const state of this.#peers.values()) this.#rehome(state);
-      this.groups.requestFlush();
     }
     await Promise.all(stops);
     this.#log.info({ added: diff.peersAdded.map((p) => p.name), removed: diff.peersRemoved, reset, updated, policy: diff.policyChanged, other: diff.otherChanged }, 'configuration reloaded');

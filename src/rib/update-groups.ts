@@ -5,19 +5,22 @@
  * ADD-PATH, extended messages, families) — share one group. The group decides export once per
  * prefix, packs and encodes once, and writes the same bytes to every member.
  *
- * - Pending changes: Loc-RIB changes are queued per prefix with their latest best path, so a
- *   prefix that changes several times while queued (or while a member is slow) goes out once, in
- *   its latest state.
+ * - Pending changes: Loc-RIB changes go into one journal of changed prefixes shared by every
+ *   group (BIRD's export journal); each group keeps a cursor into it and, at flush time, looks up
+ *   the prefix's current best path. A prefix that changed several times while queued (or while a
+ *   member was slow) therefore goes out once, in its latest state, and queuing a change costs one
+ *   array push whatever the number of groups.
  * - Packing: prefixes sharing an exported attribute set travel together in as few UPDATEs as fit
  *   (`packUpdates`); withdrawals in their own messages (RFC 7606 §5.1).
- * - Backpressure: a member whose `send` returns false blocks the group until it drains (XOFF/XON);
- *   pending changes keep coalescing meanwhile, so memory stays bounded by the table size.
+ * - Backpressure: a member whose `send` returns false blocks the group until it drains (XOFF/XON).
+ *   A blocked group that falls far behind folds its part of the journal into a set of prefixes,
+ *   so memory stays bounded by the table size however long the member stalls.
  * - Split horizon: a path is never sent back to the session it came from (RFC 4456 §8, BIRD
  *   `bgp_preexport`). Such prefixes are packed apart and skip that one member; if that member
  *   held the prefix from another source before, it gets a withdrawal instead.
  * - A member joining an existing group is sent the group's Adj-RIB-Out, then End-of-RIB per
- *   family (RFC 4724 §2) once the group has nothing pending; ROUTE-REFRESH resends the same
- *   table, framed by BoRR/EoRR with enhanced route refresh (RFC 7313 §4).
+ *   family (RFC 4724 §2) once the group has caught up; ROUTE-REFRESH resends the same table,
+ *   framed by BoRR/EoRR with enhanced route refresh (RFC 7313 §4).
  */
 import { Afi, HEADER_LENGTH, MARKER_LENGTH, MsgType, Safi } from '../bgp/constants.js';
 import { resolveContext, type ResolvedContext } from '../bgp/context.js';
@@ -30,13 +33,13 @@ import { AdjRibOut } from './adj-rib-out.js';
 import { toPathAttributes, type AttrSet } from './attr-set.js';
 import { exportAttrs, type ExportTarget } from './export-attrs.js';
 import type { ExportPolicy } from './export-policy.js';
-import type { Path, PeerInfo } from './path.js';
+import type { Path } from './path.js';
 
 /** One session as a group sees it. */
 export interface GroupMember {
   readonly name: string;
   /** The session's peer; split horizon compares its address with a path's source. */
-  readonly peer: PeerInfo;
+  readonly peer: { readonly address: string };
   /** Whole messages; false: stop until `UpdateGroup.drained(member)` (XOFF). */
   send(messages: readonly Uint8Array[]): boolean;
 }
@@ -53,13 +56,20 @@ export interface UpdateGroupSettings {
   readonly sendContext: CodecContext;
 }
 
+/** The Loc-RIB as update groups read it. */
+export type BestPathLookup = (prefix: string) => Path | undefined;
+
 /** Prefixes examined per flush slice before yielding to the event loop. */
 const SLICE_PREFIXES = 16_384;
+/** A blocked group this far behind the journal folds its backlog into a set. */
+const FOLD_LAG = 1 << 18;
+/** The journal is trimmed once every group has read this many entries past its start. */
+const TRIM_AT = 1 << 13;
 const IPV4_UNICAST = { afi: Afi.IPV4, safi: Safi.UNICAST } as const;
 const IPV6_UNICAST = { afi: Afi.IPV6, safi: Safi.UNICAST } as const;
 
-function familyOf(prefix: string): 4 | 6 {
-  return prefix.includes(':') ? 6 : 4;
+function isV6(prefix: string): boolean {
+  return prefix.includes(':');
 }
 
 /** An UPDATE body (as `packUpdates` returns it) with its 19-octet header. */
@@ -73,13 +83,12 @@ export function frameUpdate(body: Uint8Array): Buffer {
   return out;
 }
 
-/** Prefixes to announce with one attribute set, minus (maybe) one member. */
-class Bucket {
-  readonly nlri: Nlri[] = [];
-  constructor(
-    readonly attrs: AttrSet,
-    readonly except: MemberState | undefined,
-  ) {}
+/** Wire attributes for a set: IPv4 with NEXT_HOP, IPv6 with an MP_REACH_NLRI template. */
+function wireAttributes(attrs: AttrSet, v6: boolean): PathAttribute[] {
+  if (!v6) return toPathAttributes(attrs, { nextHop: 'attribute' });
+  const list = toPathAttributes(attrs, { nextHop: 'none' });
+  list.push({ type: 'mp-reach', afi: Afi.IPV6, safi: Safi.UNICAST, nextHops: attrs.nextHops, nlri: [] });
+  return list;
 }
 
 class MemberState {
@@ -89,12 +98,38 @@ class MemberState {
   constructor(readonly member: GroupMember) {}
 }
 
-/** Wire attributes for a set: IPv4 with NEXT_HOP, IPv6 with an MP_REACH_NLRI template. */
-function wireAttributes(attrs: AttrSet, family: 4 | 6): PathAttribute[] {
-  if (family === 4) return toPathAttributes(attrs, { nextHop: 'attribute' });
-  const list = toPathAttributes(attrs, { nextHop: 'none' });
-  list.push({ type: 'mp-reach', afi: Afi.IPV6, safi: Safi.UNICAST, nextHops: attrs.nextHops, nlri: [] });
-  return list;
+/** Prefixes to announce with one attribute set, minus (maybe) one member. */
+class Bucket {
+  readonly nlri: Nlri[] = [];
+  constructor(
+    readonly attrs: AttrSet,
+    readonly except: MemberState | undefined,
+  ) {}
+}
+
+/** What one flush slice collects before packing. */
+class Slice {
+  readonly buckets: [Bucket[], Bucket[]] = [[], []];
+  readonly withdrawn: [Nlri[], Nlri[]] = [[], []];
+  memberWithdrawn: Map<MemberState, Nlri[]> | undefined;
+  /** The bucket used last, per family: consecutive prefixes mostly share it. */
+  readonly last: [Bucket | undefined, Bucket | undefined] = [undefined, undefined];
+
+  bucket(fi: 0 | 1, attrs: AttrSet, except: MemberState | undefined): Bucket {
+    const last = this.last[fi];
+    if (last !== undefined && last.attrs === attrs && last.except === except) return last;
+    let b = this.buckets[fi].find((x) => x.attrs === attrs && x.except === except);
+    if (b === undefined) this.buckets[fi].push((b = new Bucket(attrs, except)));
+    this.last[fi] = b;
+    return b;
+  }
+
+  withdrawFrom(state: MemberState, nlri: Nlri): void {
+    this.memberWithdrawn ??= new Map();
+    let list = this.memberWithdrawn.get(state);
+    if (!list) this.memberWithdrawn.set(state, (list = []));
+    list.push(nlri);
+  }
 }
 
 export class UpdateGroup {
@@ -102,35 +137,42 @@ export class UpdateGroup {
   readonly adjRibOut = new AdjRibOut();
   readonly #settings: UpdateGroupSettings;
   readonly #ctx: ResolvedContext;
-  readonly #sendsV4: boolean;
-  readonly #sendsV6: boolean;
+  readonly #sends: readonly [boolean, boolean];
+  /** RFC 7911: path identifiers on the wire (we send one path per prefix, ID 0). */
+  readonly #addPath: readonly [boolean, boolean];
   readonly #members = new Map<GroupMember, MemberState>();
   /** Members by session address, for split horizon. */
   readonly #byAddress = new Map<string, MemberState>();
-  /** Latest best path per changed prefix; null: no route (withdraw). */
-  #pending = new Map<string, Path | null>();
+  readonly #journal: UpdateGroups;
+  /** Absolute journal position of the next change to read. */
+  cursor: number;
+  /** Prefixes to examine before the journal (a new group's table, a policy change, a fold). */
+  #backlog = new Set<string>();
+  /** Backlog entries are resent even when the path is unchanged (export policy changed). */
+  #force = false;
   #blocked = 0;
   #policy: ExportPolicy;
   /** Called once nothing is pending (re-homed members' leftover withdrawals). */
   #settled: (() => void)[] = [];
-  readonly #requestFlush: () => void;
 
-  constructor(settings: UpdateGroupSettings, policy: ExportPolicy, requestFlush: () => void) {
+  constructor(settings: UpdateGroupSettings, policy: ExportPolicy, journal: UpdateGroups) {
     this.key = settings.key;
     this.#settings = settings;
     this.#ctx = resolveContext(settings.sendContext);
-    this.#sendsV4 = settings.families.includes('ipv4-unicast');
-    this.#sendsV6 = settings.families.includes('ipv6-unicast');
+    this.#sends = [settings.families.includes('ipv4-unicast'), settings.families.includes('ipv6-unicast')];
+    this.#addPath = [this.#ctx.addPath.has('ipv4-unicast'), this.#ctx.addPath.has('ipv6-unicast')];
     this.#policy = policy;
-    this.#requestFlush = requestFlush;
+    this.#journal = journal;
+    this.cursor = journal.end;
   }
 
   get memberCount(): number {
     return this.#members.size;
   }
 
+  /** Changes not yet examined (journal entries may repeat a prefix). */
   get pendingCount(): number {
-    return this.#pending.size;
+    return this.#backlog.size + (this.#journal.end - this.cursor);
   }
 
   /** True while some member is above its write high-water mark. */
@@ -142,29 +184,33 @@ export class UpdateGroup {
     return this.#members.keys();
   }
 
-  /** What `member` was advertised (the group's table minus its own routes). */
+  /** How many prefixes `member` holds from this group (split horizon held back its own). */
   advertisedTo(member: GroupMember): number {
     return this.adjRibOut.size - this.adjRibOut.countFromAddress(member.peer.address);
   }
 
-  /** Queues a Loc-RIB outcome for `prefix`; the latest one wins. */
-  enqueue(prefix: string, best: Path | null): void {
-    this.#pending.set(prefix, best);
+  /** Whether `member` holds `prefix` from this group. */
+  advertises(member: GroupMember, prefix: string): boolean {
+    const path = this.adjRibOut.get(prefix);
+    return path !== undefined && (path.source.kind === 'local' || path.source.address !== member.peer.address);
   }
 
-  /** A new export policy (reload): every prefix is re-examined by the caller's enqueues. */
-  setPolicy(policy: ExportPolicy): void {
+  /** Queues a prefix for examination ahead of the journal (table seeding). */
+  addBacklog(prefix: string): void {
+    this.#backlog.add(prefix);
+  }
+
+  /** A new export policy: every prefix in `prefixes` and everything advertised is re-examined and resent. */
+  revalidate(policy: ExportPolicy, prefixes: Iterable<string>): void {
     this.#policy = policy;
-  }
-
-  /** Queues a re-examination of everything this group advertised (policy change). */
-  enqueueAdvertised(lookup: (prefix: string) => Path | undefined): void {
-    for (const [prefix] of this.adjRibOut.entries()) if (!this.#pending.has(prefix)) this.#pending.set(prefix, lookup(prefix) ?? null);
+    for (const p of prefixes) this.#backlog.add(p);
+    for (const p of this.adjRibOut.keys()) this.#backlog.add(p);
+    this.#force = true;
   }
 
   /**
-   * Adds a member. A new group's first member gets the table through the pending queue; later
-   * members get the group's Adj-RIB-Out at once. End-of-RIB follows when nothing is pending.
+   * Adds a member. A new group's first member gets the table through the backlog; later members
+   * get the group's Adj-RIB-Out at once. End-of-RIB follows once the group has caught up.
    */
   join(member: GroupMember, options: { readonly initial: boolean } = { initial: true }): void {
     const state = new MemberState(member);
@@ -173,7 +219,7 @@ export class UpdateGroup {
     this.#members.set(member, state);
     this.#byAddress.set(member.peer.address, state);
     if (existing) this.#sendTable(state, false);
-    this.#requestFlush();
+    this.#journal.requestFlush();
   }
 
   leave(member: GroupMember): void {
@@ -190,7 +236,7 @@ export class UpdateGroup {
     if (state?.blocked) this.#unblock(state);
   }
 
-  /** RFC 2918 / RFC 7313: resend the whole table to one member. */
+  /** RFC 2918 / RFC 7313: resend the whole table of one family to one member. */
   refresh(member: GroupMember, family: AfiSafiName, enhanced: boolean): void {
     const state = this.#members.get(member);
     if (!state || !this.#settings.families.includes(family)) return;
@@ -200,13 +246,7 @@ export class UpdateGroup {
   /** Runs `fn` once the group has sent everything pending. */
   onSettled(fn: () => void): void {
     this.#settled.push(fn);
-    this.#requestFlush();
-  }
-
-  /** Whether `member` holds `prefix` from this group (advertised, not held back by split horizon). */
-  advertises(member: GroupMember, prefix: string): boolean {
-    const route = this.adjRibOut.get(prefix);
-    return route !== undefined && (route.source.kind === 'local' || route.source.address !== member.peer.address);
+    this.#journal.requestFlush();
   }
 
   /** Withdrawals for one member only (prefixes it holds that its new group does not advertise). */
@@ -215,15 +255,22 @@ export class UpdateGroup {
     if (!state || prefixes.length === 0) return;
     const v4: Nlri[] = [];
     const v6: Nlri[] = [];
-    for (const prefix of prefixes) (familyOf(prefix) === 4 ? v4 : v6).push({ prefix });
+    for (const prefix of prefixes) (isV6(prefix) ? v6 : v4).push({ prefix });
     const ctx = this.#ctx;
     this.#send(state, [...packUpdates([], [], v4, ctx, IPV4_UNICAST), ...packUpdates([], [], v6, ctx, IPV6_UNICAST)].map(frameUpdate));
+  }
+
+  /** Far behind and blocked: the unread journal becomes a set of prefixes (bounded by the table). */
+  fold(): void {
+    const j = this.#journal;
+    for (let i = this.cursor - j.base; i < j.entries.length; i++) this.#backlog.add(j.entries[i]!);
+    this.cursor = j.end;
   }
 
   /** Releases the group's Adj-RIB-Out (no members left). */
   dispose(): void {
     this.adjRibOut.clear();
-    this.#pending.clear();
+    this.#backlog.clear();
   }
 
   /**
@@ -232,91 +279,88 @@ export class UpdateGroup {
    */
   flushSlice(): boolean {
     if (this.#blocked > 0 || this.#members.size === 0) return false;
-    if (this.#pending.size === 0) {
+    const j = this.#journal;
+    if (this.#backlog.size === 0 && this.cursor === j.end) {
       this.#settle();
       return false;
     }
-    const out = this.adjRibOut;
-    const policy = this.#policy;
-    const target = this.#settings.target;
-    const toInternal = this.#settings.toInternalPeer;
-    const mayReceive = this.#settings.targetKind;
-    const buckets: [Bucket[], Bucket[]] = [[], []];
-    const withdrawn: [Nlri[], Nlri[]] = [[], []];
-    let memberWithdrawn: Map<MemberState, Nlri[]> | undefined;
-    let last: Bucket | undefined;
+    const slice = new Slice();
     let n = 0;
-    for (const [prefix, best] of this.#pending) {
-      if (n++ === SLICE_PREFIXES) break;
-      this.#pending.delete(prefix);
-      const family = familyOf(prefix);
-      if (family === 4 ? !this.#sendsV4 : !this.#sendsV6) continue;
-      let attrs: AttrSet | undefined;
-      if (best !== null && REFLECTION_TARGETS[sourceKindOf(best.source)][mayReceive]) {
-        const decision = policy.decide(prefix, best.source, toInternal);
-        if (decision.accept) attrs = exportAttrs(best, target, decision);
+    if (this.#backlog.size > 0) {
+      const force = this.#force;
+      for (const prefix of this.#backlog) {
+        if (n++ === SLICE_PREFIXES) break;
+        this.#backlog.delete(prefix);
+        this.#examine(slice, prefix, force);
       }
-      const current = out.get(prefix);
-      const fi = family === 4 ? 0 : 1;
-      if (attrs === undefined || best === null) {
-        if (current !== undefined) {
-          withdrawn[fi].push({ prefix });
-          out.delete(prefix);
-        }
-        continue;
-      }
-      const source = best.source;
-      if (current !== undefined && current.attrs === attrs && current.source === source) continue;
-      const except = source.kind === 'local' ? undefined : this.#byAddress.get(source.address);
-      // The source's own session held this prefix from another source: take it back.
-      if (except !== undefined && current !== undefined && current.source.address !== source.address) {
-        memberWithdrawn ??= new Map();
-        let list = memberWithdrawn.get(except);
-        if (!list) memberWithdrawn.set(except, (list = []));
-        list.push({ prefix });
-      }
-      let bucket = last;
-      if (bucket === undefined || bucket.attrs !== attrs || bucket.except !== except) {
-        bucket = buckets[fi].find((b) => b.attrs === attrs && b.except === except);
-        if (bucket === undefined) buckets[fi].push((bucket = new Bucket(attrs, except)));
-        last = bucket;
-      }
-      bucket.nlri.push({ prefix });
-      out.set(prefix, attrs, source);
+      if (this.#backlog.size === 0) this.#force = false;
     }
-    this.#transmit(buckets, withdrawn, memberWithdrawn);
-    if (this.#pending.size === 0) this.#settle();
-    return this.#pending.size > 0 && this.#blocked === 0;
+    const entries = j.entries;
+    let i = this.cursor - j.base;
+    const stop = Math.min(entries.length, i + SLICE_PREFIXES - Math.min(n, SLICE_PREFIXES));
+    while (i < stop) this.#examine(slice, entries[i++]!, false);
+    this.cursor = j.base + i;
+    this.#transmit(slice);
+    const more = this.#backlog.size > 0 || this.cursor < j.end;
+    if (!more) this.#settle();
+    return more && this.#blocked === 0;
   }
 
-  #transmit(buckets: [Bucket[], Bucket[]], withdrawn: [Nlri[], Nlri[]], memberWithdrawn: Map<MemberState, Nlri[]> | undefined): void {
+  /** RFC 4271 §9.1.3: what, if anything, this group must now say about `prefix`. */
+  #examine(slice: Slice, prefix: string, force: boolean): void {
+    const best = this.#journal.bestOf(prefix);
+    const out = this.adjRibOut;
+    const current = out.get(prefix);
+    // Paths are immutable: the same path exported under the same policy is the same UPDATE.
+    if (best === current && !force) return;
+    const fi = isV6(prefix) ? 1 : 0;
+    if (!this.#sends[fi]) return;
+    let attrs: AttrSet | undefined;
+    if (best !== undefined && REFLECTION_TARGETS[sourceKindOf(best.source)][this.#settings.targetKind]) {
+      const decision = this.#policy.decide(prefix, best.source, this.#settings.toInternalPeer);
+      if (decision.accept) attrs = exportAttrs(best, this.#settings.target, decision);
+    }
+    if (attrs === undefined || best === undefined) {
+      if (current !== undefined) {
+        slice.withdrawn[fi].push(this.#addPath[fi] ? { prefix } : current);
+        out.delete(prefix);
+      }
+      return;
+    }
+    const source = best.source;
+    const except = source.kind === 'local' ? undefined : this.#byAddress.get(source.address);
+    // The source's own session held this prefix from another source: take it back.
+    if (except !== undefined && current !== undefined && current.source.address !== source.address) {
+      slice.withdrawFrom(except, this.#addPath[fi] ? { prefix } : current);
+    }
+    slice.bucket(fi, attrs, except).nlri.push(this.#addPath[fi] ? { prefix } : best);
+    out.set(best);
+  }
+
+  #transmit(slice: Slice): void {
     const ctx = this.#ctx;
     const everyone: Uint8Array[] = [];
     /** Messages for every member but one (split horizon). */
-    const partial: [MemberState, Uint8Array[]][] = [];
-    /** Messages for one member only. */
-    const single: [MemberState, Uint8Array[]][] = [];
+    const allBut: [MemberState, Uint8Array[]][] = [];
     for (const fi of [0, 1] as const) {
       const fam = fi === 0 ? IPV4_UNICAST : IPV6_UNICAST;
-      if (withdrawn[fi].length > 0) for (const body of packUpdates([], [], withdrawn[fi], ctx, fam)) everyone.push(frameUpdate(body));
-      for (const bucket of buckets[fi]) {
-        const messages = packUpdates(wireAttributes(bucket.attrs, fi === 0 ? 4 : 6), bucket.nlri, [], ctx, fam).map(frameUpdate);
+      if (slice.withdrawn[fi].length > 0) for (const body of packUpdates([], [], slice.withdrawn[fi], ctx, fam)) everyone.push(frameUpdate(body));
+      for (const bucket of slice.buckets[fi]) {
+        const messages = packUpdates(wireAttributes(bucket.attrs, fi === 1), bucket.nlri, [], ctx, fam).map(frameUpdate);
         if (bucket.except === undefined) everyone.push(...messages);
-        else partial.push([bucket.except, messages]);
+        else allBut.push([bucket.except, messages]);
       }
     }
-    if (memberWithdrawn) {
-      for (const [state, list] of memberWithdrawn) {
-        const v4 = list.filter((n) => familyOf(n.prefix) === 4);
-        const v6 = list.filter((n) => familyOf(n.prefix) === 6);
-        const messages = [...packUpdates([], [], v4, ctx, IPV4_UNICAST), ...packUpdates([], [], v6, ctx, IPV6_UNICAST)].map(frameUpdate);
-        single.push([state, messages]);
+    if (slice.memberWithdrawn) {
+      for (const [state, list] of slice.memberWithdrawn) {
+        const v4 = list.filter((n) => !isV6(n.prefix));
+        const v6 = list.filter((n) => isV6(n.prefix));
+        this.#send(state, [...packUpdates([], [], v4, ctx, IPV4_UNICAST), ...packUpdates([], [], v6, ctx, IPV6_UNICAST)].map(frameUpdate));
       }
     }
-    for (const [state, messages] of single) this.#send(state, messages);
     if (everyone.length > 0) for (const state of this.#members.values()) this.#send(state, everyone);
-    for (const [state, messages] of partial) {
-      for (const other of this.#members.values()) if (other !== state) this.#send(other, messages);
+    for (const [except, messages] of allBut) {
+      for (const state of this.#members.values()) if (state !== except) this.#send(state, messages);
     }
   }
 
@@ -325,23 +369,26 @@ export class UpdateGroup {
     const ctx = this.#ctx;
     const address = state.member.peer.address;
     const byAttrs: [Map<AttrSet, Nlri[]>, Map<AttrSet, Nlri[]>] = [new Map<AttrSet, Nlri[]>(), new Map<AttrSet, Nlri[]>()];
-    for (const [prefix, route] of this.adjRibOut.entries()) {
-      if (route.source.kind !== 'local' && route.source.address === address) continue;
-      const fi = familyOf(prefix) === 4 ? 0 : 1;
+    for (const path of this.adjRibOut.values()) {
+      const source = path.source;
+      if (source.kind !== 'local' && source.address === address) continue;
+      const fi = isV6(path.prefix) ? 1 : 0;
+      const decision = this.#policy.decide(path.prefix, source, this.#settings.toInternalPeer);
+      if (!decision.accept) continue;
+      const attrs = exportAttrs(path, this.#settings.target, decision);
       const map = byAttrs[fi];
-      let list = map.get(route.attrs);
-      if (!list) map.set(route.attrs, (list = []));
-      list.push({ prefix });
+      let list = map.get(attrs);
+      if (!list) map.set(attrs, (list = []));
+      list.push(this.#addPath[fi] ? { prefix: path.prefix } : path);
     }
     const messages: Uint8Array[] = [];
     for (const fi of [0, 1] as const) {
       const name: AfiSafiName = fi === 0 ? 'ipv4-unicast' : 'ipv6-unicast';
-      if (only !== undefined && only !== name) continue;
-      if (!this.#settings.families.includes(name)) continue;
+      if ((only !== undefined && only !== name) || !this.#sends[fi]) continue;
       const fam = fi === 0 ? IPV4_UNICAST : IPV6_UNICAST;
       if (enhanced) messages.push(encodeMessage({ type: 'route-refresh', afi: fam.afi, safi: fam.safi, subtype: 'borr' }, this.#settings.sendContext));
       for (const [attrs, nlri] of byAttrs[fi]) {
-        for (const body of packUpdates(wireAttributes(attrs, fi === 0 ? 4 : 6), nlri, [], ctx, fam)) messages.push(frameUpdate(body));
+        for (const body of packUpdates(wireAttributes(attrs, fi === 1), nlri, [], ctx, fam)) messages.push(frameUpdate(body));
       }
       if (enhanced) messages.push(encodeMessage({ type: 'route-refresh', afi: fam.afi, safi: fam.safi, subtype: 'eorr' }, this.#settings.sendContext));
     }
@@ -361,8 +408,8 @@ export class UpdateGroup {
       if (!state.needsEor) continue;
       state.needsEor = false;
       const messages: Uint8Array[] = [];
-      if (this.#sendsV4) messages.push(encodeMessage(endOfRib(Afi.IPV4, Safi.UNICAST), this.#settings.sendContext));
-      if (this.#sendsV6) messages.push(encodeMessage(endOfRib(Afi.IPV6, Safi.UNICAST), this.#settings.sendContext));
+      if (this.#sends[0]) messages.push(encodeMessage(endOfRib(Afi.IPV4, Safi.UNICAST), this.#settings.sendContext));
+      if (this.#sends[1]) messages.push(encodeMessage(endOfRib(Afi.IPV6, Safi.UNICAST), this.#settings.sendContext));
       this.#send(state, messages);
     }
   }
@@ -378,20 +425,33 @@ export class UpdateGroup {
   #unblock(state: MemberState): void {
     state.blocked = false;
     this.#blocked--;
-    if (this.#blocked === 0) this.#requestFlush();
+    if (this.#blocked === 0) this.#journal.requestFlush();
   }
 }
 
-/** Every group of a speaker, by key, with one flush scheduler (setImmediate, never per prefix). */
+/**
+ * Every group of a speaker, by key; the shared journal of changed prefixes; one flush scheduler
+ * (setImmediate by default: once per event-loop turn, never per prefix).
+ */
 export class UpdateGroups {
   readonly #groups = new Map<string, UpdateGroup>();
+  /** Changed prefixes; `entries[i]` is at absolute position `base + i`. */
+  entries: string[] = [];
+  base = 0;
+  readonly bestOf: BestPathLookup;
   #scheduled = false;
   #policy: ExportPolicy;
   readonly #schedule: (fn: () => void) => void;
 
-  constructor(policy: ExportPolicy, schedule: (fn: () => void) => void = setImmediate) {
+  constructor(policy: ExportPolicy, bestOf: BestPathLookup, schedule: (fn: () => void) => void = setImmediate) {
     this.#policy = policy;
+    this.bestOf = bestOf;
     this.#schedule = schedule;
+  }
+
+  /** Absolute position just past the newest change. */
+  get end(): number {
+    return this.base + this.entries.length;
   }
 
   get size(): number {
@@ -407,13 +467,13 @@ export class UpdateGroups {
   }
 
   /**
-   * The group for `settings.key`, created when missing. `seed` fills a new group's queue with
-   * the current table (every Loc-RIB best path).
+   * The group for `settings.key`, created when missing; `seed` fills a new group's backlog with
+   * the current table (`addBacklog` for every prefix with a best path).
    */
   obtain(settings: UpdateGroupSettings, seed: (group: UpdateGroup) => void): UpdateGroup {
     let group = this.#groups.get(settings.key);
     if (!group) {
-      group = new UpdateGroup(settings, this.#policy, () => this.requestFlush());
+      group = new UpdateGroup(settings, this.#policy, this);
       this.#groups.set(settings.key, group);
       seed(group);
     }
@@ -426,17 +486,22 @@ export class UpdateGroups {
     if (group.memberCount === 0 && this.#groups.get(group.key) === group) {
       this.#groups.delete(group.key);
       group.dispose();
+      if (this.#groups.size === 0) this.#trim();
     }
   }
 
-  /** A Loc-RIB change: queued in every group. */
-  enqueue(prefix: string, best: Path | null): void {
-    for (const group of this.#groups.values()) group.enqueue(prefix, best);
+  /** A Loc-RIB change for `prefix`: one journal entry, read by every group. */
+  enqueue(prefix: string): void {
+    if (this.#groups.size === 0) return;
+    this.entries.push(prefix);
+    this.requestFlush();
   }
 
-  setPolicy(policy: ExportPolicy): void {
+  /** New export policy: every group re-examines `prefixes` (the Loc-RIB) and what it advertised. */
+  setPolicy(policy: ExportPolicy, prefixes: () => Iterable<string>): void {
     this.#policy = policy;
-    for (const group of this.#groups.values()) group.setPolicy(policy);
+    for (const group of this.#groups.values()) group.revalidate(policy, prefixes());
+    this.requestFlush();
   }
 
   /** Flush on the next turn of the event loop, once however many changes arrive meanwhile. */
@@ -446,19 +511,38 @@ export class UpdateGroups {
     this.#schedule(() => this.#flush());
   }
 
-  /** Sends everything that can be sent now (tests, shutdown). */
+  /** Sends everything that can be sent now (tests, benchmarks). */
   flushNow(): void {
     let more = true;
     while (more) {
       more = false;
       for (const group of this.#groups.values()) if (group.flushSlice()) more = true;
     }
+    this.#trim();
   }
 
   #flush(): void {
     this.#scheduled = false;
     let more = false;
-    for (const group of this.#groups.values()) if (group.flushSlice()) more = true;
+    for (const group of this.#groups.values()) {
+      if (group.flushSlice()) more = true;
+      else if (group.blocked && this.end - group.cursor > FOLD_LAG) group.fold();
+    }
+    this.#trim();
     if (more) this.requestFlush();
+  }
+
+  /** Drops the journal entries every group has read. */
+  #trim(): void {
+    let min = this.end;
+    for (const group of this.#groups.values()) min = Math.min(min, group.cursor);
+    const read = min - this.base;
+    if (read === this.entries.length) {
+      this.entries = [];
+      this.base = min;
+    } else if (read >= TRIM_AT && read * 2 >= this.entries.length) {
+      this.entries = this.entries.slice(read);
+      this.base = min;
+    }
   }
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PathAttribute, UpdateMessage } from '../../src/bgp/types.js';
 import { isEndOfRib } from '../../src/bgp/end-of-rib.js';
-import { MemoryNetwork, startSpeaker, turns, until } from './harness.js';
+import { config, MemoryNetwork, startSpeaker, turns, until } from './harness.js';
 import type { EndSettings, MemorySession } from './memory-session.js';
 
 const NODE_A = `
@@ -274,5 +274,59 @@ describe('speaker pipeline (in-memory sessions)', () => {
     expect(after[0]).toMatchObject({ type: 'route-refresh', subtype: 'borr' });
     expect(after.some((m) => m.type === 'update' && m.nlri.some((n) => n.prefix === '10.244.18.0/26'))).toBe(true);
     expect(after.at(-1)).toMatchObject({ type: 'route-refresh', subtype: 'eorr' });
+  });
+});
+
+describe('speaker reload (diffConfigs)', () => {
+  const TOR_AND_B = `${NODE_A}peers:\n  - {name: tor, address: 10.0.0.254, asNumber: 65001}\n  - {name: b, address: 10.0.0.2, asNumber: 64512}\n`;
+
+  it('re-runs export for a policy change without resetting any session', async () => {
+    const network = new MemoryNetwork();
+    const a = await startSpeaker(network, '10.0.0.1', TOR_AND_B);
+    const tor = scripted(network, { localAddress: '10.0.0.254', address: '10.0.0.1', localAs: 65001 });
+    const b = scripted(network, { localAddress: '10.0.0.2', address: '10.0.0.1' });
+    await until(() => b.updates().some((u) => isEndOfRib(u) !== undefined));
+    tor.sendMessage({
+      type: 'update',
+      withdrawn: [],
+      attributes: [{ type: 'origin', origin: 'igp' }, { type: 'as-path', segments: [{ type: 'sequence', asns: [65001] }] }, { type: 'next-hop', nextHop: '10.0.0.254' }],
+      nlri: [{ prefix: '0.0.0.0/0' }],
+    });
+    await until(() => a.speaker.locRib.best('0.0.0.0/0') !== undefined);
+    await turns();
+    expect(announced(b).has('0.0.0.0/0')).toBe(false);
+    const downs: string[] = [];
+    b.on('down', () => downs.push('b'));
+    tor.on('down', () => downs.push('tor'));
+    const outcome = await a.speaker.reload(config(`${TOR_AND_B}exportPolicy: all\n`));
+    expect(outcome).toMatchObject({ policyChanged: ['exportPolicy'], peersReset: [] });
+    await until(() => announced(b).has('0.0.0.0/0'));
+    // Back to Calico's policy: the default route is withdrawn again.
+    await a.speaker.reload(config(TOR_AND_B));
+    await until(() => !announced(b).has('0.0.0.0/0'));
+    expect(downs).toEqual([]);
+  });
+
+  it('resets only the session whose settings changed, and adds and removes peers', async () => {
+    const network = new MemoryNetwork();
+    const a = await startSpeaker(network, '10.0.0.1', TOR_AND_B);
+    const tor = scripted(network, { localAddress: '10.0.0.254', address: '10.0.0.1', localAs: 65001 });
+    const b = scripted(network, { localAddress: '10.0.0.2', address: '10.0.0.1' });
+    await until(() => tor.established && b.established);
+    const downs: string[] = [];
+    b.on('down', () => downs.push('b'));
+    tor.on('down', () => downs.push('tor'));
+    const changed = TOR_AND_B.replace('{name: tor, address: 10.0.0.254, asNumber: 65001}', '{name: tor, address: 10.0.0.254, asNumber: 65001, holdTimeSec: 30}');
+    const outcome = await a.speaker.reload(config(changed));
+    expect(outcome.peersReset).toEqual(['tor']);
+    expect(downs).toEqual(['tor']);
+    // The new session for tor pairs with the scripted end again.
+    network.add(tor);
+    tor.start();
+    await until(() => tor.established);
+    const removed = await a.speaker.reload(config(`${NODE_A}peers:\n  - {name: c, address: 10.0.0.3, asNumber: 64512}\n`));
+    expect(removed).toMatchObject({ peersAdded: ['c'], peersRemoved: ['tor', 'b'] });
+    expect(a.speaker.peerNames()).toEqual(['c']);
+    expect(downs).toEqual(['tor', 'tor', 'b']);
   });
 });

@@ -1,27 +1,32 @@
 import { describe, expect, it } from 'vitest';
 import { AdjRibOut } from '../../src/rib/adj-rib-out.js';
 import { AttrTable } from '../../src/rib/attr-set.js';
+import { Path } from '../../src/rib/path.js';
 import { peer } from './helpers.js';
 
 describe('Adj-RIB-Out', () => {
-  it('retains the stored set, releases the replaced one, and counts prefixes per source', () => {
+  it('retains the stored path\u2019s set, releases the replaced one, and counts split-horizon prefixes', () => {
     const table = new AttrTable();
     const a = table.intern({ origin: 'igp', med: 1 });
     const b = table.intern({ origin: 'igp', med: 2 });
     const s1 = peer('10.0.0.1');
     const s2 = peer('10.0.0.2');
+    const local = peer('local', { kind: 'local', address: '' });
     const out = new AdjRibOut();
-    out.set('10.0.0.0/24', a, s1);
-    out.set('10.0.1.0/24', a, s1);
-    expect(a.refs).toBe(2);
-    out.set('10.0.0.0/24', b, s2);
-    expect([a.refs, b.refs]).toEqual([1, 1]);
-    expect([out.countFrom(s1), out.countFrom(s2), out.countFromAddress('10.0.0.2')]).toEqual([1, 1, 1]);
-    expect(out.delete('10.0.1.0/24')).toBe(true);
-    expect(out.delete('10.0.1.0/24')).toBe(false);
-    expect(a.refs).toBe(0);
+    out.set(new Path('10.0.0.0/24', 0, a, s1));
+    out.set(new Path('10.0.1.0/24', 0, a, s1));
+    out.set(new Path('10.0.2.0/24', 0, a, local));
+    expect(a.refs).toBe(3);
+    const replacement = new Path('10.0.0.0/24', 0, b, s2);
+    out.set(replacement);
+    expect([a.refs, b.refs]).toEqual([2, 1]);
+    expect([out.countFromAddress('10.0.0.1'), out.countFromAddress('10.0.0.2'), out.countFromAddress('')]).toEqual([1, 1, 0]);
+    expect(out.get('10.0.0.0/24')).toBe(replacement);
+    expect(out.delete('10.0.1.0/24')?.source).toBe(s1);
+    expect(out.delete('10.0.1.0/24')).toBeUndefined();
+    expect(a.refs).toBe(1);
     out.clear();
-    expect(b.refs).toBe(0);
+    expect([a.refs, b.refs]).toEqual([0, 0]);
     expect(out.size).toBe(0);
     expect(table.size).toBe(0);
   });

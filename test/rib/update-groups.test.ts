@@ -43,7 +43,14 @@ class FakeMember implements GroupMember {
 
 function setup() {
   const scheduled: (() => void)[] = [];
-  const groups = new UpdateGroups(EXPORT_ALL, (fn) => scheduled.push(fn));
+  const loc = new Map<string, Path>();
+  const groups = new UpdateGroups(EXPORT_ALL, (prefix) => loc.get(prefix), (fn) => scheduled.push(fn));
+  /** A Loc-RIB change: the new best path (or none) and its journal entry. */
+  const change = (prefix: string, best: Path | undefined): void => {
+    if (best) loc.set(prefix, best);
+    else loc.delete(prefix);
+    groups.enqueue(prefix);
+  };
   const runScheduled = (): void => {
     while (scheduled.length > 0) scheduled.shift()!();
   };
@@ -59,7 +66,7 @@ function setup() {
   };
   const table = new AttrTable();
   const group = groups.obtain(settings, () => undefined);
-  return { groups, group, runScheduled, c1, c2, table };
+  return { groups, group, runScheduled, c1, c2, table, change };
 }
 
 function prefixes(n: number, base = 0): string[] {
@@ -68,13 +75,13 @@ function prefixes(n: number, base = 0): string[] {
 
 describe('update groups', () => {
   it('packs N prefixes sharing one attribute set into ceil(N / fit) UPDATEs', () => {
-    const { groups, group, c1, table } = setup();
+    const { groups, group, c1, table, change } = setup();
     const member = new FakeMember('c1', c1);
     group.join(member);
     const ebgp = peer('192.0.2.1', { kind: 'ebgp', asn: 65001 });
     const attrs = table.intern({ origin: 'igp', asPath: [{ type: 'sequence', asns: [65001] }], nextHops: ['192.0.2.1'] });
     const list = prefixes(5000);
-    for (const p of list) group.enqueue(p, new Path(p, 0, attrs, ebgp));
+    for (const p of list) change(p, new Path(p, 0, attrs, ebgp));
     groups.flushNow();
     // Attributes to an iBGP peer: ORIGIN 4, AS_PATH (one 4-octet AS) 9, NEXT_HOP 7, LOCAL_PREF 7
     // octets; each /24 is 4 octets. 4096 - 19 header - 4 length fields - 27 = 4046 → 1011 fit.
@@ -89,14 +96,14 @@ describe('update groups', () => {
   });
 
   it('encodes once and writes the same bytes to every member', () => {
-    const { groups, group, c1, c2, table } = setup();
+    const { groups, group, c1, c2, table, change } = setup();
     const a = new FakeMember('c1', c1);
     const b = new FakeMember('c2', c2);
     group.join(a);
     group.join(b);
     const local = peer('local', { kind: 'local', address: '' });
     const attrs = table.intern({ origin: 'igp' });
-    for (const p of prefixes(10)) group.enqueue(p, new Path(p, 0, attrs, local));
+    for (const p of prefixes(10)) change(p, new Path(p, 0, attrs, local));
     groups.flushNow();
     const first = a.messages().find((m) => decodeMessage(m).type === 'update' && (decodeMessage(m) as UpdateMessage).nlri.length > 0)!;
     expect(b.messages()).toContain(first);
@@ -104,14 +111,14 @@ describe('update groups', () => {
   });
 
   it('never sends a path back to its source, and withdraws it there when the source takes over the prefix', () => {
-    const { groups, group, c1, c2, table } = setup();
+    const { groups, group, c1, c2, table, change } = setup();
     const a = new FakeMember('c1', c1);
     const b = new FakeMember('c2', c2);
     group.join(a);
     group.join(b);
     const P = '10.244.1.0/26';
     const fromC2 = new Path(P, 0, table.intern({ origin: 'igp', nextHops: ['10.0.0.12'] }), c2);
-    group.enqueue(P, fromC2);
+    change(P, fromC2);
     groups.flushNow();
     expect(a.updates().some((u) => u.nlri.some((n) => n.prefix === P))).toBe(true);
     expect(b.updates().some((u) => u.nlri.some((n) => n.prefix === P))).toBe(false);
@@ -119,20 +126,20 @@ describe('update groups', () => {
     expect(group.advertisedTo(b)).toBe(0);
     // Now c1's path wins: c2 gets it, c1 (which held c2's) gets a withdrawal.
     const fromC1 = new Path(P, 0, table.intern({ origin: 'igp', nextHops: ['10.0.0.11'] }), c1);
-    group.enqueue(P, fromC1);
+    change(P, fromC1);
     groups.flushNow();
     expect(a.updates().at(-1)!.withdrawn).toEqual([{ prefix: P }]);
     expect(b.updates().at(-1)!.nlri).toEqual([{ prefix: P }]);
   });
 
   it('stops on backpressure and resumes on drain, sending each prefix once', () => {
-    const { groups, group, c1, table, runScheduled } = setup();
+    const { groups, group, c1, table, runScheduled, change } = setup();
     const member = new FakeMember('c1', c1);
     group.join(member);
     const local = peer('local', { kind: 'local', address: '' });
     const attrs = table.intern({ origin: 'igp' });
     const list = prefixes(40_000);
-    for (const p of list) group.enqueue(p, new Path(p, 0, attrs, local));
+    for (const p of list) change(p, new Path(p, 0, attrs, local));
     member.accept = false;
     groups.flushNow();
     expect(group.blocked).toBe(true);
@@ -147,18 +154,43 @@ describe('update groups', () => {
     expect(new Set(sent).size).toBe(list.length);
   });
 
-  it('holds a reference on exported attribute sets and releases them with the group', () => {
-    const { groups, group, c1, table } = setup();
+  it('holds a reference on advertised paths\' attribute sets and releases them with the group', () => {
+    const { groups, group, c1, table, change } = setup();
     const member = new FakeMember('c1', c1);
     group.join(member);
     const local = peer('local', { kind: 'local', address: '' });
     const attrs = table.intern({ origin: 'igp' });
-    for (const p of prefixes(3)) group.enqueue(p, new Path(p, 0, attrs, local));
+    for (const p of prefixes(3)) change(p, new Path(p, 0, attrs, local));
     groups.flushNow();
-    const exported = group.adjRibOut.get(prefixes(1)[0]!)!.attrs;
-    expect(exported.refs).toBe(3);
+    expect(attrs.refs).toBe(3);
     groups.leave(group, member);
-    expect(exported.refs).toBe(0);
+    expect(attrs.refs).toBe(0);
     expect(groups.size).toBe(0);
+  });
+
+  it('sends a prefix changed several times while blocked once, in its latest state', () => {
+    const { groups, group, c1, table, change } = setup();
+    const member = new FakeMember('c1', c1);
+    group.join(member);
+    groups.flushNow();
+    member.accept = false;
+    const local = peer('local', { kind: 'local', address: '' });
+    change('10.9.0.0/24', new Path('10.9.0.0/24', 0, table.intern({ origin: 'igp' }), local));
+    groups.flushNow();
+    expect(group.blocked).toBe(true);
+    const before = member.updates().length;
+    const P = '10.9.1.0/24';
+    change(P, new Path(P, 0, table.intern({ origin: 'igp', med: 1 }), local));
+    change(P, undefined);
+    change(P, new Path(P, 0, table.intern({ origin: 'igp', med: 2 }), local));
+    groups.flushNow();
+    expect(member.updates()).toHaveLength(before);
+    member.accept = true;
+    group.drained(member);
+    groups.flushNow();
+    const sent = member.updates().slice(before);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.nlri).toEqual([{ prefix: P }]);
+    expect(sent[0]!.attributes.find((a) => a.type === 'med')).toMatchObject({ med: 2 });
   });
 });
