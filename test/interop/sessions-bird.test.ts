@@ -139,6 +139,30 @@ describe.each([
   });
 });
 
+describe('bird16 IPv6 (bird6) over ::1', () => {
+  // One-way routes: with both ends on ::1, bird6 would have to announce the neighbor's own
+  // address as next hop, which it refuses ("Invalid NEXT_HOP"), and 1.6 cannot set another.
+  it('establishes an eBGP session BIRD dials and takes petrel\'s IPv6 route', async () => {
+    const plans: SessionPlan[] = [
+      { label: 'ipv6 eBGP AS4200000001, BIRD dials', petrelAddress: '::1', daemonAddress: '::1', petrelAs: FOUR_OCTET_AS, initiator: false },
+    ];
+    const port = await freePort('::1');
+    const side = await PetrelSide.create({ plans, daemonPort: port, listenOn: hostListen });
+    cleanups.push(() => side.stop());
+    const peer = await startBird('bird16', side, '::1', port, []);
+    await withLogs(peer, async () => {
+      side.startAll();
+      await side.allEstablished();
+      reportTimes('bird16 (bird6)', side, 'start');
+      const [r] = side.running;
+      expect(r!.session.info().negotiated).toMatchObject({ peerAs: DAEMON_AS, fourOctetAs: true, families: ['ipv6-unicast'] });
+      side.sendUpdate(r!, ipv6Update('2001:db8:30::/48', '::1', [FOUR_OCTET_AS], false));
+      const route = await daemonRoute(peer, '2001:db8:30::/48', '::1');
+      expect(route).toMatchObject({ asPath: [FOUR_OCTET_AS], med: 60, communities: ['65002:300'], largeCommunities: [`${FOUR_OCTET_AS}:9:10`] });
+    });
+  });
+});
+
 describe('bird2 with TCP MD5 (RFC 2385) and an IPv6 session petrel answers', () => {
   it('comes up with the right key only; a wrong or missing key stays down', async () => {
     const daemonAddress = '127.0.2.101';

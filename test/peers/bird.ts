@@ -5,7 +5,8 @@
  * to originate are blackhole static routes whose BGP attributes are set by the static protocol's
  * import filter; announce/withdraw rewrite the config and run `birdc configure`.
  *
- * BIRD 1.6 is IPv4 only here: its IPv6 half is a separate daemon (bird6).
+ * BIRD 1.6 runs each family in its own daemon: a 1.6 peer with IPv6 neighbors is a `bird6`
+ * (all neighbors and routes IPv6), otherwise a `bird` (all IPv4).
  */
 import { fileURLToPath } from 'node:url';
 import type { NetNs } from './netns.js';
@@ -29,10 +30,10 @@ export type BirdVersion = '2' | '1.6';
 
 const BIRD16_DIR = process.env['PETREL_BIRD16_DIR'] ?? fileURLToPath(new URL('../../.peers/bird16/usr/sbin/', import.meta.url));
 
-function binaries(version: BirdVersion): { bird: string; birdc: string } {
-  return version === '2'
-    ? { bird: '/usr/sbin/bird', birdc: '/usr/sbin/birdc' }
-    : { bird: `${BIRD16_DIR}bird`, birdc: `${BIRD16_DIR}birdc` };
+/** BIRD 1.6 splits by family: `bird6`/`birdc6` carry the IPv6 sessions. */
+function binaries(version: BirdVersion, ipv6: boolean): { bird: string; birdc: string } {
+  if (version === '2') return { bird: '/usr/sbin/bird', birdc: '/usr/sbin/birdc' };
+  return ipv6 ? { bird: `${BIRD16_DIR}bird6`, birdc: `${BIRD16_DIR}birdc6` } : { bird: `${BIRD16_DIR}bird`, birdc: `${BIRD16_DIR}birdc` };
 }
 
 /** BIRD protocol names must be symbols: `peer_10_0_0_2`, `peer_fd00__2`. */
@@ -45,6 +46,8 @@ export class BirdPeer implements Peer {
   private work: WorkDir | undefined;
   private daemon: ManagedProcess | undefined;
   private routeSet: StaticRoute[];
+  /** BIRD 1.6 with IPv6 neighbors: the separate bird6 daemon. */
+  private readonly ipv6Daemon: boolean;
 
   constructor(
     readonly ns: NetNs,
@@ -53,15 +56,19 @@ export class BirdPeer implements Peer {
   ) {
     this.kind = version === '2' ? ('bird2' as const) : ('bird16' as const);
     this.routeSet = [...(config.routes ?? [])];
-    if (version === '1.6' && (this.routeSet.some((r) => isIpv6(r.prefix)) || config.neighbors.some((n) => isIpv6(n.address)))) {
-      throw new Error('BIRD 1.6 IPv6 lives in the separate bird6 daemon, which this harness does not run');
+    const v6Neighbors = config.neighbors.filter((n) => isIpv6(n.address)).length;
+    // BIRD 1.6 runs one daemon per family: all-IPv6 configs go to bird6, mixed ones cannot run.
+    this.ipv6Daemon = version === '1.6' && v6Neighbors > 0;
+    const mixed = (v6Neighbors > 0 && v6Neighbors < config.neighbors.length) || this.routeSet.some((r) => isIpv6(r.prefix) !== this.ipv6Daemon);
+    if (version === '1.6' && mixed) {
+      throw new Error('BIRD 1.6 runs IPv4 (bird) and IPv6 (bird6) as separate daemons: give each its own BirdPeer');
     }
   }
 
   async start(): Promise<void> {
     this.work = await WorkDir.create(this.kind);
     const conf = await this.work.write('bird.conf', this.renderConfig());
-    const { bird } = binaries(this.version);
+    const { bird } = binaries(this.version, this.ipv6Daemon);
     this.daemon = this.ns.spawn(this.kind, bird, ['-f', '-c', conf, '-s', this.work.file('bird.ctl'), '-P', this.work.file('bird.pid')]);
     await waitFor(
       async () => {
@@ -134,7 +141,7 @@ export class BirdPeer implements Peer {
   /** One birdc command; BIRD 2's client takes the command as arguments, as does 1.6's. */
   async birdc(command: string): Promise<string> {
     if (!this.work) throw new Error(`${this.kind} is not started`);
-    const r = await run(binaries(this.version).birdc, ['-s', this.work.file('bird.ctl'), ...command.split(' ')]);
+    const r = await run(binaries(this.version, this.ipv6Daemon).birdc, ['-s', this.work.file('bird.ctl'), ...command.split(' ')]);
     if (r.code !== 0) throw new Error(`birdc ${command}: ${r.stderr || r.stdout}`);
     return r.stdout;
   }
@@ -162,7 +169,7 @@ export class BirdPeer implements Peer {
         : []),
       'protocol device { scan time 10; }',
       ...this.staticProtocol(false),
-      ...(this.version === '2' ? this.staticProtocol(true) : []),
+      ...(this.version === '2' || this.ipv6Daemon ? this.staticProtocol(true) : []),
       ...c.neighbors.flatMap((n) => this.bgpProtocol(n)),
     ];
     return `${lines.join('\n')}\n`;
