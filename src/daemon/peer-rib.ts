@@ -40,9 +40,10 @@ export class PeerRib {
   #ineligible = 0;
   readonly #table: AttrTable;
   readonly #locRib: LocRib;
-  readonly #self: LocalSpeaker;
+  /** Read per UPDATE: a reload may change our AS, router ID or cluster ID. */
+  readonly #self: () => LocalSpeaker;
 
-  constructor(info: PeerInfo, table: AttrTable, locRib: LocRib, self: LocalSpeaker) {
+  constructor(info: PeerInfo, table: AttrTable, locRib: LocRib, self: () => LocalSpeaker) {
     this.adjIn = new AdjRibIn(info);
     this.#table = table;
     this.#locRib = locRib;
@@ -81,7 +82,7 @@ export class PeerRib {
   #announce(attributes: readonly PathAttribute[], source: NextHopSource, nlri: readonly Nlri[], treatAsWithdraw: boolean): void {
     const info = this.adjIn.peer;
     const attrs: AttrSet = importAttrs(this.#table.fromPathAttributes(attributes, source), info);
-    const ineligible: IneligibleReason | null = treatAsWithdraw ? 'treat-as-withdraw' : importEligibility(attrs, info, this.#self);
+    const ineligible: IneligibleReason | null = treatAsWithdraw ? 'treat-as-withdraw' : importEligibility(attrs, info, this.#self());
     for (let i = 0; i < nlri.length; i++) {
       const n = nlri[i]!;
       this.#put(new Path(n.prefix, n.pathId ?? 0, attrs, info, ineligible));

@@ -120,10 +120,11 @@ export class Speaker {
   readonly #schedule: (fn: () => void) => void;
   readonly #maxPrefixRestartMs: number;
   readonly #peers = new Map<string, PeerState>();
-  readonly #local: AdjRibIn;
+  #local: AdjRibIn;
   readonly #startedAt = new Date();
   readonly #version: string;
   #lastReload: Date | undefined;
+  readonly #selfNow = (): LocalSpeaker => this.#self;
   #sinkBatch: LocRibChange[] = [];
   #sinkScheduled = false;
   #stopping = false;
@@ -259,7 +260,7 @@ export class Speaker {
       old.clear();
       state.rib = undefined;
     }
-    state.rib ??= new PeerRib(info, this.table, this.locRib, this.#self);
+    state.rib ??= new PeerRib(info, this.table, this.locRib, this.#selfNow);
     if (state.rib.hasStale()) {
       // RFC 4724 §4.2: without graceful restart this time, the stale routes go at once;
       // with it, they wait for End-of-RIB, bounded by the restart time.
@@ -523,8 +524,15 @@ export class Speaker {
     if (diff.policyChanged.length > 0) this.#policy = exportPolicyOf(next);
     const oldOriginated = new Set(originatedPrefixes(before));
     const newOriginated = originatedPrefixes(next);
-    this.#withdrawLocal([...oldOriginated].filter((p) => !newOriginated.includes(p)));
-    this.#originate(newOriginated.filter((p) => !oldOriginated.has(p)));
+    if (selfChanged) {
+      // Local routes carry our AS and router ID as their source: originate them afresh.
+      this.#withdrawLocal([...oldOriginated]);
+      this.#local = new AdjRibIn(localPeerOf(next));
+      this.#originate(newOriginated);
+    } else {
+      this.#withdrawLocal([...oldOriginated].filter((p) => !newOriginated.includes(p)));
+      this.#originate(newOriginated.filter((p) => !oldOriginated.has(p)));
+    }
 
     for (const change of diff.peersChanged) {
       const state = this.#peers.get(change.name);
@@ -569,7 +577,7 @@ export class Speaker {
     if (!rib || !negotiated) return;
     const info = this.#peerInfo(state, negotiated);
     if (!samePeerInfo(rib.info, info)) {
-      const fresh = new PeerRib(info, this.table, this.locRib, this.#self);
+      const fresh = new PeerRib(info, this.table, this.locRib, this.#selfNow);
       for (const path of [...rib.adjIn]) {
         fresh.applyPath(new Path(path.prefix, path.pathId, path.attrs, info, path.ineligible));
       }
@@ -612,6 +620,14 @@ export class Speaker {
   }
 
   peers(): PeerView[] {
+    const counts = new Map<UpdateGroup, Map<string, number>>();
+    const advertised = (state: PeerState): number => {
+      const group = state.group;
+      if (!group || !state.member) return 0;
+      let held = counts.get(group);
+      if (!held) counts.set(group, (held = group.heldBackByAddress()));
+      return group.adjRibOut.size - (held.get(state.member.peer.address) ?? 0);
+    };
     return [...this.#peers.values()].map((state) => {
       const info = state.session.info();
       const n = state.negotiated;
@@ -625,7 +641,7 @@ export class Speaker {
         routerId: n?.peerId ?? null,
         prefixesReceived: state.rib?.received ?? 0,
         prefixesAccepted: state.rib?.accepted ?? 0,
-        prefixesAdvertised: state.group && state.member ? state.group.advertisedTo(state.member) : 0,
+        prefixesAdvertised: advertised(state),
         localAddress: info.localAddress ?? null,
         disabled: info.disabled,
         lastError: info.lastError ?? null,

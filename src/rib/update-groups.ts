@@ -189,6 +189,16 @@ export class UpdateGroup {
     return this.adjRibOut.size - this.adjRibOut.countFromAddress(member.peer.address);
   }
 
+  /** Per session address, how many prefixes split horizon held back (one pass for every member). */
+  heldBackByAddress(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const path of this.adjRibOut.values()) {
+      const source = path.source;
+      if (source.kind !== 'local') out.set(source.address, (out.get(source.address) ?? 0) + 1);
+    }
+    return out;
+  }
+
   /** Whether `member` holds `prefix` from this group. */
   advertises(member: GroupMember, prefix: string): boolean {
     const path = this.adjRibOut.get(prefix);
