@@ -33,7 +33,7 @@ import { buildOpen, type LocalSpeaker } from './open.js';
 import type { SessionDown, SessionEvents, SessionHandle, SessionInfo } from './session-api.js';
 import type { SessionConfig } from './session-config.js';
 import { collisionFork, ExitReason, initialState, type FsmEvent, type FsmState, type StateName } from './states.js';
-import { RealClock, SessionTimers, TIMER_EVENT, type Clock } from './timers.js';
+import { RealClock, SessionTimers, TIMER_EVENT, type Clock, type TimerName } from './timers.js';
 import { Transport } from './transport.js';
 
 /** pino-compatible logging: petrel passes its pino logger, tests a silent or recording one. */
@@ -113,6 +113,8 @@ export interface SessionOptions {
   readonly connector?: Connector;
   /** Write-queue bytes above which `send` reports backpressure (transport default 1 MiB). */
   readonly highWaterMark?: number;
+  /** Uniform in [0, 1) for timer jitter; tests pass a constant. */
+  readonly random?: () => number;
 }
 
 /** One TCP connection of this session and the codec context its bytes are decoded with. */
@@ -156,6 +158,14 @@ interface Queued {
 type Emission = { readonly kind: 'established'; readonly negotiated: Negotiated } | { readonly kind: 'down'; readonly down: SessionDown };
 
 const KEEPALIVE_BYTES = encodeMessage(KEEPALIVE);
+
+/**
+ * RFC 4271 §10: ConnectRetry and Keepalive intervals are jittered by a factor uniform in
+ * [0.75, 1.0]. Without it two speakers that dial each other with the same timers can keep
+ * colliding in step, each abandoning its own attempt for the other's, for ever.
+ */
+const JITTERED_TIMERS: ReadonlySet<TimerName> = new Set<TimerName>(['ConnectRetry', 'Keepalive']);
+const JITTER_MIN = 0.75;
 const MIN_CONNECT_TIMEOUT_MS = 1000;
 
 export class Session extends EventEmitter<SessionEvents> implements SessionHandle {
@@ -235,7 +245,7 @@ export class Session extends EventEmitter<SessionEvents> implements SessionHandl
     const s = this.primary.state;
     // RFC 4271 §8.2.2 Established: sending an UPDATE restarts the KeepaliveTimer.
     if (s.name === 'Established' && s.negotiated.keepaliveSec > 0 && messages.length > 0) {
-      this.primary.timers.start('Keepalive', s.negotiated.keepaliveSec * 1000);
+      this.primary.timers.start('Keepalive', this.jitter(s.negotiated.keepaliveSec * 1000));
     }
     return !conn.transport.backpressured;
   }
@@ -249,6 +259,10 @@ export class Session extends EventEmitter<SessionEvents> implements SessionHandl
   }
 
   // ---------------------------------------------------------------------------------------------
+
+  private jitter(ms: number): number {
+    return ms * (JITTER_MIN + (1 - JITTER_MIN) * (this.opts.random ?? Math.random)());
+  }
 
   private established(): Connection | undefined {
     return this.primary.state.name === 'Established' ? this.primary.conn : undefined;
@@ -410,7 +424,7 @@ export class Session extends EventEmitter<SessionEvents> implements SessionHandl
         if (m.conn) this.sendNotification(m.conn, a.error);
         return;
       case 'start-timer':
-        m.timers.start(a.timer, a.ms);
+        m.timers.start(a.timer, JITTERED_TIMERS.has(a.timer) ? this.jitter(a.ms) : a.ms);
         return;
       case 'stop-timer':
         m.timers.stop(a.timer);

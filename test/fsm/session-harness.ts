@@ -60,6 +60,8 @@ export interface Side {
   readonly config?: Partial<SessionConfig>;
   readonly local?: Partial<LocalSpeaker>;
   readonly logger?: SessionLogger;
+  /** Timer jitter source (default Math.random). */
+  readonly random?: () => number;
 }
 
 export interface Pair {
@@ -83,6 +85,7 @@ export async function petrelPair(sa: Side, sb: Side): Promise<Pair> {
       local: speaker(self.routerId, self.as, self.local),
       ...(self.security ? { security: self.security } : {}),
       ...(self.logger ? { logger: self.logger } : {}),
+      ...(self.random ? { random: self.random } : {}),
     });
   const a = make(sa, sb, lb.port);
   const b = make(sb, sa, la.port);

@@ -116,9 +116,10 @@ describe('petrel to petrel on loopback', () => {
   });
 
   it('resolves a collision when both sides dial at once: exactly one connection survives (RFC 4271 §6.8)', async () => {
+    // Jitter at both ends of its range (RFC 4271 §10): retries drift apart instead of colliding in step.
     const { a, b } = await petrelPair(
-      { address: '127.0.0.17', as: AS, routerId: '10.0.0.17' },
-      { address: '127.0.0.18', as: AS, routerId: '10.0.0.18' },
+      { address: '127.0.0.17', as: AS, routerId: '10.0.0.17', random: () => 0 },
+      { address: '127.0.0.18', as: AS, routerId: '10.0.0.18', random: () => 0.999 },
     );
     a.start();
     b.start();
@@ -243,7 +244,7 @@ describe('petrel against a raw peer', () => {
     const clock = new FakeClock();
     const { listener, port } = await listen('127.0.0.33');
     const s = session({
-      name: 'hold', remoteAddress: '127.0.0.34', remotePort: 179, clock, config: quickConfig(65002, { passive: true }), local: speaker('10.0.0.33', AS, { holdTimeSec: 3 }),
+      name: 'hold', remoteAddress: '127.0.0.34', remotePort: 179, clock, random: () => 1, config: quickConfig(65002, { passive: true }), local: speaker('10.0.0.33', AS, { holdTimeSec: 3 }),
     });
     listener.addPeer('127.0.0.34', s);
     s.start();
