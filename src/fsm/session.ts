@@ -227,6 +227,8 @@ export class Session extends EventEmitter<SessionEvents> implements SessionHandl
     const event: FsmEvent = ceaseError ? { type: 'ManualStop', cease: ceaseError } : { type: 'ManualStop' };
     if (this.fork) this.feed({ machine: this.fork, event });
     this.feed({ machine: this.primary, event });
+    // Called from a listener of this session, the stop waits behind the transition under way.
+    await Promise.resolve();
     await Promise.all([...this.closing]);
   }
 
@@ -318,7 +320,8 @@ export class Session extends EventEmitter<SessionEvents> implements SessionHandl
 
     if (m === this.fork) {
       if (m.state.name === 'Idle') this.discard(m);
-      else if (m.state.name === 'Established') this.promoteFork(from, emissions);
+      // The RIB last saw the primary's state: the change it hears is from there.
+      else if (m.state.name === 'Established') this.promoteFork(this.primary.state.name, emissions);
       return;
     }
     if (m.replaced) {

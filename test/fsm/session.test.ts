@@ -352,6 +352,28 @@ describe('petrel against a raw peer', () => {
       expect(downs).toEqual([]);
     });
 
+    it('lets the incoming connection carry the session when it is established first', async () => {
+      const { listener, port } = await listen('127.0.0.39');
+      const server = await rawServer('127.0.0.40');
+      const s = session({
+        name: 'first', remoteAddress: '127.0.0.40', remotePort: server.port, localAddress: '127.0.0.39', config: quickConfig(65002), local: speaker('10.0.0.100', AS),
+      });
+      listener.addPeer('127.0.0.40', s);
+      const states = recordStates(s);
+      s.start();
+      const outgoing = await server.accepted();
+      await outgoing.nth(MessageType.OPEN);
+      const incoming = await RawPeer.connect('127.0.0.39', port, '127.0.0.40');
+      await incoming.nth(MessageType.OPEN);
+      incoming.sendOpen(65002, '10.0.0.50');
+      incoming.sendKeepalive();
+      await established(s);
+      // The outgoing connection, still waiting for an OPEN, is dumped (RFC 4271 §6.8).
+      expect(notificationCode(await outgoing.nth(MessageType.NOTIFICATION))).toEqual([NotifCode.CEASE, CeaseSubcode.CONNECTION_COLLISION_RESOLUTION]);
+      expect(states).toEqual(['Idle>Connect', 'Connect>OpenSent', 'OpenSent>Established']);
+      expect(s.info().localAddress).toBe('127.0.0.39');
+    });
+
     it('keeps the connection we opened when our BGP Identifier is higher', async () => {
       const { s, states, downs, outgoing, incoming } = await collide('10.0.0.50');
       expect(notificationCode(await incoming.nth(MessageType.NOTIFICATION))).toEqual([NotifCode.CEASE, CeaseSubcode.CONNECTION_COLLISION_RESOLUTION]);
