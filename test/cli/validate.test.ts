@@ -91,9 +91,9 @@ describe('petrel validate (subprocess)', () => {
   });
 
   it('exits 2 for a command not in this build, and for usage errors', () => {
-    const show = petrel('show', 'peers', '--json');
-    expect(show.status).toBe(2);
-    expect(show.stderr).toBe("petrel: 'show' is not available in this build\n");
+    const lab = petrel('lab');
+    expect(lab.status).toBe(2);
+    expect(lab.stderr).toBe("petrel: 'lab' is not available in this build\n");
 
     const usage = petrel('validate');
     expect(usage.status).toBe(2);
