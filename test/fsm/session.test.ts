@@ -69,6 +69,28 @@ describe('petrel to petrel on loopback', () => {
     expect(u.attributes).toContainEqual(expect.objectContaining({ type: 'local-pref', localPref: 100 }));
   });
 
+  it('switches to the negotiated codec contexts on establishment: ADD-PATH and extended messages (RFC 7911, RFC 8654)', async () => {
+    const local = { extendedMessage: true, addPath: { 'ipv4-unicast': 'both' as const } };
+    const { a, b } = await petrelPair(
+      { address: '127.0.0.57', as: AS, routerId: '10.0.0.57', local },
+      { address: '127.0.0.58', as: AS, routerId: '10.0.0.58', passive: true, local },
+    );
+    b.start();
+    a.start();
+    await Promise.all([established(a), established(b)]);
+    const neg = a.info().negotiated!;
+    expect(neg).toMatchObject({ extendedMessage: true, addPath: { send: ['ipv4-unicast'], receive: ['ipv4-unicast'] } });
+    // 1500 /24s with path identifiers: 12,000 octets of NLRI, past the 4096-octet limit.
+    const nlri = Array.from({ length: 1500 }, (_, i) => ({ prefix: `10.${i >> 8}.${i & 0xff}.0/24`, pathId: i + 1 }));
+    const big = encodeMessage({ ...update('10.0.0.0/24', '127.0.0.57', []), nlri }, neg.sendContext);
+    expect(big.length).toBeGreaterThan(4096);
+    const received = next(b, 'update');
+    a.send([big]);
+    const [u] = await received;
+    expect(u.nlri).toHaveLength(1500);
+    expect(u.nlri[1499]).toEqual({ prefix: '10.5.219.0/24', pathId: 1500 });
+  });
+
   it('keeps short timers (keepalive 1 s, hold 3 s) up past the hold time on keepalives alone (RFC 4271 §4.4)', async () => {
     const { a, b } = await petrelPair(
       { address: '127.0.0.13', as: AS, routerId: '10.0.0.13', local: { holdTimeSec: 3 } },
