@@ -36,6 +36,7 @@ export class Transport extends EventEmitter<TransportEvents> {
   private readonly framer = new BgpFramer(MAX_MESSAGE_LENGTH);
   private readonly highWaterMark: number;
   private closed = false;
+  private closing = false;
   private failed = false;
 
   constructor(
@@ -86,7 +87,8 @@ export class Transport extends EventEmitter<TransportEvents> {
 
   /** Flush what is queued (e.g. a NOTIFICATION), then close. */
   close(): void {
-    if (this.closed) return;
+    if (this.closed || this.closing) return;
+    this.closing = true;
     this.socket.end();
     // A peer that never reads must not keep the socket forever.
     setTimeout(() => this.socket.destroy(), 2000).unref();
