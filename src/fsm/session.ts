@@ -13,6 +13,10 @@
  *
  * Events are processed one at a time (run to completion): an action that raises another event
  * (an accepted connection is confirmed at once) queues it behind the current transition.
+ *
+ * Capability fallback (RFC 5492 §5, capability-fallback.ts): a peer that rejects our OPEN with
+ * 2/7 naming capabilities of ours, or with 2/4, gets OPENs without them for the life of this
+ * Session (a config change makes a new one), and the next attempt starts at once.
  */
 import { EventEmitter } from 'node:events';
 import type net from 'node:net';
@@ -25,6 +29,7 @@ import { describeNotification, notificationName } from '../bgp/notification-name
 import type { BgpMessage, CodecContext, NotificationMessage, OpenMessage } from '../bgp/types.js';
 import { connectTcp, type ConnectTcpOptions } from '../native/index.js';
 import type { FsmAction } from './actions.js';
+import { applyFallback, describeCapability, fallBack, NO_FALLBACK, type CapabilityFallback } from './capability-fallback.js';
 import { collisionCheck, resolveCollision, type Initiator } from './collision.js';
 import { eventForDecodeError, eventForMessage } from './events.js';
 import { transition, type FsmContext } from './fsm.js';
@@ -174,7 +179,10 @@ export class Session extends EventEmitter<SessionEvents> implements SessionHandl
   private readonly clock: Clock;
   private readonly log: SessionLogger;
   private readonly connector: Connector;
-  private readonly ourOpen: OpenMessage;
+  /** Our OPEN as configured, and as sent: without what the peer said it does not support. */
+  private readonly fullOpen: OpenMessage;
+  private ourOpen: OpenMessage;
+  private fallback: CapabilityFallback = NO_FALLBACK;
   private primary: Machine;
   private fork: Machine | undefined;
   private readonly queue: Queued[] = [];
@@ -191,7 +199,8 @@ export class Session extends EventEmitter<SessionEvents> implements SessionHandl
     this.clock = opts.clock ?? new RealClock();
     this.log = (opts.logger ?? SILENT_LOGGER).child({ peer: opts.name, address: opts.remoteAddress });
     this.connector = opts.connector ?? connectTcp;
-    this.ourOpen = buildOpen(opts.local);
+    this.fullOpen = buildOpen(opts.local);
+    this.ourOpen = this.fullOpen;
     this.primary = this.newMachine(initialState());
   }
 
@@ -568,9 +577,40 @@ export class Session extends EventEmitter<SessionEvents> implements SessionHandl
       this.feed({ machine: m, event: eventForDecodeError(e) });
       return;
     }
-    if (message.type === 'notification') this.logNotification('received', message);
-    if (message.type === 'open') this.onOpen(m, conn, message);
-    else this.feed({ machine: m, event: eventForMessage(message) });
+    if (message.type === 'open') {
+      this.onOpen(m, conn, message);
+      return;
+    }
+    const retry = message.type === 'notification' && this.onNotification(m, message);
+    this.feed({ machine: m, event: eventForMessage(message) });
+    // The rejected OPEN is not the peer flapping: the next one, without what it refused, goes
+    // out now rather than after the error wait (BIRD does the same). AutomaticStart restarts
+    // only a session the NOTIFICATION left in Idle, and only if no operator stopped it.
+    if (retry) this.feed({ machine: m, event: { type: 'AutomaticStart' } });
+  }
+
+  /** Log a received NOTIFICATION; true when it changed our OPEN (RFC 5492 §5 fallback). */
+  private onNotification(m: Machine, n: NotificationMessage): boolean {
+    this.logNotification('received', n);
+    // Only a rejection of our OPEN: before Established, once it has been sent.
+    if (m.state.name !== 'OpenSent' && m.state.name !== 'OpenConfirm') return false;
+    const step = fallBack(this.fallback, this.ourOpen, n, this.opts.config);
+    if (!step) return false;
+    const kept = step.kept.map(describeCapability);
+    if (step.dropped.length === 0) {
+      if (kept.length > 0) this.log.warn({ kept }, 'peer does not support capabilities we require (RFC 5492 §5): keeping them');
+      return false;
+    }
+    this.fallback = step.fallback;
+    this.ourOpen = applyFallback(this.fullOpen, this.fallback);
+    const omitted = step.dropped.map(describeCapability);
+    const fields = kept.length > 0 ? { omitted, kept } : { omitted };
+    if (this.fallback.withoutCapabilities) {
+      this.log.warn(fields, 'peer does not support capabilities at all (RFC 5492 §5): OPENs to it carry none from now on');
+    } else {
+      this.log.warn(fields, 'peer does not support capabilities (RFC 5492 §5): OPENs to it leave them out from now on');
+    }
+    return true;
   }
 
   /** RFC 4271 §6.8: before an OPEN is processed, check it against the other connection. */
