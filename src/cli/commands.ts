@@ -5,6 +5,8 @@
  * `commandHandlers` when they land. main.ts answers a command without a handler with
  * "not available in this build" and exit code 2 rather than pretending to run it.
  */
+import type { LabMode } from '../lab/configs.js';
+import { labCommand } from './lab.js';
 import { peerCommand } from './peer.js';
 import { reloadCommand } from './reload.js';
 import { runCommand } from './run.js';
@@ -58,7 +60,14 @@ export interface PeerOptions extends ControlOptions {
   readonly name: string;
 }
 
-export type LabOptions = Readonly<Record<string, never>>;
+export interface LabOptions {
+  /** The pool's encapsulation (src/lab/configs.ts). */
+  readonly mode: LabMode;
+  /** Nodes peer with a route reflector instead of the full mesh. */
+  readonly reflector: boolean;
+  /** Leave the topology and daemons running at the end. */
+  readonly keep: boolean;
+}
 
 export interface CommandHandlers {
   readonly run?: CommandHandler<RunOptions>;
@@ -77,4 +86,5 @@ export const commandHandlers: CommandHandlers = {
   show: showCommand,
   reload: reloadCommand,
   peer: peerCommand,
+  lab: labCommand,
 };

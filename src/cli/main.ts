@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { LAB_MODES, LabMode } from '../lab/configs.js';
 import { PEER_ACTIONS, SHOW_TOPICS, commandHandlers, type CommandHandler, type CommandName, type ExitCode } from './commands.js';
 
 const EXIT_USAGE = 2;
@@ -104,8 +105,12 @@ await yargs(hideBin(process.argv))
   .command(
     'lab',
     'bring up a demo topology in network namespaces and show pods reaching each other',
-    (y) => y,
-    () => dispatch('lab', commandHandlers.lab, {}),
+    (y) =>
+      y
+        .option('mode', { choices: LAB_MODES, default: LabMode.VXLAN, describe: "the pool's encapsulation" })
+        .option('reflector', { type: 'boolean', default: false, describe: 'nodes peer with a route reflector instead of the full mesh' })
+        .option('keep', { type: 'boolean', default: false, describe: 'leave the lab running (prints how to tear it down)' }),
+    (argv) => dispatch('lab', commandHandlers.lab, { mode: argv.mode, reflector: argv.reflector, keep: argv.keep }),
   )
   .demandCommand(1, 'name a command')
   .strict()

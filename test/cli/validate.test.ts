@@ -90,10 +90,11 @@ describe('petrel validate (subprocess)', () => {
     expect(r.stdout).not.toContain(KEY);
   });
 
-  it('exits 2 for a command not in this build, and for usage errors', () => {
-    const lab = petrel('lab');
-    expect(lab.status).toBe(2);
-    expect(lab.stderr).toBe("petrel: 'lab' is not available in this build\n");
+  it('exits 2 for usage errors: a missing option, a value outside its choices', () => {
+    const mode = petrel('lab', '--mode', 'gre');
+    expect(mode.status).toBe(2);
+    expect(mode.stderr).toContain('Invalid values');
+    expect(mode.stderr).toContain('--mode');
 
     const usage = petrel('validate');
     expect(usage.status).toBe(2);

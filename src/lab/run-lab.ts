@@ -1,0 +1,192 @@
+/**
+ * `petrel lab` from start to end, for a newcomer to watch (SPEC §2, §5): build the topology,
+ * start one petrel per machine, wait for the BGP sessions and the kernel routes, print each
+ * node's routing table, send ping and TCP between pods on different nodes, print the results,
+ * and tear everything down — at the end, on failure, and on Ctrl-C — unless asked to keep it.
+ */
+import { readFileSync } from 'node:fs';
+import { LAB_HOLD_TIME_SEC, LabMode } from './configs.js';
+import { hasCommand, ipIn } from './exec.js';
+import { Lab, type ProbeResult } from './lab.js';
+import { LAB_AS_NUMBER, LAB_POOL, SUBNETS } from './plan.js';
+import { formatExpected, holdsExpected, trafficPossible } from './routes.js';
+
+export interface RunLabOptions {
+  readonly mode: LabMode;
+  readonly reflector: boolean;
+  /** Leave the lab running after printing the results. */
+  readonly keep: boolean;
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+}
+
+const MODE_TEXT: Record<LabMode, string> = {
+  noencap: 'no encapsulation (ipipMode Never, vxlanMode Never): routes via the node IP on eth0',
+  vxlan: 'VXLAN Always: routes via the remote VTEP on vxlan.calico',
+  crosssubnet: 'VXLAN CrossSubnet: native inside a subnet, VXLAN across the router',
+  ipip: 'IPIP Always: routes via the node IP on tunl0',
+};
+
+const IPIP_NOTE =
+  'This kernel has no ipip module, so tunl0 is a stand-in veth: the IPIP routes above are exactly what petrel installs, but no traffic is sent over them.';
+
+function seconds(startMs: number): string {
+  return `${((Date.now() - startMs) / 1000).toFixed(1)} s`;
+}
+
+function tail(file: string, lines: number): string {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+function describeTopology(lab: Lab, reflector: boolean): string {
+  const lines = [`petrel lab: ${MODE_TEXT[lab.mode]}`];
+  lines.push(`  BGP: AS ${LAB_AS_NUMBER}, ${reflector ? 'every node a client of the route reflector rr' : 'full iBGP mesh'}, hold time ${LAB_HOLD_TIME_SEC} s`);
+  for (const subnet of Object.values(SUBNETS)) {
+    const hosts = [...lab.plan.nodes, ...(lab.plan.reflector ? [lab.plan.reflector] : [])].filter((h) => h.subnet === subnet.name);
+    lines.push(`  subnet ${subnet.name.toUpperCase()} ${subnet.cidr}, router ${subnet.gateway}: ${hosts.map((h) => `${h.name} ${h.address}`).join(', ')}`);
+  }
+  lines.push(`  pool ${LAB_POOL}: ${lab.plan.nodes.map((n) => `${n.name} block ${n.block} (pod ${n.pods.map((p) => p.ip).join(', ')})`).join('; ')}`);
+  lines.push(`  namespaces ${lab.topology.prefix}-*, configs and logs in ${lab.workDir}`);
+  return lines.join('\n');
+}
+
+async function printRoutes(lab: Lab, out: (text: string) => void): Promise<void> {
+  for (const node of lab.plan.nodes) {
+    const table = await ipIn(lab.topology.namespaceOf(node.name), 'route', 'show', 'table', 'main');
+    out(`\n${node.name} (${node.address}) ip route:\n`);
+    for (const line of table.trimEnd().split('\n')) out(`  ${line}${/ proto bird\b/.test(line) ? '    <- petrel' : ''}\n`);
+  }
+}
+
+/** Routes petrel should have installed and has not: printed, and a failure. */
+async function missingRoutes(lab: Lab): Promise<string[]> {
+  const missing: string[] = [];
+  for (const { node, route } of lab.expectedRoutes()) {
+    if (!holdsExpected(await lab.routesOf(node), route)) missing.push(`${node}: ${formatExpected(route)}`);
+  }
+  return missing;
+}
+
+function formatProbe(result: ProbeResult): string {
+  const { from, to, ping, tcp } = result;
+  const pingText = `ping ${ping.received}/${ping.transmitted}`;
+  const tcpText = tcp.ok ? `TCP ok ("${tcp.detail}")` : `TCP failed (${tcp.detail})`;
+  return `  ${from.name} ${from.ip} -> ${to.name} ${to.ip}: ${pingText}, ${tcpText}`;
+}
+
+function probeOk(result: ProbeResult): boolean {
+  return result.ping.transmitted > 0 && result.ping.received === result.ping.transmitted && result.tcp.ok;
+}
+
+/** Every ordered pair of pods on different nodes, with whether traffic can flow between them. */
+async function probeAll(lab: Lab, out: (text: string) => void): Promise<{ ok: number; failed: number }> {
+  let ok = 0;
+  let failed = 0;
+  for (const a of lab.plan.nodes) {
+    for (const b of lab.plan.nodes) {
+      if (a === b) continue;
+      if (!trafficPossible(lab.mode, a, b)) continue;
+      for (const from of a.pods) {
+        for (const to of b.pods) {
+          const result = await lab.probe(from, to);
+          out(`${formatProbe(result)}\n`);
+          if (probeOk(result)) ok += 1;
+          else failed += 1;
+        }
+      }
+    }
+  }
+  return { ok, failed };
+}
+
+function skippedPairs(lab: Lab): string[] {
+  if (lab.mode === LabMode.IPIP) return [];
+  const skipped: string[] = [];
+  for (const a of lab.plan.nodes) {
+    for (const b of lab.plan.nodes) {
+      if (a.name < b.name && !trafficPossible(lab.mode, a, b)) skipped.push(`${a.name} <-> ${b.name}`);
+    }
+  }
+  return skipped;
+}
+
+function keptText(lab: Lab, script: string): string {
+  const [first, second] = lab.plan.nodes;
+  const [from, to] = [first?.pods[0], second?.pods[0]];
+  const lines = ['', 'kept running. Try:'];
+  if (from !== undefined && to !== undefined) lines.push(`  ip netns exec ${lab.topology.namespaceOf(from.name)} ping ${to.ip}`);
+  if (first !== undefined) {
+    lines.push(`  ip -n ${lab.topology.namespaceOf(first.name)} route`);
+    lines.push(`  petrel show peers --socket ${lab.socketOf(first.name)}`);
+  }
+  lines.push(`tear it down with: sh ${script}`, '');
+  return lines.join('\n');
+}
+
+export async function runLab(options: RunLabOptions): Promise<number> {
+  const { out, err } = options;
+  if (process.getuid?.() !== 0) {
+    err('petrel lab: needs root — it creates network namespaces, veths and routes (try: sudo petrel lab)\n');
+    return 1;
+  }
+  if (!hasCommand('ping')) {
+    err('petrel lab: needs ping (iputils) to send ICMP between pods: apt-get install iputils-ping\n');
+    return 1;
+  }
+  const started = Date.now();
+  const lab = await Lab.start({ mode: options.mode, reflector: options.reflector });
+  let kept = false;
+  try {
+    out(`${describeTopology(lab, options.reflector)}\n`);
+    out(`\nstarted petrel on ${lab.machines.join(', ')} (topology built and daemons started in ${seconds(started)})\n`);
+    const sessionsFrom = Date.now();
+    await lab.waitForSessions();
+    out(`BGP sessions Established after ${seconds(sessionsFrom)}\n`);
+    const routesFrom = Date.now();
+    let routesOk = true;
+    try {
+      await lab.waitForRoutes(20_000);
+      out(`kernel routes installed after ${seconds(routesFrom)}\n`);
+    } catch (e) {
+      routesOk = false;
+      err(`petrel lab: ${e instanceof Error ? e.message : String(e)}\n`);
+    }
+    await printRoutes(lab, out);
+    const missing = await missingRoutes(lab);
+    if (missing.length > 0) {
+      routesOk = false;
+      out(`\nroutes petrel should have installed but has not:\n${missing.map((m) => `  ${m}\n`).join('')}`);
+    }
+    let trafficOk = true;
+    if (lab.mode === LabMode.IPIP) {
+      out(`\n${IPIP_NOTE}\n`);
+    } else {
+      out('\ntraffic between pods on different nodes (ping, then a TCP exchange):\n');
+      const { ok, failed } = await probeAll(lab, out);
+      const skipped = skippedPairs(lab);
+      if (skipped.length > 0) {
+        out(`  not tried: ${skipped.join(', ')} — without encapsulation a node IP across the router is not on-link (use --mode vxlan or crosssubnet)\n`);
+      }
+      trafficOk = failed === 0;
+      out(`\n${ok} of ${ok + failed} pod-to-pod probes reached their pod through petrel's routes\n`);
+    }
+    if (!routesOk || !trafficOk) {
+      for (const machine of lab.machines) out(`\nlast lines of petrel's log on ${machine}:\n${tail(lab.logFileOf(machine), 8)}\n`);
+    }
+    if (options.keep) {
+      const script = await lab.keep();
+      kept = true;
+      out(keptText(lab, script));
+    }
+    return routesOk && trafficOk ? 0 : 1;
+  } finally {
+    if (!kept) {
+      out('\ntearing down: stopping petrel, deleting the namespaces\n');
+      await lab.stop();
+    }
+  }
+}
