@@ -79,6 +79,8 @@ export interface PetrelSideOptions {
   /** Creates a listening server on `host` (port chosen by the kernel). */
   readonly listenOn: (host: string) => Promise<net.Server>;
   readonly connector?: Connector;
+  /** Hold time petrel proposes (default 90 s); 3 gives the short timers of blackhole tests. */
+  readonly holdTimeSec?: number;
 }
 
 /** petrel's side of an interop test: one Session per plan and the listener for responders. */
@@ -160,7 +162,7 @@ export class PetrelSide {
       localAs: plan.petrelAs,
       // One speaker per plan, each with its own identifier (RFC 6286 §2.2 forbids equal ones in iBGP).
       routerId: `10.255.0.${index + 1}`,
-      holdTimeSec: 90,
+      holdTimeSec: this.opts.holdTimeSec ?? 90,
       families: ['ipv4-unicast', 'ipv6-unicast'],
     };
     const session = new Session({
