@@ -5,12 +5,10 @@
  * 179 on both sides: the namespaces are private). One description of the session — who dials,
  * which ASes — gives both the daemon's config and petrel's.
  */
-import { once } from 'node:events';
-import net from 'node:net';
 import { createPeer, createTwoNamespaces } from '../peers/daemons.js';
 import { NetNs } from '../peers/netns.js';
 import type { AddressFamily, DaemonKind, Peer, StaticRoute } from '../peers/peer.js';
-import type { PetrelNode } from './petrel-process.js';
+import { freePort, type PetrelNode } from './petrel-process.js';
 
 export const DAEMON_AS = 65001;
 export const FOUR_OCTET_AS = 4200000001;
@@ -42,15 +40,6 @@ export interface Placement {
   readonly multihop: boolean;
   /** The global IPv6 next hop the daemon announces over the IPv4 session (RFC 4760 §3). */
   readonly ipv6NextHop: string;
-}
-
-export async function freePort(host: string): Promise<number> {
-  const server = net.createServer();
-  server.listen(0, host);
-  await once(server, 'listening');
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** BIRD on the host loopback: daemon at 127.0.N.1, petrel at 127.0.N.2, both on free ports. */

@@ -7,8 +7,10 @@
  * The daemon runs from `dist/` when the build there is newer than every source file, else from
  * the sources through tsx, so a stale build is never what a test measures.
  */
+import { once } from 'node:events';
 import { statSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
+import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
@@ -32,6 +34,16 @@ async function newestMtimeMs(dir: string): Promise<number> {
     newest = Math.max(newest, t);
   }
   return newest;
+}
+
+/** A port nothing listens on right now, on `host` of the host namespace. */
+export async function freePort(host: string): Promise<number> {
+  const server = net.createServer();
+  server.listen(0, host);
+  await once(server, 'listening');
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }
 
 let commandCache: Promise<readonly string[]> | undefined;
@@ -77,10 +89,12 @@ export interface PetrelNode {
   readonly blocks: readonly string[];
   readonly peers: readonly PetrelPeer[];
   readonly logLevel?: 'info' | 'warn' | 'debug';
+  /** `host:port` of the metrics endpoint (default: a free port on 127.0.0.1, never a shared one). */
+  readonly metricsListen?: string;
 }
 
 /** The YAML `petrel run` reads; every path it writes lies under `dir`, nothing is shared. */
-export function petrelConfigYaml(node: PetrelNode, dir: string): string {
+export function petrelConfigYaml(node: PetrelNode & { readonly metricsListen: string }, dir: string): string {
   return stringify({
     asNumber: node.asNumber,
     ...(node.routerId === undefined ? {} : { routerId: node.routerId }),
@@ -107,6 +121,7 @@ export function petrelConfigYaml(node: PetrelNode, dir: string): string {
     kernel: { enabled: false },
     stateDir: path.join(dir, 'state'),
     control: { socket: path.join(dir, 'petrel.sock') },
+    metrics: { listen: node.metricsListen },
     log: { level: node.logLevel ?? 'info' },
   });
 }
@@ -124,7 +139,9 @@ export class PetrelProcess {
   /** Writes the config, starts `petrel run` inside `ns` and waits for its control socket. */
   static async start(ns: NetNs, node: PetrelNode): Promise<PetrelProcess> {
     const work = await WorkDir.create(`run-${node.name}`);
-    const configFile = await work.write('petrel.yaml', petrelConfigYaml(node, work.dir));
+    // A namespace of the test's own has its ports to itself; on the host, pick a free one.
+    const metricsListen = node.metricsListen ?? (ns.isHost ? `127.0.0.1:${await freePort('127.0.0.1')}` : '127.0.0.1:9900');
+    const configFile = await work.write('petrel.yaml', petrelConfigYaml({ ...node, metricsListen }, work.dir));
     const [command, ...args] = await petrelCommand();
     const spawnedAtMs = Date.now();
     const proc = ns.spawn(node.name, command!, [...args, 'run', '--config', configFile]);
