@@ -10,11 +10,11 @@
  */
 import type net from 'node:net';
 import { encodeMessage } from '../../src/bgp/index.js';
-import type { PathAttribute, UpdateMessage } from '../../src/bgp/types.js';
+import type { AfiSafiName, PathAttribute, UpdateMessage } from '../../src/bgp/types.js';
 import { BgpListener } from '../../src/fsm/listener.js';
 import type { LocalSpeaker } from '../../src/fsm/open.js';
 import { sessionConfig } from '../../src/fsm/session-config.js';
-import { Session, type Connector } from '../../src/fsm/session.js';
+import { Session, type Connector, type SessionLogger } from '../../src/fsm/session.js';
 import type { NetNs } from '../peers/netns.js';
 import type { NeighborConfig, Peer, PeerRoute } from '../peers/peer.js';
 import { waitFor } from '../peers/process.js';
@@ -81,6 +81,9 @@ export interface PetrelSideOptions {
   readonly connector?: Connector;
   /** Hold time petrel proposes (default 90 s); 3 gives the short timers of blackhole tests. */
   readonly holdTimeSec?: number;
+  /** Families petrel advertises (default IPv4 and IPv6 unicast). */
+  readonly families?: readonly AfiSafiName[];
+  readonly logger?: SessionLogger;
 }
 
 /** petrel's side of an interop test: one Session per plan and the listener for responders. */
@@ -163,7 +166,7 @@ export class PetrelSide {
       // One speaker per plan, each with its own identifier (RFC 6286 §2.2 forbids equal ones in iBGP).
       routerId: `10.255.0.${index + 1}`,
       holdTimeSec: this.opts.holdTimeSec ?? 90,
-      families: ['ipv4-unicast', 'ipv6-unicast'],
+      families: this.opts.families ?? ['ipv4-unicast', 'ipv6-unicast'],
     };
     const session = new Session({
       name: plan.label,
@@ -181,6 +184,7 @@ export class PetrelSide {
       local,
       ...(plan.md5Key === undefined || !plan.initiator ? {} : { security: { md5Key: plan.md5Key } }),
       ...(this.opts.connector ? { connector: this.opts.connector } : {}),
+      ...(this.opts.logger ? { logger: this.opts.logger } : {}),
     });
     const running: RunningSession = { plan, session, updates: [], startedAt: 0 };
     session.on('update', (u) => running.updates.push(u));

@@ -209,6 +209,7 @@ function neighborLines(n: NeighborConfig): string[] {
   if (n.holdTimeSec !== undefined) lines.push(`neighbor ${a} timers ${Math.floor(n.holdTimeSec / 3)} ${n.holdTimeSec}`);
   if (n.connectRetrySec !== undefined) lines.push(`neighbor ${a} timers connect ${n.connectRetrySec}`);
   if (restartTimeSec(n) !== undefined) lines.push(`neighbor ${a} graceful-restart`);
+  if (n.strictCapabilityMatch) lines.push(`neighbor ${a} strict-capability-match`);
   return lines;
 }
 

@@ -41,6 +41,11 @@ export interface NeighborConfig {
    * e.g. BIRD waits 5 s before dialling and 120 s between attempts).
    */
   readonly connectRetrySec?: number;
+  /**
+   * FRR `strict-capability-match`: refuse with 2/7 (RFC 5492 §5) a neighbor whose OPEN lacks a
+   * family the daemon activates for it, or carries a capability code the daemon does not know.
+   */
+  readonly strictCapabilityMatch?: boolean;
 }
 
 export interface StaticRoute {
