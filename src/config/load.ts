@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import type { core } from 'zod';
+import { applyCalicoResources, type CalicoExtras } from './calico/index.js';
 import { crossCheck } from './checks.js';
 import { formatKeyPath, locate, type KeyPath } from './locate.js';
 import { buildConfigSchema, type Config } from './schema.js';
@@ -26,12 +27,17 @@ export interface ConfigIssue {
   readonly message: string;
 }
 
-export type LoadResult = { readonly ok: true; readonly config: Config } | { readonly ok: false; readonly errors: readonly ConfigIssue[] };
+export type LoadResult =
+  /** `calico`: what `calicoResources` say that the config has no key for (see calico/index.ts). */
+  | { readonly ok: true; readonly config: Config; readonly calico?: CalicoExtras }
+  | { readonly ok: false; readonly errors: readonly ConfigIssue[] };
 
 /** What loading may read besides the config text: environment variables and password files. */
 export interface LoadEnvironment {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly readFile: (path: string) => string;
+  /** A folder's entries, undefined when `path` is not a folder (default: the file system). */
+  readonly listDirectory?: (path: string) => readonly string[] | undefined;
 }
 
 export function processEnvironment(): LoadEnvironment {
@@ -70,12 +76,16 @@ export function parseConfig(text: string, file: string, environment: LoadEnviron
   if (input === null || input === undefined) {
     return fail([{ file, path: '', line: 1, column: 1, message: 'the config is empty: expected a mapping of keys (see SPEC.md §2)' }]);
   }
+  // Keys derived from Calico resources are merged in first; their errors point into those files.
+  const calico = applyCalicoResources(input, file, environment);
+  if (!calico.ok) return fail(calico.errors);
+  const where: Locator = (path, message, onKey) => calico.issueAt(path, message) ?? at(doc, lines, file, path, message, onKey);
   const schema = buildConfigSchema({ env: environment.env, readFile: environment.readFile, baseDir: dirname(resolve(file)) });
-  const parsed = schema.safeParse(input, { reportInput: true });
-  if (!parsed.success) return fail(sortIssues(parsed.error.issues.flatMap((issue) => fromZodIssue(issue, doc, lines, file))));
+  const parsed = schema.safeParse(calico.input, { reportInput: true });
+  if (!parsed.success) return fail(sortIssues(parsed.error.issues.flatMap((issue) => fromZodIssue(issue, where))));
   const problems = crossCheck(parsed.data);
-  if (problems.length > 0) return fail(sortIssues(problems.map((p) => at(doc, lines, file, p.path, p.message))));
-  return { ok: true, config: deepFreeze(parsed.data) };
+  if (problems.length > 0) return fail(sortIssues(problems.map((p) => where(p.path, p.message))));
+  return { ok: true, config: deepFreeze(parsed.data), ...(calico.extras ? { calico: deepFreeze(calico.extras) } : {}) };
 }
 
 /** Freezes plain objects and arrays (secrets are already immutable), so sharing is safe. */
@@ -97,16 +107,18 @@ function fail(errors: readonly ConfigIssue[]): LoadResult {
   return { ok: false, errors };
 }
 
-function fromZodIssue(issue: core.$ZodIssue, doc: Document, lines: LineCounter, file: string): ConfigIssue[] {
+type Locator = (path: KeyPath, message: string, onKey?: boolean) => ConfigIssue;
+
+function fromZodIssue(issue: core.$ZodIssue, where: Locator): ConfigIssue[] {
   const path = issue.path.filter((seg): seg is string | number => typeof seg !== 'symbol');
   if (issue.code === 'unrecognized_keys') {
     // The key is the mistake: point at it, one error per key.
-    return issue.keys.map((key) => at(doc, lines, file, [...path, key], `unknown key "${key}"`, true));
+    return issue.keys.map((key) => where([...path, key], `unknown key "${key}"`, true));
   }
   let message = issue.message;
   if (issue.code === 'invalid_type' && issue.input === undefined) message = 'required key is missing';
   if (issue.code === 'invalid_type' && path.length === 0) message = 'the config must be a mapping of keys (see SPEC.md §2)';
-  return [at(doc, lines, file, path, message)];
+  return [where(path, message)];
 }
 
 function at(doc: Document, lines: LineCounter, file: string, path: KeyPath, message: string, onKey = false): ConfigIssue {

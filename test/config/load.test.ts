@@ -187,7 +187,8 @@ describe('defaults and canonical values', () => {
   });
 
   it('resolves relative calicoResources paths against the config folder', () => {
-    const config = mustLoad(`${NODE}calicoResources: [calico/, /srv/manifests]\n`);
+    // Both are read now (empty here); see test/config/calico*.test.ts for what they derive.
+    const config = mustLoad(`${NODE}calicoResources: [calico/, /srv/manifests]\n`, fakeEnvironment({ '/etc/petrel/calico': '', '/srv/manifests': '' }));
     expect(config.calicoResources).toEqual(['/etc/petrel/calico', '/srv/manifests']);
   });
 });
