@@ -143,6 +143,32 @@ function buildPeerSchema(environment: SecretEnvironment) {
     );
 }
 
+/**
+ * A VTEP's MAC (Calico Node `spec.vxlanTunnelMACAddr`): six colon-separated octets, unicast
+ * (IEEE 802: the I/G bit, the lowest bit of the first octet, clear), written lower-case.
+ */
+const vtepMacField = z
+  .string({ error: 'expected a MAC address such as 66:2f:c1:0a:1b:2c' })
+  .regex(/^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$/, 'expected a MAC address such as 66:2f:c1:0a:1b:2c')
+  .transform((mac) => mac.toLowerCase())
+  .refine((mac) => (parseInt(mac.slice(0, 2), 16) & 1) === 0, 'a VTEP MAC must be unicast (the lowest bit of the first octet clear)');
+
+/**
+ * A node's VXLAN tunnel endpoint, as Calico's Node resource records it (`ipv4VXLANTunnelAddr`,
+ * `vxlanTunnelMACAddr`); without a MAC, every petrel derives the same one from the node IP
+ * (src/kernel/vxlan.ts `vtepMacFor`).
+ */
+const vtepFields = {
+  vxlanTunnelAddress: ipv4Field.optional(),
+  vxlanTunnelMac: vtepMacField.optional(),
+};
+
+function vtepMacNeedsAddress(node: { readonly vxlanTunnelAddress?: string | undefined; readonly vxlanTunnelMac?: string | undefined }, ctx: z.RefinementCtx): void {
+  if (node.vxlanTunnelMac !== undefined && node.vxlanTunnelAddress === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['vxlanTunnelMac'], message: 'vxlanTunnelMac needs vxlanTunnelAddress (the VTEP IP the MAC answers for)' });
+  }
+}
+
 function buildMeshSchema(environment: SecretEnvironment) {
   const meshNode = z
     .object({
@@ -154,8 +180,10 @@ function buildMeshSchema(environment: SecretEnvironment) {
       asNumber: asNumberField.optional(),
       /** A reflector node: Calico's mesh skips it (CALICO.md §1.5). */
       routeReflectorClusterId: ipv4Field.optional(),
+      ...vtepFields,
     })
-    .strict();
+    .strict()
+    .superRefine(vtepMacNeedsAddress);
   return z
     .object({
       enabled: z.boolean().default(true),
@@ -278,8 +306,11 @@ export function buildConfigSchema(environment: SecretEnvironment) {
           ipv6Address: interfaceAddressField(6).optional(),
           /** Set: this speaker is a route reflector with this cluster ID (RFC 4456 §7). */
           routeReflectorClusterId: ipv4Field.optional(),
+          /** This node's own VTEP, put on the VXLAN device. */
+          ...vtepFields,
         })
-        .strict(),
+        .strict()
+        .superRefine(vtepMacNeedsAddress),
       listen: z.object({ address: ipAddressField.default('0.0.0.0'), port: portField.default(BGP_PORT) }).strict().prefault({}),
       mesh: buildMeshSchema(environment).prefault({}),
       peers: z.array(buildPeerSchema(environment)).default([]),

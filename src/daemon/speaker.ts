@@ -31,7 +31,7 @@ import { DEFAULT_DECISION_OPTIONS } from '../rib/decision.js';
 import { makeExportTarget } from '../rib/export-attrs.js';
 import type { ExportPolicy } from '../rib/export-policy.js';
 import { LocRib, type LocRibChange } from '../rib/loc-rib.js';
-import { makePeerInfo, Path, type PeerInfo } from '../rib/path.js';
+import { makePeerInfo, Path, Preference, type KernelRouteInfo, type PeerInfo } from '../rib/path.js';
 import type { LocalSpeaker } from '../rib/speaker.js';
 import { UpdateGroups, type GroupMember, type UpdateGroup, type UpdateGroupSettings } from '../rib/update-groups.js';
 import { targetKindOf } from '../reflector/targets.js';
@@ -67,6 +67,8 @@ export interface SpeakerOptions {
   /** Flush scheduling (setImmediate); tests may run flushes by hand. */
   readonly schedule?: (fn: () => void) => void;
   readonly version?: string;
+  /** Sees every batch of messages handed to a session (message counters for metrics). */
+  readonly onSend?: (peer: string, messages: readonly Uint8Array[]) => void;
 }
 
 export interface ReloadOutcome {
@@ -79,6 +81,8 @@ export interface ReloadOutcome {
 }
 
 const LOCAL_NAME = 'local';
+/** `show routes` names kernel-learned routes after BIRD's kernel protocol. */
+const KERNEL_NAME = 'kernel';
 const DEFAULT_MAX_PREFIX_RESTART_MS = 60_000;
 const UNICAST: readonly AfiSafiName[] = ['ipv4-unicast', 'ipv6-unicast'];
 
@@ -116,11 +120,14 @@ export class Speaker {
   readonly #backend: SessionBackend;
   readonly #log: Logger;
   readonly #sink: RouteSink | undefined;
+  readonly #onSend: SpeakerOptions['onSend'];
   readonly #timers: Timers;
   readonly #schedule: (fn: () => void) => void;
   readonly #maxPrefixRestartMs: number;
   readonly #peers = new Map<string, PeerState>();
   #local: AdjRibIn;
+  /** Other owners' kernel routes, originated as BIRD's kernel protocol with `learn` does. */
+  #kernel: AdjRibIn;
   readonly #startedAt = new Date();
   readonly #version: string;
   #lastReload: Date | undefined;
@@ -134,6 +141,7 @@ export class Speaker {
     this.#backend = options.backend;
     this.#log = options.logger;
     this.#sink = options.routeSink;
+    this.#onSend = options.onSend;
     this.#timers = options.timers ?? realTimers;
     this.#schedule = options.schedule ?? setImmediate;
     this.#maxPrefixRestartMs = options.maxPrefixRestartMs ?? DEFAULT_MAX_PREFIX_RESTART_MS;
@@ -143,6 +151,7 @@ export class Speaker {
     this.groups = new UpdateGroups(this.#policy, (prefix) => this.locRib.best(prefix), this.#schedule);
     this.locRib = new LocRib(DEFAULT_DECISION_OPTIONS, (change) => this.#onLocRibChange(change));
     this.#local = new AdjRibIn(localPeerOf(options.config));
+    this.#kernel = new AdjRibIn(kernelPeerOf(options.config));
   }
 
   get config(): Config {
@@ -151,7 +160,6 @@ export class Speaker {
 
   /** Originates the local routes, opens the listener and starts every session. */
   async start(): Promise<void> {
-    if (this.#config.kernel.enabled) this.#log.warn('kernel route programming is not in this build: routes are not written to the kernel');
     this.#originate(originatedPrefixes(this.#config));
     await this.#backend.open?.(this.#config);
     for (const peer of effectivePeers(this.#config)) this.#addPeer(peer);
@@ -178,6 +186,35 @@ export class Speaker {
       const path = new Path(prefix, 0, attrs, source);
       const previous = this.#local.put(path);
       if (previous !== null) this.locRib.update(path, previous);
+    }
+  }
+
+  /**
+   * A route of another owner in the kernel (Felix's pod /32s, its blocks), or its removal
+   * (`kernel` undefined). Its interface and metric travel with the path: the export policy holds
+   * back /32s beneath a local block and routes on Felix's devices (CALICO.md §1.3).
+   */
+  learnKernelRoute(prefix: string, kernel: KernelRouteInfo | undefined): void {
+    const old = this.#kernel.withdraw(prefix);
+    if (kernel === undefined) {
+      if (old) this.locRib.remove(old);
+      return;
+    }
+    const path = new Path(prefix, 0, this.table.intern({ origin: 'igp' }), kernelPeerOf(this.#config, kernel));
+    this.#kernel.put(path);
+    this.locRib.update(path, old);
+  }
+
+  /** Kernel routes carry our AS and router ID as their source: re-source them after a change. */
+  #resourceKernel(): void {
+    const previous = this.#kernel;
+    const learned = [...previous];
+    this.#kernel = new AdjRibIn(kernelPeerOf(this.#config));
+    for (const old of learned) {
+      previous.withdraw(old.prefix);
+      const path = new Path(old.prefix, 0, this.table.intern({ origin: 'igp' }), kernelPeerOf(this.#config, old.source.kernel));
+      this.#kernel.put(path);
+      this.locRib.update(path, old);
     }
   }
 
@@ -415,7 +452,16 @@ export class Speaker {
     const negotiated = state.negotiated;
     if (!rib || !negotiated) return;
     const session = state.session;
-    const member: GroupMember = { name: state.peer.name, peer: rib.info, send: (messages) => session.send(messages) };
+    const name = state.peer.name;
+    const onSend = this.#onSend;
+    const member: GroupMember = {
+      name,
+      peer: rib.info,
+      send: (messages) => {
+        onSend?.(name, messages);
+        return session.send(messages);
+      },
+    };
     const group = this.groups.obtain(this.#groupSettings(state, rib.info, negotiated), (g) => this.locRib.forEachBest((best) => g.addBacklog(best.prefix)));
     state.group = group;
     state.member = member;
@@ -529,6 +575,7 @@ export class Speaker {
       this.#withdrawLocal([...oldOriginated]);
       this.#local = new AdjRibIn(localPeerOf(next));
       this.#originate(newOriginated);
+      this.#resourceKernel();
     } else {
       this.#withdrawLocal([...oldOriginated].filter((p) => !newOriginated.includes(p)));
       this.#originate(newOriginated.filter((p) => !oldOriginated.has(p)));
@@ -615,7 +662,7 @@ export class Speaker {
       peersEstablished: established,
       prefixes: this.locRib.size,
       exportPolicy: this.#config.exportPolicy,
-      kernel: this.#config.kernel.enabled ? 'not in this build' : 'disabled',
+      kernel: this.#config.kernel.enabled ? 'enabled' : 'disabled',
     };
   }
 
@@ -654,6 +701,7 @@ export class Speaker {
     if (prefix !== undefined) return routeViews(this.locRib, prefix);
     const prefixes = new Set<string>();
     for (const path of this.#local) prefixes.add(path.prefix);
+    for (const path of this.#kernel) prefixes.add(path.prefix);
     for (const state of this.#peers.values()) if (state.rib) for (const path of state.rib.adjIn) prefixes.add(path.prefix);
     const out: RouteView[] = [];
     for (const p of prefixes) out.push(...routeViews(this.locRib, p));
@@ -671,6 +719,10 @@ function localSpeakerOf(config: Config): LocalSpeaker {
 
 function localPeerOf(config: Config): PeerInfo {
   return makePeerInfo({ name: LOCAL_NAME, routerId: config.routerId, asn: config.asNumber, kind: 'local' });
+}
+
+function kernelPeerOf(config: Config, kernel?: KernelRouteInfo): PeerInfo {
+  return makePeerInfo({ name: KERNEL_NAME, routerId: config.routerId, asn: config.asNumber, kind: 'local', preference: Preference.KERNEL, ...(kernel ? { kernel } : {}) });
 }
 
 function notificationFields(down: SessionDown): Record<string, number | string> {
