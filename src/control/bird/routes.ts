@@ -91,7 +91,8 @@ function pathLines(ctx: RouteContext, shownPrefix: string, path: Path, primary: 
     const nextHop = path.attrs.nextHop;
     const iface = nextHop === undefined ? undefined : ctx.source.interfaceFor(nextHop);
     via = iface === undefined ? 'unreachable' : `via ${nextHop} on ${iface}`;
-    if (s.address !== '' && s.address !== nextHop) from = ` from ${s.address}`;
+    // BIRD compares the sender with the resolved gateway: an unresolved route always says `from`.
+    if (s.address !== '' && (iface === undefined || s.address !== nextHop)) from = ` from ${s.address}`;
     const origin = originAs(path.attrs.asPath);
     info = ` (${s.preference}/${iface === undefined ? '-' : '0'}) [${origin === undefined ? '' : `AS${origin}`}${ORIGIN_CHAR[path.attrs.origin]}]`;
     type = 'BGP';
