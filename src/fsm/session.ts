@@ -183,6 +183,8 @@ export class Session extends EventEmitter<SessionEvents> implements SessionHandl
   private readonly fullOpen: OpenMessage;
   private ourOpen: OpenMessage;
   private fallback: CapabilityFallback = NO_FALLBACK;
+  /** The required capabilities last reported as refused, so a peer refusing them on every attempt is logged once. */
+  private keptReported = '';
   private primary: Machine;
   private fork: Machine | undefined;
   private readonly queue: Queued[] = [];
@@ -598,7 +600,10 @@ export class Session extends EventEmitter<SessionEvents> implements SessionHandl
     if (!step) return false;
     const kept = step.kept.map(describeCapability);
     if (step.dropped.length === 0) {
-      if (kept.length > 0) this.log.warn({ kept }, 'peer does not support capabilities we require (RFC 5492 §5): keeping them');
+      if (kept.length > 0 && kept.join() !== this.keptReported) {
+        this.log.warn({ kept }, 'peer does not support capabilities we require (RFC 5492 §5): keeping them');
+      }
+      this.keptReported = kept.join();
       return false;
     }
     this.fallback = step.fallback;

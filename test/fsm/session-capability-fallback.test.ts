@@ -143,10 +143,10 @@ describe('capability fallback (RFC 5492 §5)', () => {
     ]);
   });
 
-  it('keeps a capability it requires and waits out the error wait as for any other rejection', async () => {
+  it('keeps a capability it requires, waits out the error wait as for any other rejection, and says so once', async () => {
     const server = await rawServer('127.0.5.6');
     const log = warnings();
-    const errorWaitMs = 1000;
+    const errorWaitMs = 500;
     const s = session({
       name: 'fallback-required', remoteAddress: '127.0.5.6', remotePort: server.port, localAddress: '127.0.5.5',
       config: quickConfig(PEER_AS, { errorWaitMinSec: errorWaitMs / 1000, required: { fourOctetAs: true } }),
@@ -163,6 +163,10 @@ describe('capability fallback (RFC 5492 §5)', () => {
     const second = await server.accepted();
     expect(performance.now() - rejectedAt).toBeGreaterThanOrEqual(errorWaitMs - 50);
     expect(capabilityTlvs(await second.nth(MessageType.OPEN))).toEqual(firstTlvs);
+    second.send(openError(UNSUPPORTED_CAPABILITY, tlv(caps.fourOctetAs(AS))));
+    second.socket.end();
+    const third = await server.accepted();
+    expect(capabilityTlvs(await third.nth(MessageType.OPEN))).toEqual(firstTlvs);
     expect(log.lines.filter((l) => l.msg?.includes('RFC 5492')).map((l) => l.fields)).toEqual([{ kept: ['four-octet-as'] }]);
   });
 });
