@@ -136,15 +136,18 @@ export class PetrelProcess {
     readonly readyAtMs: number,
   ) {}
 
-  /** Writes the config, starts `petrel run` inside `ns` and waits for its control socket. */
-  static async start(ns: NetNs, node: PetrelNode): Promise<PetrelProcess> {
+  /**
+   * Writes the config, starts `petrel run` inside `ns` and waits for its control socket.
+   * `command` replaces `petrelCommand()` (a benchmark running its own build).
+   */
+  static async start(ns: NetNs, node: PetrelNode, command: readonly string[] | undefined = undefined): Promise<PetrelProcess> {
     const work = await WorkDir.create(`run-${node.name}`);
     // A namespace of the test's own has its ports to itself; on the host, pick a free one.
     const metricsListen = node.metricsListen ?? (ns.isHost ? `127.0.0.1:${await freePort('127.0.0.1')}` : '127.0.0.1:9900');
     const configFile = await work.write('petrel.yaml', petrelConfigYaml({ ...node, metricsListen }, work.dir));
-    const [command, ...args] = await petrelCommand();
+    const [program, ...args] = command ?? (await petrelCommand());
     const spawnedAtMs = Date.now();
-    const proc = ns.spawn(node.name, command!, [...args, 'run', '--config', configFile]);
+    const proc = ns.spawn(node.name, program!, [...args, 'run', '--config', configFile]);
     const socket = work.file('petrel.sock');
     try {
       await waitFor(
