@@ -214,3 +214,58 @@ blocks: [10.244.1.128/26]
     expect(config.blocks).toEqual(['10.244.1.128/26']);
   });
 });
+
+describe('peerings to a Calico node by address, listen ports and the mesh password', () => {
+  const file = '/srv/calico/cluster.yaml';
+  const manifest = `apiVersion: projectcalico.org/v3
+kind: BGPConfiguration
+metadata: {name: default}
+spec:
+  listenPort: 1790
+  bindMode: NodeIP
+  nodeMeshPassword:
+    secretKeyRef: {name: bgp-secrets, key: mesh}
+---
+apiVersion: projectcalico.org/v3
+kind: BGPConfiguration
+metadata: {name: node.node2}
+spec: {listenPort: 1791}
+---
+apiVersion: projectcalico.org/v3
+kind: BGPPeer
+metadata: {name: to-rr}
+spec: {peerIP: 10.0.0.2, asNumber: 64512}
+${['rr 10.0.0.2 244.0.0.1', 'node1 10.0.0.11', 'node2 10.0.0.12']
+  .map((line) => {
+    const [name, address, clusterId] = line.split(' ');
+    const rr = clusterId ? `, routeReflectorClusterID: ${clusterId}` : '';
+    return `---\napiVersion: projectcalico.org/v3\nkind: Node\nmetadata: {name: ${name}}\nspec: {bgp: {ipv4Address: ${address}/24${rr}}}\n`;
+  })
+  .join('')}`;
+  const secrets = { [file]: manifest, [`${SECRETS_DIR}/bgp-secrets/mesh`]: 'mesh-key' };
+
+  it('makes a global peering to a node passive when the node’s address sorts after ours', () => {
+    const { config } = mustLoadWith(node('node1', file), secrets);
+    // '10.0.0.2' > '10.0.0.11' as strings: node1 waits for the reflector to dial.
+    expect(config.peers.map((p) => [p.name, p.port, p.passive])).toEqual([['Global_10_0_0_2_port_1790', 1790, true]]);
+    expect(config.listen).toEqual({ address: '10.0.0.11', port: 1790 });
+    expect(config.mesh.password?.reveal()).toBe('mesh-key');
+    expect(config.mesh.nodes.map((n) => [n.name, n.port, n.routeReflectorClusterId])).toEqual([
+      ['node2', 1791, undefined],
+      ['rr', 1790, '244.0.0.1'],
+    ]);
+    // The reflector is skipped by the mesh; node2 listens on its own port.
+    expect(effectivePeers(config).map((p) => [p.name, p.port])).toEqual([
+      ['Mesh_10_0_0_12', 1791],
+      ['Global_10_0_0_2_port_1790', 1790],
+    ]);
+  });
+
+  it('gives the node named by peerIP the reverse peerings, as route reflector clients', () => {
+    const { config } = mustLoadWith(node('rr', file), secrets);
+    expect(effectivePeers(config).map((p) => [p.name, p.port, p.passive, p.routeReflectorClient])).toEqual([
+      ['Node_10_0_0_11_port_1790', 1790, false, true],
+      ['Node_10_0_0_12_port_1791', 1791, false, true],
+    ]);
+  });
+});
