@@ -278,25 +278,24 @@ export interface CalicoResources {
   readonly bgpFilters: readonly CalicoBgpFilter[];
 }
 
-const KIND_SPECS = {
-  BGPConfiguration: bgpConfigurationSpec,
-  BGPPeer: bgpPeerSpec,
-  IPPool: ipPoolSpec,
-  Node: nodeSpec,
-  BlockAffinity: blockAffinitySpec,
-  BGPFilter: bgpFilterSpec,
-} as const;
-type Kind = keyof typeof KIND_SPECS;
+const KINDS = ['BGPConfiguration', 'BGPPeer', 'IPPool', 'Node', 'BlockAffinity', 'BGPFilter'] as const;
 
 /** Checks every resource; returns the typed set, or every problem found. */
 export function checkResources(raw: readonly RawResource[]): { resources: CalicoResources; errors: ConfigIssue[] } {
   const errors: ConfigIssue[] = [];
-  const out = { BGPConfiguration: [], BGPPeer: [], IPPool: [], Node: [], BlockAffinity: [], BGPFilter: [] } as { [K in Kind]: (Common & Record<string, unknown>)[] };
+  const resources = {
+    bgpConfigurations: [] as CalicoBgpConfiguration[],
+    bgpPeers: [] as CalicoBgpPeer[],
+    ipPools: [] as CalicoIpPool[],
+    nodes: [] as CalicoNode[],
+    blockAffinities: [] as CalicoBlockAffinity[],
+    bgpFilters: [] as CalicoBgpFilter[],
+  };
   const seen = new Map<string, ResourceSource>();
   for (const { source, value } of raw) {
     const { apiVersion, kind } = value;
     if (typeof kind !== 'string') {
-      errors.push(issueAt(source, ['kind'], 'every resource has a kind (BGPConfiguration, BGPPeer, IPPool, Node, BlockAffinity, BGPFilter)'));
+      errors.push(issueAt(source, ['kind'], `every resource has a kind (${KINDS.join(', ')})`));
       continue;
     }
     if (kind === 'Secret') {
@@ -308,33 +307,45 @@ export function checkResources(raw: readonly RawResource[]): { resources: Calico
       continue;
     }
     if (SKIPPED_KINDS.has(kind)) continue;
-    if (!(kind in KIND_SPECS)) {
-      errors.push(issueAt(source, ['kind'], `unknown kind "${kind}": petrel reads ${Object.keys(KIND_SPECS).join(', ')}`));
-      continue;
-    }
     const meta = metadata.safeParse(value['metadata'] ?? {});
-    const spec = KIND_SPECS[kind as Kind].safeParse(value['spec'] ?? {});
     if (!meta.success) errors.push(...zodIssues(source, ['metadata'], meta.error.issues));
-    if (!spec.success) errors.push(...zodIssues(source, ['spec'], spec.error.issues));
-    if (!meta.success || !spec.success) continue;
-    const id = `${kind}/${meta.data.name}`;
-    const first = seen.get(id);
-    if (first) {
-      errors.push(issueAt(source, ['metadata', 'name'], `${id} is defined twice (first in ${first.file}, documents[${first.documentIndex}])`));
-      continue;
+    /** Checks the spec against `schema` and, when it and the metadata are sound, keeps it. */
+    const check = <S extends z.ZodType>(schema: S, keep: (common: Common, spec: z.output<S>) => void): void => {
+      const spec = schema.safeParse(value['spec'] ?? {}, { reportInput: true });
+      if (!spec.success) errors.push(...zodIssues(source, ['spec'], spec.error.issues));
+      if (!meta.success || !spec.success) return;
+      const id = `${kind}/${meta.data.name}`;
+      const first = seen.get(id);
+      if (first) {
+        errors.push(issueAt(source, ['metadata', 'name'], `${id} is defined twice (first in ${first.file}, documents[${first.documentIndex}])`));
+        return;
+      }
+      seen.set(id, source);
+      keep({ name: meta.data.name, source }, spec.data);
+    };
+    switch (kind) {
+      case 'BGPConfiguration':
+        check(bgpConfigurationSpec, (common, spec) => resources.bgpConfigurations.push({ ...common, ...spec }));
+        break;
+      case 'BGPPeer':
+        check(bgpPeerSpec, (common, spec) => resources.bgpPeers.push({ ...common, ...spec }));
+        break;
+      case 'IPPool':
+        check(ipPoolSpec, (common, spec) => resources.ipPools.push({ ...common, ...spec }));
+        break;
+      case 'Node':
+        check(nodeSpec, (common, spec) => resources.nodes.push({ ...common, labels: meta.data?.labels ?? {}, ...spec }));
+        break;
+      case 'BlockAffinity':
+        check(blockAffinitySpec, (common, spec) => resources.blockAffinities.push({ ...common, ...spec }));
+        break;
+      case 'BGPFilter':
+        check(bgpFilterSpec, (common, spec) => resources.bgpFilters.push({ ...common, ...spec }));
+        break;
+      default:
+        errors.push(issueAt(source, ['kind'], `unknown kind "${kind}": petrel reads ${KINDS.join(', ')}`));
     }
-    seen.set(id, source);
-    const labels = kind === 'Node' ? { labels: meta.data.labels } : {};
-    out[kind as Kind].push({ name: meta.data.name, source, ...labels, ...(spec.data as Record<string, unknown>) });
   }
-  const resources = {
-    bgpConfigurations: out.BGPConfiguration,
-    bgpPeers: out.BGPPeer,
-    ipPools: out.IPPool,
-    nodes: out.Node,
-    blockAffinities: out.BlockAffinity,
-    bgpFilters: out.BGPFilter,
-  } as unknown as CalicoResources;
   return { resources, errors };
 }
 
