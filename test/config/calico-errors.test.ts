@@ -129,6 +129,13 @@ describe('errors about derived values point at the resource they came from', () 
     expect(issue.message).toMatch(/more than a third of holdTimeSec 240/);
   });
 
+  it('reports a multicast VTEP MAC at the Node that records it', () => {
+    const vtep = NODE1.replace('spec:\n', 'spec:\n  ipv4VXLANTunnelAddr: 10.244.101.128\n  vxlanTunnelMACAddr: 01:00:5e:00:00:01\n');
+    const issue = only(`${vtep}---\n${POOL}`);
+    expect(issue).toMatchObject({ path: 'documents[0].spec.vxlanTunnelMACAddr', line: 6 });
+    expect(issue.message).toMatch(/^Node node1: a VTEP MAC must be unicast.*as config key node\.vxlanTunnelMac/);
+  });
+
   it('keeps errors in the petrel file pointing into the petrel file', () => {
     const result = loadWith(`node: {name: node1}\ncalicoResources: [${CALICO_FIXTURES}mesh]\npeers:\n  - {address: 10.0.0.1, asNumber: 0}\n`);
     expect(result.ok).toBe(false);

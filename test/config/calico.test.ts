@@ -96,12 +96,14 @@ describe('route reflectors selected by label (Calico "Configure BGP peering")', 
     expect(config.peers.map((p) => p.name)).toEqual(['Node_10_0_0_3']);
   });
 
-  it('reports the nodes’ VXLAN tunnel endpoints beside the config', () => {
-    const { result } = mustLoadWith(node('node1', RR));
-    expect(result.calico?.vteps).toEqual([
-      { node: 'node1', nodeIp: '10.0.0.11', vtepIp: '10.244.101.128', vtepMac: '66:2f:c1:0a:1b:2c' },
-      { node: 'rr1', nodeIp: '10.0.0.2', vtepIp: '10.244.10.0', vtepMac: '66:3e:ad:8e:29:1a' },
-      { node: 'rr2', nodeIp: '10.0.0.3', vtepIp: '10.244.11.0' },
+  it('lists the other nodes with their VXLAN tunnel endpoints even with the mesh off', () => {
+    const { config } = mustLoadWith(node('node1', RR));
+    expect(config.node).toMatchObject({ vxlanTunnelAddress: '10.244.101.128', vxlanTunnelMac: '66:2f:c1:0a:1b:2c' });
+    expect(config.mesh.nodes.map((n) => [n.name, n.vxlanTunnelAddress, n.vxlanTunnelMac])).toEqual([
+      ['node2', undefined, undefined],
+      ['node3', undefined, undefined],
+      ['rr1', '10.244.10.0', '66:3e:ad:8e:29:1a'],
+      ['rr2', '10.244.11.0', undefined],
     ]);
   });
 });

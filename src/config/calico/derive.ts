@@ -7,9 +7,11 @@
  *   neither says); the router ID then defaults to the node's IPv4 address as usual (§1.1);
  * - `listen.port` from `listenPort` (`node.<name>` BGPConfiguration first), `listen.address`
  *   the node's IPv4 address when `bindMode: NodeIP`; `log.level` from `logSeverityScreen`;
- * - the mesh: enabled unless `nodeToNodeMeshEnabled: false`, with every other Node that has a
- *   BGP IPv4 address (its AS, listen port and cluster ID kept, so reflectors are skipped by the
- *   session logic, §1.5), `nodeMeshPassword` and `nodeMeshMaxRestartTime`;
+ * - the mesh: enabled unless `nodeToNodeMeshEnabled: false`, `nodeMeshPassword`,
+ *   `nodeMeshMaxRestartTime`, and every other Node that has a BGP IPv4 address (its AS, listen
+ *   port and cluster ID kept, so reflectors are skipped by the session logic, §1.5) — listed
+ *   even when the mesh is off, because they also carry each node's VXLAN tunnel endpoint
+ *   (`ipv4VXLANTunnelAddr`, `vxlanTunnelMACAddr`, which Felix writes), as this node's own does;
  * - explicit peers from BGPPeers (peerings.ts), their secrets as files (index.ts);
  * - pools from IPPools (all of them: `nodeSelector` limits IPAM allocation, not routing);
  * - blocks: this node's BlockAffinities that are `confirmed` (or carry no state) and not
@@ -17,7 +19,7 @@
  * - service ranges and prefix advertisements, community names resolved (§1.3, §1.6).
  *
  * What petrel's config has no key for — BGPFilters per peer, per-peer local AS, allowed local
- * AS count, `reachableBy`, `sourceAddress: None`, VTEPs, ignored interfaces — comes back as
+ * AS count, `reachableBy`, `sourceAddress: None`, ignored interfaces — comes back as
  * `CalicoExtras` beside the config.
  */
 import { join } from 'node:path';
@@ -28,7 +30,7 @@ import { DEFAULT_RESTART_TIME_SEC } from '../schema.js';
 import { Cluster, GLOBAL_CONFIG_NAME, NODE_CONFIG_PREFIX } from './cluster.js';
 import { issueAt, type ResourceSource } from './documents.js';
 import { derivePeerings, type Peering, type Self } from './peerings.js';
-import type { BgpFilterRule, CalicoBgpConfiguration, CalicoBgpPeer, CalicoResources, SecretKeyRef } from './resources.js';
+import type { BgpFilterRule, CalicoBgpConfiguration, CalicoBgpPeer, CalicoNode, CalicoResources, SecretKeyRef } from './resources.js';
 
 /** Where a derived value came from: a resource and the key path inside it. */
 export interface Origin {
@@ -64,18 +66,9 @@ export interface CalicoPeerExtras {
   readonly filters: readonly BgpFilterSpec[];
 }
 
-/** A remote node's VXLAN tunnel endpoint, as Felix records it on the Node. */
-export interface VtepRecord {
-  readonly node: string;
-  readonly nodeIp: string;
-  readonly vtepIp: string;
-  readonly vtepMac?: string;
-}
-
 export interface CalicoExtras {
   /** Keyed by the peer's name in the config (`Node_10_0_1_1`). */
   readonly peers: Readonly<Record<string, CalicoPeerExtras>>;
-  readonly vteps: readonly VtepRecord[];
   readonly ignoredInterfaces: readonly string[];
 }
 
@@ -142,6 +135,11 @@ export function deriveConfig(resources: CalicoResources, options: DeriveOptions)
     node['routeReflectorClusterId'] = bgp.routeReflectorClusterID;
     from(['node', 'routeReflectorClusterId'], 'Node', own, ['spec', 'bgp', 'routeReflectorClusterID']);
   }
+  if (own?.ipv4VXLANTunnelAddr !== undefined) {
+    Object.assign(node, vtepOf(own));
+    from(['node', 'vxlanTunnelAddress'], 'Node', own, ['spec', 'ipv4VXLANTunnelAddr']);
+    from(['node', 'vxlanTunnelMac'], 'Node', own, ['spec', 'vxlanTunnelMACAddr']);
+  }
   if (Object.keys(node).length > 0) fragment['node'] = node;
   if (own && bgp?.asNumber !== undefined) {
     fragment['asNumber'] = bgp.asNumber;
@@ -194,24 +192,26 @@ export function deriveConfig(resources: CalicoResources, options: DeriveOptions)
     mesh['enabled'] = global.nodeToNodeMeshEnabled;
     from(['mesh', 'enabled'], 'BGPConfiguration', global, ['spec', 'nodeToNodeMeshEnabled']);
   }
-  if (global?.nodeToNodeMeshEnabled !== false) {
-    const nodes: Record<string, unknown>[] = [];
-    for (const other of cluster.nodes) {
-      const address = other.bgp?.ipv4Address;
-      if (other.name === options.nodeName || address === undefined || addressOf(address) === self.ipv4) continue;
-      const port = cluster.listenPortOf(other.name);
-      from(['mesh', 'nodes', nodes.length], 'Node', other, ['spec', 'bgp']);
-      nodes.push({
+  const nodes: Record<string, unknown>[] = [];
+  for (const other of cluster.nodes) {
+    const address = other.bgp?.ipv4Address;
+    if (other.name === options.nodeName || address === undefined || addressOf(address) === self.ipv4) continue;
+    const port = cluster.listenPortOf(other.name);
+    const at = ['mesh', 'nodes', nodes.length];
+    from(at, 'Node', other, ['spec', 'bgp']);
+    from([...at, 'vxlanTunnelAddress'], 'Node', other, ['spec', 'ipv4VXLANTunnelAddr']);
+    from([...at, 'vxlanTunnelMac'], 'Node', other, ['spec', 'vxlanTunnelMACAddr']);
+    nodes.push({
         name: other.name,
         ipv4Address: address,
         ...(other.bgp?.ipv6Address !== undefined ? { ipv6Address: other.bgp.ipv6Address } : {}),
         ...(port !== undefined ? { port } : {}),
         asNumber: cluster.asNumberOf(other),
-        ...(other.bgp?.routeReflectorClusterID !== undefined ? { routeReflectorClusterId: other.bgp.routeReflectorClusterID } : {}),
-      });
-    }
-    if (nodes.length > 0) mesh['nodes'] = nodes;
+      ...(other.bgp?.routeReflectorClusterID !== undefined ? { routeReflectorClusterId: other.bgp.routeReflectorClusterID } : {}),
+      ...vtepOf(other),
+    });
   }
+  if (nodes.length > 0) mesh['nodes'] = nodes;
   const meshPassword = global?.nodeMeshPassword ? secret(global.nodeMeshPassword.secretKeyRef) : undefined;
   if (global && meshPassword) {
     mesh['password'] = meshPassword;
@@ -291,12 +291,7 @@ export function deriveConfig(resources: CalicoResources, options: DeriveOptions)
     });
   }
 
-  const vteps: VtepRecord[] = cluster.nodes.flatMap((other) => {
-    const nodeIp = other.bgp?.ipv4Address;
-    if (other.ipv4VXLANTunnelAddr === undefined || nodeIp === undefined) return [];
-    return [{ node: other.name, nodeIp: addressOf(nodeIp), vtepIp: other.ipv4VXLANTunnelAddr, ...(other.vxlanTunnelMACAddr ? { vtepMac: other.vxlanTunnelMACAddr } : {}) }];
-  });
-  const extras: CalicoExtras = { peers: peerExtras, vteps, ignoredInterfaces: [...(global?.ignoredInterfaces ?? [])] };
+  const extras: CalicoExtras = { peers: peerExtras, ignoredInterfaces: [...(global?.ignoredInterfaces ?? [])] };
   return { fragment, origins, extras, errors };
 }
 
@@ -386,6 +381,12 @@ function checkConfigurationNames(configs: readonly CalicoBgpConfiguration[]): Co
     }
   }
   return errors;
+}
+
+/** A node's VTEP in the config's terms; a MAC without a VTEP address means nothing to Felix either. */
+function vtepOf(node: CalicoNode): Record<string, string> {
+  if (node.ipv4VXLANTunnelAddr === undefined) return {};
+  return { vxlanTunnelAddress: node.ipv4VXLANTunnelAddr, ...(node.vxlanTunnelMACAddr !== undefined ? { vxlanTunnelMac: node.vxlanTunnelMACAddr } : {}) };
 }
 
 function byName(a: Named, b: Named): number {
