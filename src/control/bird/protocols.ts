@@ -11,7 +11,7 @@
  * the kernel), `device1`, and `static1`, whose name `show route` gives petrel's originated
  * blackholes. calicoctl and calico-node skip every row whose proto is not `BGP`.
  */
-import type { Path } from '../../rib/path.js';
+import { Preference, type Path } from '../../rib/path.js';
 import { line, ReplyCode, type ReplyLine } from './reply.js';
 import type { BirdCliSource, BirdPeer } from './source.js';
 import { formatSince } from './time.js';
@@ -20,6 +20,9 @@ export const PROTOCOL_HEADING = 'name     proto    table    state  since       i
 
 /** BIRD 1.6 has one routing table. */
 const TABLE = 'master';
+
+/** BIRD's default preference of device routes (`DEF_PREF_DIRECT`). */
+const DEVICE_PREFERENCE = 240;
 
 export const PseudoProtocol = { KERNEL: 'kernel1', DEVICE: 'device1', STATIC: 'static1' } as const;
 
@@ -113,7 +116,7 @@ function basicInfo(preference: number, inputFilter: string, outputFilter: string
 }
 
 function bgpDetails(p: BirdPeer, preferred: ReadonlyMap<string, number>): string[] {
-  const out = basicInfo(100, 'ACCEPT', 'ACCEPT');
+  const out = basicInfo(Preference.BGP, 'ACCEPT', 'ACCEPT');
   if (!p.disabled) out.push(`  Routes:         ${p.prefixesAccepted} imported, ${p.prefixesAdvertised} exported, ${preferred.get(p.name) ?? 0} preferred`);
   out.push(`  BGP state:          ${bgpStateText(p)}`, `    Neighbor address: ${p.address}`, `    Neighbor AS:      ${p.asNumber}`);
   if (p.state === 'Established' && !p.disabled) {
@@ -143,9 +146,9 @@ function pseudoEntries(source: BirdCliSource): ProtocolEntry[] {
     details: () => basicInfo(preference, input, output),
   });
   return [
-    ...(status.kernel ? [entry(PseudoProtocol.KERNEL, 'Kernel', 10, 'ACCEPT', 'ACCEPT')] : []),
-    entry(PseudoProtocol.DEVICE, 'Device', 240, 'ACCEPT', 'REJECT'),
-    entry(PseudoProtocol.STATIC, 'Static', 200, 'ACCEPT', 'REJECT'),
+    ...(status.kernel ? [entry(PseudoProtocol.KERNEL, 'Kernel', Preference.KERNEL, 'ACCEPT', 'ACCEPT')] : []),
+    entry(PseudoProtocol.DEVICE, 'Device', DEVICE_PREFERENCE, 'ACCEPT', 'REJECT'),
+    entry(PseudoProtocol.STATIC, 'Static', Preference.STATIC, 'ACCEPT', 'REJECT'),
   ];
 }
 
