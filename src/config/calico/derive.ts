@@ -186,7 +186,32 @@ export function deriveConfig(resources: CalicoResources, options: DeriveOptions)
     return ref.optional === true && !options.fileExists(file) ? undefined : { file };
   };
 
-  // The node-to-node mesh (§1.5).
+  const context: Context = { cluster, options, self, localAsNumber, fragment, from, errors, secret };
+  deriveMesh(context);
+  const peerExtras = derivePeers(context);
+  deriveIpam(context);
+  derivePolicy(context);
+  const extras: CalicoExtras = { peers: peerExtras, ignoredInterfaces: [...(global?.ignoredInterfaces ?? [])] };
+  return { fragment, origins, extras, errors };
+}
+
+/** What the parts of the derivation share: the cluster, this node, and where results go. */
+interface Context {
+  readonly cluster: Cluster;
+  readonly options: DeriveOptions;
+  readonly self: Self;
+  readonly localAsNumber: number;
+  readonly fragment: Record<string, unknown>;
+  /** Records that the value at `path` came from `key` of `resource`. */
+  readonly from: (path: KeyPath, kind: string, resource: Named, key: KeyPath) => void;
+  readonly errors: ConfigIssue[];
+  readonly secret: (ref: SecretKeyRef) => { file: string } | undefined;
+}
+
+/** The node-to-node mesh and the node inventory (§1.5). */
+function deriveMesh(context: Context): void {
+  const { cluster, options, self, fragment, from } = context;
+  const global = cluster.global;
   const mesh: Record<string, unknown> = {};
   if (global?.nodeToNodeMeshEnabled !== undefined) {
     mesh['enabled'] = global.nodeToNodeMeshEnabled;
@@ -202,17 +227,17 @@ export function deriveConfig(resources: CalicoResources, options: DeriveOptions)
     from([...at, 'vxlanTunnelAddress'], 'Node', other, ['spec', 'ipv4VXLANTunnelAddr']);
     from([...at, 'vxlanTunnelMac'], 'Node', other, ['spec', 'vxlanTunnelMACAddr']);
     nodes.push({
-        name: other.name,
-        ipv4Address: address,
-        ...(other.bgp?.ipv6Address !== undefined ? { ipv6Address: other.bgp.ipv6Address } : {}),
-        ...(port !== undefined ? { port } : {}),
-        asNumber: cluster.asNumberOf(other),
+      name: other.name,
+      ipv4Address: address,
+      ...(other.bgp?.ipv6Address !== undefined ? { ipv6Address: other.bgp.ipv6Address } : {}),
+      ...(port !== undefined ? { port } : {}),
+      asNumber: cluster.asNumberOf(other),
       ...(other.bgp?.routeReflectorClusterID !== undefined ? { routeReflectorClusterId: other.bgp.routeReflectorClusterID } : {}),
       ...vtepOf(other),
     });
   }
   if (nodes.length > 0) mesh['nodes'] = nodes;
-  const meshPassword = global?.nodeMeshPassword ? secret(global.nodeMeshPassword.secretKeyRef) : undefined;
+  const meshPassword = global?.nodeMeshPassword ? context.secret(global.nodeMeshPassword.secretKeyRef) : undefined;
   if (global && meshPassword) {
     mesh['password'] = meshPassword;
     from(['mesh', 'password'], 'BGPConfiguration', global, ['spec', 'nodeMeshPassword', 'secretKeyRef']);
@@ -223,16 +248,21 @@ export function deriveConfig(resources: CalicoResources, options: DeriveOptions)
     from(['gracefulRestart', 'restartTimeSec'], 'BGPConfiguration', global, ['spec', 'nodeMeshMaxRestartTime']);
   }
 
-  // Explicit peers.
-  const filters = new Map(resources.bgpFilters.map((f) => [f.name, f]));
+}
+
+/** Explicit peers from BGPPeers, and what their config entries cannot hold. */
+function derivePeers(context: Context): Record<string, CalicoPeerExtras> {
+  const { cluster, self, fragment, from, errors } = context;
+  const global = cluster.global;
+  const filters = new Map(cluster.resources.bgpFilters.map((f) => [f.name, f]));
   const peers: Record<string, unknown>[] = [];
   const peerExtras: Record<string, CalicoPeerExtras> = {};
   for (const peering of derivePeerings(cluster, self)) {
     const index = peers.length;
     const result = peerFromPeering(peering, {
-      localAsNumber,
+      localAsNumber: context.localAsNumber,
       meshRestartTimeSet: global?.nodeMeshMaxRestartTime !== undefined,
-      secret,
+      secret: context.secret,
       filters,
     });
     errors.push(...result.errors);
@@ -242,8 +272,13 @@ export function deriveConfig(resources: CalicoResources, options: DeriveOptions)
   }
   if (peers.length > 0) fragment['peers'] = peers;
 
-  // Pools and this node's blocks.
-  const pools = [...resources.ipPools].sort(byName);
+  return peerExtras;
+}
+
+/** Pools and this node's blocks (§1.2). */
+function deriveIpam(context: Context): void {
+  const { cluster, options, fragment, from } = context;
+  const pools = [...cluster.resources.ipPools].sort(byName);
   if (pools.length > 0) {
     fragment['pools'] = pools.map((pool, i) => {
       from(['pools', i], 'IPPool', pool, ['spec']);
@@ -253,7 +288,7 @@ export function deriveConfig(resources: CalicoResources, options: DeriveOptions)
     });
   }
   const blocks: string[] = [];
-  for (const affinity of [...resources.blockAffinities].sort(byName)) {
+  for (const affinity of [...cluster.resources.blockAffinities].sort(byName)) {
     if (affinity.node !== options.nodeName || affinity.deleted) continue;
     // Pending and pendingDeletion affinities are not yet (or no longer) this node's (§1.2).
     if (affinity.state !== undefined && affinity.state !== 'confirmed') continue;
@@ -264,7 +299,13 @@ export function deriveConfig(resources: CalicoResources, options: DeriveOptions)
   }
   if (blocks.length > 0) fragment['blocks'] = blocks;
 
-  // Service ranges (§1.6) and prefix advertisements (§1.3 step 4).
+}
+
+/** Service ranges (§1.6) and prefix advertisements (§1.3 step 4). */
+function derivePolicy(context: Context): void {
+  const { cluster, options, fragment, from, errors } = context;
+  const global = cluster.global;
+  const nodeConfig = cluster.nodeConfig(options.nodeName);
   if (global) {
     for (const key of ['serviceClusterIPs', 'serviceExternalIPs', 'serviceLoadBalancerIPs'] as const) {
       const list = global[key];
@@ -291,8 +332,6 @@ export function deriveConfig(resources: CalicoResources, options: DeriveOptions)
     });
   }
 
-  const extras: CalicoExtras = { peers: peerExtras, ignoredInterfaces: [...(global?.ignoredInterfaces ?? [])] };
-  return { fragment, origins, extras, errors };
 }
 
 interface PeerContext {
