@@ -9,32 +9,11 @@ import { MsgType } from '../../src/bgp/constants.js';
 import { Daemon } from '../../src/daemon/daemon.js';
 import { silentLogger } from '../../src/log.js';
 import type { LoadResult } from '../../src/config/load.js';
+import { parseExposition, sampleValue, type Sample } from './exposition.js';
 import { config, MemoryNetwork, until } from './harness.js';
 import type { MemorySession } from './memory-session.js';
 
-interface Sample {
-  readonly name: string;
-  readonly labels: Record<string, string>;
-  readonly value: number;
-}
-
-/** The samples of a text exposition (format 0.0.4), comments skipped. */
-function parseExposition(text: string): Sample[] {
-  const samples: Sample[] = [];
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!m) throw new Error(`not a sample line: ${line}`);
-    const labels: Record<string, string> = {};
-    for (const pair of (m[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[pair[1]!] = pair[2]!;
-    samples.push({ name: m[1]!, labels, value: Number(m[3]) });
-  }
-  return samples;
-}
-
-function value(samples: readonly Sample[], name: string, labels: Record<string, string> = {}): number | undefined {
-  return samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
-}
+const value = sampleValue;
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
