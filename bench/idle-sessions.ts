@@ -6,16 +6,17 @@
  * Established, petrel's resident set (VmRSS, VmHWM from /proc/<pid>/status) and CPU time (utime
  * + stime from /proc/<pid>/stat) are read over an idle window (60 s by default).
  *
- * Printed: start to control socket, RSS with the peers configured and none connected, time for
- * all sessions to reach Established (the clients' clock and petrel's own `since` times), CPU
- * while they came up, CPU and RSS over the idle window, and how long SIGTERM took (Cease to
- * every peer, then exit).
+ * Printed: start to control socket; CPU and RSS over a baseline window with every peer
+ * configured and none connected (20 s by default); time for all sessions to reach Established
+ * (the clients' clock and petrel's own `since` times); CPU while they came up; CPU and RSS
+ * (sampled every 5 s, so a garbage collection shows as min < max) over the idle window; and how
+ * long SIGTERM took (Cease to every peer, then exit).
  *
  * petrel runs from a build of this tree's sources made for the run in a temporary directory
  * (what `petrel` runs in production: node on compiled JavaScript); `--tsx` runs the sources
  * through tsx instead, whose loader adds its own memory.
  *
- *   npx tsx bench/idle-sessions.ts [--sessions 200] [--idle-sec 60] [--hold-sec 30] [--tsx]
+ *   npx tsx bench/idle-sessions.ts [--sessions 200] [--idle-sec 60] [--baseline-sec 20] [--hold-sec 30] [--tsx]
  */
 import { copyFile, mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -39,6 +40,7 @@ const MIB = 1024 * 1024;
 interface Options {
   readonly sessions: number;
   readonly idleSec: number;
+  readonly baselineSec: number;
   readonly holdSec: number;
   readonly tsx: boolean;
 }
@@ -48,6 +50,7 @@ function options(): Options {
     options: {
       sessions: { type: 'string', default: '200' },
       'idle-sec': { type: 'string', default: '60' },
+      'baseline-sec': { type: 'string', default: '20' },
       'hold-sec': { type: 'string', default: '30' },
       tsx: { type: 'boolean', default: false },
     },
@@ -55,7 +58,13 @@ function options(): Options {
   const sessions = Number(values.sessions);
   // The clients live on 127.0.1.1–127.0.1.254 (one /24 of the namespace's loopback).
   if (!Number.isInteger(sessions) || sessions < 1 || sessions > 254) throw new Error('--sessions is 1..254');
-  return { sessions, idleSec: Number(values['idle-sec']), holdSec: Number(values['hold-sec']), tsx: values.tsx };
+  return {
+    sessions,
+    idleSec: Number(values['idle-sec']),
+    baselineSec: Number(values['baseline-sec']),
+    holdSec: Number(values['hold-sec']),
+    tsx: values.tsx,
+  };
 }
 
 function clientAddress(index: number): string {
@@ -93,6 +102,35 @@ async function compiledPetrel(): Promise<{ command: string[]; remove: () => Prom
   await symlink(path.join(REPO_ROOT, 'build'), path.join(dir, 'build'));
   console.log(`built petrel into ${dir} in ${Math.round(performance.now() - t0)} ms`);
   return { command: [process.execPath, path.join(dir, 'dist/cli/main.js')], remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+interface Window {
+  readonly ms: number;
+  readonly cpuMs: number;
+  readonly rssMin: number;
+  readonly rssMax: number;
+  readonly rssEnd: number;
+  readonly hwm: number;
+}
+
+/** CPU time over `sec` seconds of wall time, and the resident set sampled every 5 s. */
+async function idleWindow(pid: number, sec: number): Promise<Window> {
+  const cpu0 = await cpu(pid);
+  const samples = [(await memory(pid)).rss];
+  const t0 = performance.now();
+  while (performance.now() - t0 < sec * 1000) {
+    await delay(Math.min(5000, sec * 1000 - (performance.now() - t0)));
+    samples.push((await memory(pid)).rss);
+  }
+  const ms = performance.now() - t0;
+  const cpuMs = (await cpu(pid)) - cpu0;
+  const end = await memory(pid);
+  return { ms, cpuMs, rssMin: Math.min(...samples), rssMax: Math.max(...samples), rssEnd: end.rss, hwm: end.hwm };
+}
+
+function describeWindow(w: Window): string {
+  const share = ((w.cpuMs / w.ms) * 100).toFixed(2);
+  return `CPU ${w.cpuMs} ms in ${(w.ms / 1000).toFixed(1)} s (${share} % of one core); VmRSS min/max/end ${mib(w.rssMin)} / ${mib(w.rssMax)} / ${mib(w.rssEnd)}`;
 }
 
 function mib(bytes: number): string {
@@ -138,6 +176,8 @@ async function main(): Promise<void> {
     cleanups.push(() => petrel.stop());
     const pid = petrel.pid;
     const configured = await memory(pid);
+    // petrel with every peer configured and none connected: what the sessions add is measured against this.
+    const baseline = await idleWindow(pid, o.baselineSec);
 
     const driver = DriverProcess.start(ns);
     cleanups.push(() => driver.stop());
@@ -161,16 +201,7 @@ async function main(): Promise<void> {
     const established = await memory(pid);
 
     // The idle window: only KEEPALIVEs flow (petrel's every hold/3, the clients' every 20 s).
-    const cpu0 = await cpu(pid);
-    const rssSamples: number[] = [established.rss];
-    const t0 = performance.now();
-    while (performance.now() - t0 < o.idleSec * 1000) {
-      await delay(Math.min(5000, o.idleSec * 1000 - (performance.now() - t0)));
-      rssSamples.push((await memory(pid)).rss);
-    }
-    const idleMs = performance.now() - t0;
-    const idleCpu = (await cpu(pid)) - cpu0;
-    const after = await memory(pid);
+    const idle = await idleWindow(pid, o.idleSec);
     // A session lost during the window spoils the figure: the driver reports it here.
     await driver.request({ op: 'settle', quietMs: 0, timeoutMs: 5000 });
     const still = (await status(petrel)).peersEstablished;
@@ -180,34 +211,30 @@ async function main(): Promise<void> {
     await petrel.stop();
     const stopMs = performance.now() - stopStart;
 
-    const perSession = (established.rss - configured.rss) / o.sessions;
     console.log(`\npetrel holding ${o.sessions} idle iBGP sessions (hold ${o.holdSec} s), run from ${o.tsx ? 'sources via tsx' : 'a compiled build'}`);
-    console.log(`  start to control socket            ${petrel.readyAtMs - petrel.spawnedAtMs} ms`);
-    console.log(`  ${o.sessions} peers configured, none up       VmRSS ${mib(configured.rss)}`);
-    console.log(`  all Established (clients' clock)   ${Math.round(connect.ms ?? NaN)} ms`);
-    console.log(`  all Established (petrel's since)   ${lastSince - connectStartMs} ms after the first connect`);
-    console.log(`  CPU while they came up             ${cpuConnecting} ms`);
-    console.log(`  VmRSS once Established             ${mib(established.rss)} (${(perSession / 1024).toFixed(1)} KiB per session over the configured baseline)`);
-    console.log(`  idle ${(idleMs / 1000).toFixed(1)} s: CPU                  ${idleCpu} ms (${((idleCpu / idleMs) * 100).toFixed(2)} % of one core)`);
-    console.log(`  idle: VmRSS min / max / end        ${mib(Math.min(...rssSamples))} / ${mib(Math.max(...rssSamples))} / ${mib(after.rss)}`);
-    console.log(`  VmHWM (peak RSS)                   ${mib(after.hwm)}`);
-    console.log(`  SIGTERM to exit (Cease to all)     ${Math.round(stopMs)} ms`);
+    console.log(`  start to control socket          ${petrel.readyAtMs - petrel.spawnedAtMs} ms`);
+    console.log(`  VmRSS at start (peers configured) ${mib(configured.rss)}`);
+    console.log(`  none up, idle                    ${describeWindow(baseline)}`);
+    console.log(`  all Established (clients' clock) ${Math.round(connect.ms ?? NaN)} ms`);
+    console.log(`  all Established (petrel's since) ${lastSince - connectStartMs} ms after the first connect`);
+    console.log(`  CPU while they came up           ${cpuConnecting} ms`);
+    console.log(`  VmRSS once all Established       ${mib(established.rss)}`);
+    console.log(`  all up, idle                     ${describeWindow(idle)}`);
+    console.log(`  VmHWM (peak RSS)                 ${mib(idle.hwm)}`);
+    console.log(`  SIGTERM to exit (Cease to all)   ${Math.round(stopMs)} ms`);
     console.log(
       JSON.stringify({
         sessions: o.sessions,
         holdSec: o.holdSec,
         runtime: o.tsx ? 'tsx' : 'compiled',
         startToControlSocketMs: petrel.readyAtMs - petrel.spawnedAtMs,
-        rssConfiguredBytes: configured.rss,
+        rssAtStartBytes: configured.rss,
+        baseline,
         establishAllMs: Math.round(connect.ms ?? NaN),
         establishAllPetrelMs: lastSince - connectStartMs,
         cpuEstablishingMs: cpuConnecting,
         rssEstablishedBytes: established.rss,
-        idleWindowMs: Math.round(idleMs),
-        idleCpuMs: idleCpu,
-        rssIdleMinBytes: Math.min(...rssSamples),
-        rssIdleMaxBytes: Math.max(...rssSamples),
-        hwmBytes: after.hwm,
+        idle,
         stopMs: Math.round(stopMs),
       }),
     );
