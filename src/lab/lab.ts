@@ -168,6 +168,14 @@ export class Lab {
     return response.result as PeerView[];
   }
 
+  /** `show status`'s kernel summary (`3 installed, 1 stale`), absent on a machine without kernel routes. */
+  async kernelSummary(machine: string): Promise<string | undefined> {
+    const response = await controlRequest(this.socketOf(machine), { command: 'status' }, 5000);
+    if (!response.ok) throw new LabError(`${machine}: ${response.error}`);
+    const kernel = (response.result as { readonly kernel?: unknown }).kernel;
+    return typeof kernel === 'string' ? kernel : undefined;
+  }
+
   /** How many sessions each machine should have: the mesh, or the reflector's star. */
   expectedSessions(machine: string): number {
     if (this.plan.reflector === undefined) return this.plan.nodes.length - 1;

@@ -67,6 +67,7 @@ export interface KernelRouteView {
   readonly dev?: string;
   readonly protocol?: string;
   readonly scope?: string;
+  readonly metric?: number;
   readonly flags?: readonly string[];
 }
 
@@ -83,6 +84,7 @@ export function formatRoute(route: KernelRouteView): string {
   if (route.dev !== undefined) parts.push(`dev ${route.dev}`);
   if (route.protocol !== undefined && route.protocol !== 'boot') parts.push(`proto ${route.protocol}`);
   if (route.scope !== undefined) parts.push(`scope ${route.scope}`);
+  if (route.metric !== undefined) parts.push(`metric ${route.metric}`);
   for (const flag of route.flags ?? []) parts.push(flag);
   return parts.join(' ');
 }

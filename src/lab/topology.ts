@@ -11,7 +11,8 @@
  *   `eth0` holds the pod address as /32 with a default route via 169.254.1.1, made reachable by
  *   `169.254.1.1 dev eth0 scope link`; the host end `cali<hash>` in the node has the MAC
  *   ee:ee:ee:ee:ee:ee and proxy ARP on (so it answers for 169.254.1.1), and the node routes the
- *   pod with `<pod>/32 dev cali… scope link proto boot`, protocol 3 as Felix writes it.
+ *   pod with `<pod>/32 dev cali… scope link proto boot metric 1024`, protocol 3 and the normal
+ *   route priority as Felix writes it.
  * - With `ipipStandIn`, each node gets a `tunl0` that is a veth, not an IPIP device: this kernel
  *   has no ipip module, so IPIP pools are checked by the exact routes petrel installs on it, not
  *   by traffic.
@@ -30,6 +31,11 @@ import { type HostPlan, type LabPlan, type PodPlan, POD_GATEWAY, SUBNETS, SUBNET
 const CALI_MAC = 'ee:ee:ee:ee:ee:ee';
 /** RTPROT_BOOT: Felix's `deviceRouteProtocol` default for pod routes. */
 const POD_ROUTE_PROTOCOL = 'boot';
+/**
+ * Felix's `ipv4NormalRoutePriority`: a pod route below it is a live-migration route that Calico
+ * exports; at it, the /32 stays beneath the block (CALICO.md §1.3 `calico_aggr`).
+ */
+const POD_ROUTE_METRIC = 1024;
 export const IPIP_STAND_IN = 'tunl0';
 
 let labCounter = 0;
@@ -112,7 +118,7 @@ export class LabTopology {
     await ipIn(ns, 'link', 'set', 'eth0', 'up');
     await ipIn(ns, 'route', 'add', POD_GATEWAY, 'dev', 'eth0', 'scope', 'link');
     await ipIn(ns, 'route', 'add', 'default', 'via', POD_GATEWAY, 'dev', 'eth0');
-    await ipIn(node, 'route', 'add', `${pod.ip}/32`, 'dev', cali, 'scope', 'link', 'proto', POD_ROUTE_PROTOCOL);
+    await ipIn(node, 'route', 'add', `${pod.ip}/32`, 'dev', cali, 'scope', 'link', 'proto', POD_ROUTE_PROTOCOL, 'metric', String(POD_ROUTE_METRIC));
     return cali;
   }
 

@@ -41,7 +41,7 @@ describe('lab topology', () => {
     expect(topology.prefix).toMatch(new RegExp(`^plab-${process.pid}-\\d+$`));
   });
 
-  it('wires a pod as Calico does: /32 on eth0, default via 169.254.1.1 on a link route, cali host end with proxy ARP and a proto boot /32', async () => {
+  it('wires a pod as Calico does: /32 on eth0, default via 169.254.1.1 on a link route, cali host end with proxy ARP and a proto boot /32 at metric 1024', async () => {
     const pod = topology.namespaceOf('a1-p1');
     const node = topology.namespaceOf('a1');
     const cali = topology.caliOf('a1-p1')!;
@@ -54,9 +54,9 @@ describe('lab topology', () => {
     expect(podRoutes).toContainEqual(expect.objectContaining({ dst: '169.254.1.1', dev: 'eth0', scope: 'link' }));
 
     const hostRoute = (await kernelRoutes(node)).find((r: KernelRouteView) => r.dst === '10.244.1.10');
-    expect(hostRoute).toMatchObject({ dev: cali, scope: 'link' });
+    expect(hostRoute).toMatchObject({ dev: cali, scope: 'link', metric: 1024 });
     // ip omits protocol boot, the default, from its output; ask for it by name instead.
-    expect(await ipIn(node, 'route', 'show', 'proto', 'boot')).toContain(`10.244.1.10 dev ${cali} scope link`);
+    expect(await ipIn(node, 'route', 'show', 'proto', 'boot')).toContain(`10.244.1.10 dev ${cali} scope link metric 1024`);
     expect(await sysctl(node, `net.ipv4.conf.${cali}.proxy_arp`)).toBe('1');
     expect(await sysctl(node, 'net.ipv4.ip_forward')).toBe('1');
     expect(await ipIn(node, '-o', 'link', 'show', 'dev', cali)).toContain('link/ether ee:ee:ee:ee:ee:ee');
