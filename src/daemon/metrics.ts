@@ -14,7 +14,7 @@ import { parseHostPort } from '../config/fields.js';
 import { STATE_METRIC_VALUE } from '../fsm/states.js';
 import type { FibPort } from '../kernel/fib-port.js';
 import { routesByState } from '../kernel/metrics.js';
-import { MESSAGE_TYPE_NAMES, type Direction, type SessionObserver } from './session-observer.js';
+import { OBSERVED_MESSAGE_TYPES, type Direction, type SessionObserver } from './session-observer.js';
 import type { Speaker } from './speaker.js';
 import type { PeerView } from './views.js';
 
@@ -113,7 +113,7 @@ export class DaemonMetrics {
     const uptime = peerGauge('petrel_bgp_session_uptime_seconds', 'Seconds since the session became Established; 0 when it is not');
     const messages = new Counter({
       name: 'petrel_bgp_messages_total',
-      help: 'BGP messages by peer, direction and type (updates, route refreshes and notifications the daemon handles)',
+      help: 'BGP UPDATE, ROUTE-REFRESH and NOTIFICATION messages by peer, direction and type (OPEN and KEEPALIVE are not counted)',
       labelNames: ['peer', 'direction', 'type'],
       registers,
     });
@@ -124,7 +124,6 @@ export class DaemonMetrics {
       registers,
     });
     const transitions = new Counter({ name: 'petrel_bgp_established_transitions_total', help: 'Times the session became Established', labelNames: ['peer'], registers });
-    const types = Object.values(MESSAGE_TYPE_NAMES);
     this.#refresh.push((peers) => {
       for (const metric of [state, received, accepted, advertised, uptime, messages, notifications, transitions]) metric.reset();
       const now = Date.now();
@@ -137,7 +136,7 @@ export class DaemonMetrics {
         uptime.set({ peer }, view.state === 'Established' ? Math.max(0, (now - Date.parse(view.since)) / 1000) : 0);
       }
       for (const [peer, counters] of sessions.counters) {
-        for (const direction of DIRECTIONS) for (const type of types) messages.inc({ peer, direction, type }, counters[direction][type]);
+        for (const direction of DIRECTIONS) for (const type of OBSERVED_MESSAGE_TYPES) messages.inc({ peer, direction, type }, counters[direction][type]);
         for (const n of counters.notifications.values()) notifications.inc({ peer, direction: n.direction, code: String(n.code), subcode: String(n.subcode) }, n.count);
         transitions.inc({ peer }, counters.established);
       }

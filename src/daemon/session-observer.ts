@@ -31,6 +31,9 @@ export const MESSAGE_TYPE_NAMES = {
 } as const;
 export type MessageTypeName = (typeof MESSAGE_TYPE_NAMES)[MsgType];
 
+/** The types this observer sees in both directions; OPEN and KEEPALIVE stay inside the session runner. */
+export const OBSERVED_MESSAGE_TYPES: readonly MessageTypeName[] = ['update', 'notification', 'route-refresh'];
+
 export type Direction = 'sent' | 'received';
 
 export type MessageCounts = Record<MessageTypeName, number>;
