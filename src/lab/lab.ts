@@ -259,11 +259,18 @@ export class Lab {
   async keep(): Promise<string> {
     const pids = [...this.#petrels.values()].flatMap((p) => (p.running && p.pid !== undefined ? [p.pid] : []));
     const script = join(this.workDir, 'teardown.sh');
+    const list = pids.join(' ');
     const lines = [
       '#!/bin/sh',
-      `# Tears down the petrel lab ${this.topology.prefix}: its daemons by PID, then its namespaces.`,
-      ...pids.map((pid) => `kill ${pid} 2>/dev/null`),
-      'sleep 1',
+      `# Tears down the petrel lab ${this.topology.prefix}: its daemons by PID (SIGTERM, then SIGKILL`,
+      '# after 10 s), then its namespaces.',
+      `pids="${list}"`,
+      'for pid in $pids; do kill "$pid" 2>/dev/null; done',
+      'for _ in $(seq 50); do',
+      '  alive=""; for pid in $pids; do kill -0 "$pid" 2>/dev/null && alive="$alive $pid"; done',
+      '  [ -z "$alive" ] && break; sleep 0.2',
+      'done',
+      'for pid in $pids; do kill -9 "$pid" 2>/dev/null; done',
       ...[...this.topology.namespaces].reverse().map((ns) => `ip netns del ${ns} 2>/dev/null`),
       `rm -rf ${this.workDir}`,
       '',

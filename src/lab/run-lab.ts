@@ -30,16 +30,31 @@ const MODE_TEXT: Record<LabMode, string> = {
 const IPIP_NOTE =
   'This kernel has no ipip module, so tunl0 is a stand-in veth: the IPIP routes above are exactly what petrel installs, but no traffic is sent over them.';
 
+/** pino's level number for warn. */
+const PINO_WARN = 40;
+
 function seconds(startMs: number): string {
   return `${((Date.now() - startMs) / 1000).toFixed(1)} s`;
 }
 
-function tail(file: string, lines: number): string {
+/** The last warnings and errors of a petrel JSON log, one line each, for a failed run. */
+function warnings(file: string, count: number): string {
+  let text: string;
   try {
-    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+    text = readFileSync(file, 'utf8');
   } catch {
-    return '(no log)';
+    return '  (no log)';
   }
+  const lines = text.split('\n').flatMap((line) => {
+    try {
+      const entry = JSON.parse(line) as { level?: number; time?: string; msg?: string; peer?: string };
+      if ((entry.level ?? 0) < PINO_WARN) return [];
+      return [`  ${entry.time ?? ''} ${entry.peer !== undefined ? `${entry.peer}: ` : ''}${entry.msg ?? line}`];
+    } catch {
+      return line.trim() === '' ? [] : [`  ${line}`];
+    }
+  });
+  return lines.length === 0 ? '  (no warnings or errors)' : lines.slice(-count).join('\n');
 }
 
 function describeTopology(lab: Lab, reflector: boolean): string {
@@ -175,7 +190,7 @@ export async function runLab(options: RunLabOptions): Promise<number> {
       out(`\n${ok} of ${ok + failed} pod-to-pod probes reached their pod through petrel's routes\n`);
     }
     if (!routesOk || !trafficOk) {
-      for (const machine of lab.machines) out(`\nlast lines of petrel's log on ${machine}:\n${tail(lab.logFileOf(machine), 8)}\n`);
+      for (const machine of lab.machines) out(`\npetrel's warnings and errors on ${machine}:\n${warnings(lab.logFileOf(machine), 8)}\n`);
     }
     if (options.keep) {
       const script = await lab.keep();

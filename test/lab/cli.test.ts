@@ -1,0 +1,113 @@
+// `petrel lab` as a newcomer runs it (SPEC §2): the whole demo to exit 0 with routes and traffic
+// printed; `--keep` leaving it running with a script that tears it down; Ctrl-C (SIGINT) in the
+// middle stopping every petrel and deleting every namespace.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { run, runOk } from '../../src/lab/exec.js';
+
+const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+
+function petrelLab(...args: string[]) {
+  return run(process.execPath, ['--import', 'tsx', MAIN, 'lab', ...args], 120_000);
+}
+
+/** The namespace prefix the lab prints: `namespaces plab-<pid>-<n>-*`. */
+function prefixIn(output: string): string {
+  const match = /namespaces (plab-\d+-\d+)-\*/.exec(output);
+  if (match?.[1] === undefined) throw new Error(`no namespace prefix in:\n${output}`);
+  return match[1];
+}
+
+async function namespacesNamed(prefix: string): Promise<string[]> {
+  const out = await runOk('ip', ['netns', 'list']);
+  return out
+    .split('\n')
+    .map((line) => line.split(' ')[0] ?? '')
+    .filter((name) => name.startsWith(`${prefix}-`));
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** PIDs of the processes inside the lab's node namespaces (the petrels). */
+async function pidsIn(namespaces: readonly string[]): Promise<number[]> {
+  const pids: number[] = [];
+  for (const ns of namespaces) {
+    const out = await runOk('ip', ['netns', 'pids', ns]);
+    for (const pid of out.split('\n').filter((l) => l !== '')) pids.push(Number(pid));
+  }
+  return pids;
+}
+
+describe('petrel lab', () => {
+  it('shows routes and pod-to-pod traffic for VXLAN in a full mesh, exits 0 and leaves nothing behind', async () => {
+    const r = await petrelLab('--mode', 'vxlan');
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    expect(r.stdout).toContain('petrel lab: VXLAN Always');
+    expect(r.stdout).toContain('full iBGP mesh');
+    expect(r.stdout).toMatch(/10\.244\.2\.0\/26 via 10\.244\.2\.0 dev vxlan\.calico proto bird onlink +<- petrel/);
+    expect(r.stdout).toContain('a1-p1 10.244.1.10 -> b1-p1 10.244.3.10: ping 3/3, TCP ok ("pong hello from a1-p1 (10.244.1.10)")');
+    expect(r.stdout).toContain('6 of 6 pod-to-pod probes reached their pod');
+    expect(await namespacesNamed(prefixIn(r.stdout))).toEqual([]);
+  });
+
+  it('says why IPIP carries no traffic here', async () => {
+    const r = await petrelLab('--mode', 'ipip', '--reflector');
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    expect(r.stdout).toContain('every node a client of the route reflector rr');
+    expect(r.stdout).toMatch(/10\.244\.3\.0\/26 via 10\.0\.2\.11 dev tunl0 proto bird onlink +<- petrel/);
+    expect(r.stdout).toContain('no ipip module');
+    expect(r.stdout).not.toContain('probes reached');
+  });
+
+  it('keeps the lab running with --keep, and its teardown script removes it', async () => {
+    const r = await petrelLab('--mode', 'noencap', '--keep');
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    expect(r.stdout).toContain('2 of 2 pod-to-pod probes reached their pod');
+    expect(r.stdout).toContain('not tried: a1 <-> b1, a2 <-> b1');
+    const prefix = prefixIn(r.stdout);
+    const script = /tear it down with: sh (\S+)/.exec(r.stdout)?.[1];
+    expect(script).toBeDefined();
+    const namespaces = await namespacesNamed(prefix);
+    expect(namespaces).toHaveLength(7);
+    const pids = await pidsIn(namespaces);
+    expect(pids).toHaveLength(3);
+    expect(pids.every(alive)).toBe(true);
+    // Still routing after the lab process has exited.
+    const ping = await run('ip', ['netns', 'exec', `${prefix}-a1-p1`, 'ping', '-n', '-c', '1', '-W', '2', '10.244.2.10']);
+    expect(ping.stdout).toContain('1 received');
+
+    await runOk('sh', [script!], 30_000);
+    expect(await namespacesNamed(prefix)).toEqual([]);
+    expect(pids.filter(alive)).toEqual([]);
+  });
+
+  it('tears everything down on Ctrl-C (SIGINT) and ends by that signal', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'lab', '--mode', 'crosssubnet'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (d: Buffer) => {
+        stdout += d.toString();
+        if (stdout.includes('BGP sessions Established')) resolve();
+      });
+      child.once('exit', (code) => reject(new Error(`petrel lab exited ${code} early:\n${stdout}`)));
+    });
+    const prefix = prefixIn(stdout);
+    const pids = await pidsIn((await namespacesNamed(prefix)).filter((ns) => /-(a1|a2|b1)$/.test(ns)));
+    expect(pids).toHaveLength(3);
+    const exited = once(child, 'exit');
+    child.kill('SIGINT');
+    const [code, signal] = (await exited) as [number | null, NodeJS.Signals | null];
+    expect({ code, signal }).toEqual({ code: null, signal: 'SIGINT' });
+    expect(await namespacesNamed(prefix)).toEqual([]);
+    expect(pids.filter(alive)).toEqual([]);
+  });
+});
