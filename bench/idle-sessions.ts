@@ -17,6 +17,8 @@
  * through tsx instead, whose loader adds its own memory.
  *
  *   npx tsx bench/idle-sessions.ts [--sessions 200] [--idle-sec 60] [--baseline-sec 20] [--hold-sec 30] [--tsx]
+ *
+ * Needs root (it creates and removes its own network namespace); takes about 1.5 minutes.
  */
 import { copyFile, mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
