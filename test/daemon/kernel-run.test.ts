@@ -1,14 +1,17 @@
 // End to end with the kernel: two `petrel run` processes, each in a network namespace of its own
 // joined by a veth (node A 10.77.0.1/24, node B 10.77.0.2/24), each with a local block in a
-// no-encapsulation pool (CALICO.md §1.2, §1.4). Checked in the kernels themselves with `ip`:
-// the peer's block via the peer's address on the veth and the own block as a blackhole, both
-// with protocol 12; Felix-style pod routes learned and exported per Calico's policy; routes kept
-// when petrel stops (persist) and adopted at the next start; kernel metrics from inside a namespace.
+// no-encapsulation pool and one in a VXLAN pool (CALICO.md §1.2, §1.4, §3). Checked in the
+// kernels themselves with `ip`: the peer's block via the peer's address on the veth, or via its
+// VTEP on vxlan.calico with the neighbour and FDB entries, and the own blocks as blackholes, all
+// with protocol 12; a ping across the VXLAN overlay; Felix-style pod routes learned and exported
+// per Calico's policy; routes kept when petrel stops (persist) and adopted at the next start;
+// kernel metrics from inside a namespace.
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NetNs, connectVeth } from '../peers/netns.js';
 import { type ManagedProcess, run, waitFor } from '../peers/process.js';
 import { WorkDir } from '../peers/workdir.js';
+import { vtepMacFor } from '../../src/kernel/vxlan.js';
 import { parseExposition, sampleValue, type Sample } from './exposition.js';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
@@ -19,21 +22,38 @@ interface NodeSpec {
   readonly address: string;
   readonly peerName: string;
   readonly peerAddress: string;
+  /** In the no-encapsulation pool 10.244.0.0/16. */
   readonly block: string;
+  /** In the VXLAN pool 10.245.0.0/16; its first address is the node's VTEP (as Calico allocates it). */
+  readonly vxlanBlock: string;
+  readonly vtep: string;
   readonly passive: boolean;
   readonly veth: string;
 }
 
-const A: NodeSpec = { name: 'node-a', address: '10.77.0.1', peerName: 'b', peerAddress: '10.77.0.2', block: '10.244.1.0/26', passive: false, veth: 'veth-a' };
-const B: NodeSpec = { name: 'node-b', address: '10.77.0.2', peerName: 'a', peerAddress: '10.77.0.1', block: '10.244.2.0/26', passive: true, veth: 'veth-b' };
+const A: NodeSpec = {
+  name: 'node-a', address: '10.77.0.1', peerName: 'b', peerAddress: '10.77.0.2',
+  block: '10.244.1.0/26', vxlanBlock: '10.245.1.0/26', vtep: '10.245.1.0', passive: false, veth: 'veth-a',
+};
+const B: NodeSpec = {
+  name: 'node-b', address: '10.77.0.2', peerName: 'a', peerAddress: '10.77.0.1',
+  block: '10.244.2.0/26', vxlanBlock: '10.245.2.0/26', vtep: '10.245.2.0', passive: true, veth: 'veth-b',
+};
+const other = (node: NodeSpec): NodeSpec => (node === A ? B : A);
 
 function configYaml(node: NodeSpec, dir: string): string {
+  const peer = other(node);
+  // The mesh is off (the session is an explicit peer); its entry carries the peer's VTEP.
   return `asNumber: 64512
-node: {name: ${node.name}, ipv4Address: ${node.address}/24}
+node: {name: ${node.name}, ipv4Address: ${node.address}/24, vxlanTunnelAddress: ${node.vtep}}
 listen: {address: ${node.address}, port: 179}
-mesh: {enabled: false}
-pools: [{cidr: 10.244.0.0/16, blockSize: 26}]
-blocks: [${node.block}]
+mesh:
+  enabled: false
+  nodes: [{name: ${peer.name}, ipv4Address: ${peer.address}/24, vxlanTunnelAddress: ${peer.vtep}}]
+pools:
+  - {cidr: 10.244.0.0/16, blockSize: 26}
+  - {cidr: 10.245.0.0/16, blockSize: 26, vxlanMode: Always}
+blocks: [${node.block}, ${node.vxlanBlock}]
 kernel: {enabled: true, routeProtocol: 12, learn: true, persist: true}
 control: {socket: ${dir}/petrel.sock}
 stateDir: ${dir}/state
@@ -123,6 +143,17 @@ class Node {
 let a: Node;
 let b: Node;
 
+/** The proto 12 routes a node holds once it has its peer's blocks. */
+function baseRoutes(node: NodeSpec): string[] {
+  const peer = other(node);
+  return [
+    `blackhole ${node.block}`,
+    `blackhole ${node.vxlanBlock}`,
+    `${peer.block} via ${peer.address} dev ${node.veth}`,
+    `${peer.vxlanBlock} via ${peer.vtep} dev vxlan.calico onlink`,
+  ];
+}
+
 /** Until the node's proto 12 routes are exactly `expected`. */
 async function routesBecome(node: Node, expected: readonly string[]): Promise<void> {
   const want = [...expected].sort();
@@ -145,10 +176,17 @@ afterAll(async () => {
 });
 
 describe('petrel run programming the kernel (two namespaces)', () => {
-  it('installs the peer\u2019s block via the peer on the veth and its own block as a blackhole, protocol 12', async () => {
-    await routesBecome(a, [`blackhole ${A.block}`, `${B.block} via ${B.address} dev ${A.veth}`]);
-    await routesBecome(b, [`blackhole ${B.block}`, `${A.block} via ${A.address} dev ${B.veth}`]);
+  it('installs the peer\u2019s blocks via the veth (no encapsulation) and its VTEP (VXLAN), its own blocks as blackholes, protocol 12', async () => {
+    await routesBecome(a, baseRoutes(A));
+    await routesBecome(b, baseRoutes(B));
   }, 60_000);
+
+  it('programs the VXLAN neighbour and FDB entries, and carries a ping across the overlay', async () => {
+    const mac = vtepMacFor(B.address);
+    expect(lines(await a.ns.ip('neigh', 'show', 'dev', 'vxlan.calico'))).toEqual([`${B.vtep} lladdr ${mac} PERMANENT`]);
+    expect(lines(await a.ns.execOk('bridge', ['fdb', 'show', 'dev', 'vxlan.calico']))).toContain(`${mac} dst ${B.address} self permanent`);
+    await a.ns.execOk('ping', ['-c', '1', '-W', '5', '-I', A.vtep, B.vtep]);
+  }, 30_000);
 
   it('advertises a borrowed /32 learned from a cali* device but never a pod /32 beneath the local block', async () => {
     for (const dev of ['calia1', 'calib2']) {
@@ -160,9 +198,9 @@ describe('petrel run programming the kernel (two namespaces)', () => {
     await a.ns.ip('route', 'add', '10.244.1.5/32', 'dev', 'calia1', 'proto', '3', 'scope', 'link', 'metric', '1024');
     await a.ns.ip('route', 'add', '10.244.7.9/32', 'dev', 'calib2', 'proto', '3', 'scope', 'link', 'metric', '1024');
     // The borrowed /32 was learned after the pod /32: once B has it, B would have the other too.
-    await routesBecome(b, [`blackhole ${B.block}`, `${A.block} via ${A.address} dev ${B.veth}`, `10.244.7.9 via ${A.address} dev ${B.veth}`]);
+    await routesBecome(b, [...baseRoutes(B), `10.244.7.9 via ${A.address} dev ${B.veth}`]);
     const atB = await b.routes();
-    expect(atB.filter((r) => r.peer === 'a').map((r) => r.prefix).sort()).toEqual([A.block, '10.244.7.9/32']);
+    expect(atB.filter((r) => r.peer === 'a').map((r) => r.prefix).sort()).toEqual([A.block, '10.244.7.9/32', A.vxlanBlock]);
     expect(await a.routes('10.244.1.5/32')).toMatchObject([{ prefix: '10.244.1.5/32', peer: 'kernel', best: true }]);
     // Felix's routes are its own: petrel never touched them.
     expect(lines(await a.ns.ip('route', 'show', 'proto', 'boot'))).toEqual([
@@ -173,7 +211,7 @@ describe('petrel run programming the kernel (two namespaces)', () => {
 
   it('exports the kernel routes by state and the syncer counters', async () => {
     const samples = await a.metrics();
-    expect(sampleValue(samples, 'petrel_kernel_routes', { state: 'installed' })).toBe(2);
+    expect(sampleValue(samples, 'petrel_kernel_routes', { state: 'installed' })).toBe(4);
     for (const state of ['pending', 'conflict', 'failed', 'stale']) expect(sampleValue(samples, 'petrel_kernel_routes', { state })).toBe(0);
     expect(sampleValue(samples, 'petrel_kernel_learned_routes')).toBeGreaterThanOrEqual(2);
     expect(sampleValue(samples, 'petrel_kernel_route_failures_total')).toBe(0);
@@ -184,7 +222,7 @@ describe('petrel run programming the kernel (two namespaces)', () => {
 
   it('leaves its routes in the kernel when stopped with SIGTERM (persist), and adopts them at the next start', async () => {
     const before = await b.petrelRoutes();
-    expect(before).toHaveLength(3);
+    expect(before).toHaveLength(5);
     await b.process!.stop(10_000);
     expect(b.process!.running).toBe(false);
     expect(await b.petrelRoutes()).toEqual(before);
@@ -192,10 +230,10 @@ describe('petrel run programming the kernel (two namespaces)', () => {
     b.start();
     const adopted = await b.until('adopted routes, then released stale ones after End-of-RIB', async () => {
       const samples = await b.metrics();
-      const done = sampleValue(samples, 'petrel_bgp_session_state', { peer: 'a' }) === 6 && sampleValue(samples, 'petrel_kernel_routes', { state: 'installed' }) === 3;
+      const done = sampleValue(samples, 'petrel_bgp_session_state', { peer: 'a' }) === 6 && sampleValue(samples, 'petrel_kernel_routes', { state: 'installed' }) === 5;
       return done ? samples : undefined;
     });
-    expect(sampleValue(adopted, 'petrel_kernel_routes_adopted_total')).toBe(3);
+    expect(sampleValue(adopted, 'petrel_kernel_routes_adopted_total')).toBe(5);
     expect(sampleValue(adopted, 'petrel_kernel_routes', { state: 'stale' })).toBe(0);
     // Adopted routes the peers sent again are kept, not rewritten.
     expect(sampleValue(adopted, 'petrel_kernel_routes_installed_total')).toBe(0);
