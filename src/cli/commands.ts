@@ -1,9 +1,8 @@
 /**
  * The commands `petrel` dispatches to and the options each takes: the one place a command's
- * implementation is registered. `validate` lives in this folder; the daemon (`run`), the
- * control-socket clients (`show`, `reload`, `peer`) and the lab add their handler to
- * `commandHandlers` when they land. main.ts answers a command without a handler with
- * "not available in this build" and exit code 2 rather than pretending to run it.
+ * implementation is registered: the daemon (`run`), `validate`, the control-socket clients
+ * (`show`, `reload`, `peer`) and the lab (`lab`, src/lab/). main.ts answers a command without a
+ * handler with "not available in this build" and exit code 2 rather than pretending to run it.
  */
 import type { LabMode } from '../lab/configs.js';
 import { labCommand } from './lab.js';

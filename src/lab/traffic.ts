@@ -6,7 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { registerTeardown } from './cleanup.js';
-import { run, runIn } from './exec.js';
+import { hasCommand, run, runIn } from './exec.js';
 
 export const TCP_PROBE_PORT = 8080;
 
@@ -36,6 +36,7 @@ export interface PingOptions {
 
 /** Pings `target` from inside the namespace `from`; resolves when ping has sent every probe. */
 export async function ping(from: string, target: string, options: PingOptions): Promise<PingResult> {
+  if (!hasCommand('ping')) throw new Error('ping (iputils) is not installed: apt-get install iputils-ping');
   const interval = options.intervalSec ?? 0.2;
   const args = ['-n', '-c', String(options.count), '-i', String(interval), '-W', String(options.timeoutSec ?? 1), target];
   const budgetMs = (options.count * interval + (options.timeoutSec ?? 1) + 5) * 1000;

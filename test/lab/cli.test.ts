@@ -3,6 +3,7 @@
 // middle stopping every petrel and deleting every namespace.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { run, runOk } from '../../src/lab/exec.js';
@@ -37,12 +38,21 @@ function alive(pid: number): boolean {
   }
 }
 
-/** PIDs of the processes inside the lab's node namespaces (the petrels). */
+/** Whether a process is `petrel run` (not a passing `ip -n` the lab runs in that namespace). */
+function isPetrelRun(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes('run');
+  } catch {
+    return false;
+  }
+}
+
+/** PIDs of the petrels inside the lab's namespaces. */
 async function pidsIn(namespaces: readonly string[]): Promise<number[]> {
   const pids: number[] = [];
   for (const ns of namespaces) {
     const out = await runOk('ip', ['netns', 'pids', ns]);
-    for (const pid of out.split('\n').filter((l) => l !== '')) pids.push(Number(pid));
+    for (const pid of out.split('\n').filter((l) => l !== '').map(Number)) if (isPetrelRun(pid)) pids.push(pid);
   }
   return pids;
 }
@@ -88,6 +98,13 @@ describe('petrel lab', () => {
     await runOk('sh', [script!], 30_000);
     expect(await namespacesNamed(prefix)).toEqual([]);
     expect(pids.filter(alive)).toEqual([]);
+  });
+
+  it('refuses to run without root, saying why', async () => {
+    const r = await run('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '--import', 'tsx', MAIN, 'lab'], 60_000);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('petrel lab: needs root \u2014 it creates network namespaces, veths and routes (try: sudo petrel lab)\n');
+    expect(r.stdout).toBe('');
   });
 
   it('tears everything down on Ctrl-C (SIGINT) and ends by that signal', async () => {
