@@ -14,7 +14,7 @@ import { controlRequest } from '../control/client.js';
 import { type LabConfig, LabMode, configYaml, controlSocketOf, nodeConfig, reflectorConfig, type MachineFiles } from './configs.js';
 import { type LabPlan, type NodePlan, type PodPlan, labPlan, nodeNamed } from './plan.js';
 import { PetrelProcess } from './petrel-process.js';
-import { type ExpectedRoute, type KernelRouteView, expectedRoute, holdsExpected, kernelRoutes } from './routes.js';
+import { type ExpectedRoute, type KernelRouteView, expectedRoute, holdsExpected, kernelRoutes, trafficPossible } from './routes.js';
 import { LabTopology } from './topology.js';
 import { type PingResult, type TcpResult, TcpServer, ping, tcpExchange } from './traffic.js';
 
@@ -230,6 +230,18 @@ export class Lab {
 
   blocksOf(machine: string): readonly string[] {
     return this.#blocks.get(machine) ?? [];
+  }
+
+  /** Every ordered pair of pods on different nodes whose traffic this mode can carry (routes.ts). */
+  reachablePodPairs(): [PodPlan, PodPlan][] {
+    const pairs: [PodPlan, PodPlan][] = [];
+    for (const a of this.plan.nodes) {
+      for (const b of this.plan.nodes) {
+        if (a === b || !trafficPossible(this.mode, a, b)) continue;
+        for (const from of a.pods) for (const to of b.pods) pairs.push([from, to]);
+      }
+    }
+    return pairs;
   }
 
   /** Ping and a TCP exchange from one pod to another. */

@@ -57,6 +57,10 @@ function warnings(file: string, count: number): string {
   return lines.length === 0 ? '  (no warnings or errors)' : lines.slice(-count).join('\n');
 }
 
+function printWarnings(lab: Lab, out: (text: string) => void): void {
+  for (const machine of lab.machines) out(`\npetrel's warnings and errors on ${machine}:\n${warnings(lab.logFileOf(machine), 8)}\n`);
+}
+
 function describeTopology(lab: Lab, reflector: boolean): string {
   const lines = [`petrel lab: ${MODE_TEXT[lab.mode]}`];
   lines.push(`  BGP: AS ${LAB_AS_NUMBER}, ${reflector ? 'every node a client of the route reflector rr' : 'full iBGP mesh'}, hold time ${LAB_HOLD_TIME_SEC} s`);
@@ -97,23 +101,15 @@ function probeOk(result: ProbeResult): boolean {
   return result.ping.transmitted > 0 && result.ping.received === result.ping.transmitted && result.tcp.ok;
 }
 
-/** Every ordered pair of pods on different nodes, with whether traffic can flow between them. */
+/** Probes every reachable pair of pods on different nodes, printing each result. */
 async function probeAll(lab: Lab, out: (text: string) => void): Promise<{ ok: number; failed: number }> {
   let ok = 0;
   let failed = 0;
-  for (const a of lab.plan.nodes) {
-    for (const b of lab.plan.nodes) {
-      if (a === b) continue;
-      if (!trafficPossible(lab.mode, a, b)) continue;
-      for (const from of a.pods) {
-        for (const to of b.pods) {
-          const result = await lab.probe(from, to);
-          out(`${formatProbe(result)}\n`);
-          if (probeOk(result)) ok += 1;
-          else failed += 1;
-        }
-      }
-    }
+  for (const [from, to] of lab.reachablePodPairs()) {
+    const result = await lab.probe(from, to);
+    out(`${formatProbe(result)}\n`);
+    if (probeOk(result)) ok += 1;
+    else failed += 1;
   }
   return { ok, failed };
 }
@@ -159,7 +155,13 @@ export async function runLab(options: RunLabOptions): Promise<number> {
     out(`${describeTopology(lab, options.reflector)}\n`);
     out(`\nstarted petrel on ${lab.machines.join(', ')} (topology built and daemons started in ${seconds(started)})\n`);
     const sessionsFrom = Date.now();
-    await lab.waitForSessions();
+    try {
+      await lab.waitForSessions();
+    } catch (e) {
+      err(`petrel lab: ${e instanceof Error ? e.message : String(e)}\n`);
+      printWarnings(lab, out);
+      return 1;
+    }
     out(`BGP sessions Established after ${seconds(sessionsFrom)}\n`);
     const routesFrom = Date.now();
     let routesOk = true;
@@ -189,9 +191,7 @@ export async function runLab(options: RunLabOptions): Promise<number> {
       trafficOk = failed === 0;
       out(`\n${ok} of ${ok + failed} pod-to-pod probes reached their pod through petrel's routes\n`);
     }
-    if (!routesOk || !trafficOk) {
-      for (const machine of lab.machines) out(`\npetrel's warnings and errors on ${machine}:\n${warnings(lab.logFileOf(machine), 8)}\n`);
-    }
+    if (!routesOk || !trafficOk) printWarnings(lab, out);
     if (options.keep) {
       const script = await lab.keep();
       kept = true;

@@ -6,8 +6,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { expect } from 'vitest';
 import type { Lab, ProbeResult } from '../../src/lab/lab.js';
-import type { PodPlan } from '../../src/lab/plan.js';
-import { holdsExpected, isPetrels, trafficPossible } from '../../src/lab/routes.js';
+import { holdsExpected, isPetrels } from '../../src/lab/routes.js';
 
 /** Route notifications in one namespace, from start() until stop(). */
 export class RouteMonitor {
@@ -87,16 +86,4 @@ export function expectReached(result: ProbeResult): void {
   expect(result.ping.transmitted, `${what}: ping sent`).toBeGreaterThan(0);
   expect(result.ping.received, `${what}: ping ${result.ping.summary}`).toBe(result.ping.transmitted);
   expect(result.tcp, what).toEqual({ ok: true, detail: `pong hello from ${result.from.name} (${result.from.ip})` });
-}
-
-/** Pairs of pods on different nodes that can reach each other in this lab's mode. */
-export function reachablePairs(lab: Lab): [PodPlan, PodPlan][] {
-  const pairs: [PodPlan, PodPlan][] = [];
-  for (const a of lab.plan.nodes) {
-    for (const b of lab.plan.nodes) {
-      if (a === b || !trafficPossible(lab.mode, a, b)) continue;
-      for (const from of a.pods) for (const to of b.pods) pairs.push([from, to]);
-    }
-  }
-  return pairs;
 }

@@ -9,7 +9,7 @@ import { LabMode, VXLAN_DEVICE, usesVxlan } from '../../src/lab/configs.js';
 import { ipIn, runOk } from '../../src/lab/exec.js';
 import { Lab } from '../../src/lab/lab.js';
 import { expectedRoute } from '../../src/lab/routes.js';
-import { expectExactRoutes, expectReached, reachablePairs } from './helpers.js';
+import { expectExactRoutes, expectReached } from './helpers.js';
 
 export function describeTraffic(mode: LabMode, reflector: boolean): void {
   describe(`${mode}, ${reflector ? 'through the route reflector' : 'full mesh'}`, () => {
@@ -55,7 +55,7 @@ export function describeTraffic(mode: LabMode, reflector: boolean): void {
     }
 
     it('carries ping and TCP between pods on different nodes', async () => {
-      const pairs = reachablePairs(lab);
+      const pairs = lab.reachablePodPairs();
       expect(pairs.length).toBe(mode === LabMode.NO_ENCAP ? 2 : 6);
       for (const [from, to] of pairs) expectReached(await lab.probe(from, to));
     });
