@@ -16,6 +16,7 @@
 import { CeaseSubcode } from '../bgp/constants.js';
 import { afiSafiName } from '../bgp/context.js';
 import { isEndOfRib } from '../bgp/end-of-rib.js';
+import { shutdownNotification } from '../bgp/notification.js';
 import { cease, type BgpError } from '../bgp/errors.js';
 import type { AfiSafiName, RouteRefreshMessage, UpdateMessage } from '../bgp/types.js';
 import { diffConfigs, type ConfigDiff } from '../config/diff.js';
@@ -169,7 +170,9 @@ export class Speaker {
   /** Cease / Administrative Shutdown to every peer (RFC 4486, RFC 9003), then close the listener. */
   async stop(): Promise<void> {
     this.#stopping = true;
-    const shutdown = cease(CeaseSubcode.ADMINISTRATIVE_SHUTDOWN, 'cease.admin-shutdown', 'petrel is shutting down');
+    // RFC 9003: tell the peer's operator why, in the NOTIFICATION's data.
+    const text = 'petrel is shutting down';
+    const shutdown = cease(CeaseSubcode.ADMINISTRATIVE_SHUTDOWN, 'cease.admin-shutdown', text, shutdownNotification(text).data);
     await Promise.all([...this.#peers.values()].map((s) => s.session.stop(shutdown)));
     for (const state of this.#peers.values()) this.#cancelTimers(state);
     await this.#backend.close?.();

@@ -30,8 +30,14 @@ export function localSpeakerFor(peer: EffectivePeer, config: Config): LocalSpeak
     ...(addPath ? { addPath } : {}),
     ...(peer.gracefulRestart.enabled
       ? {
-          // F bit clear: this build programs no kernel routes, so no forwarding state survives.
-          gracefulRestart: { restartTimeSec: peer.gracefulRestart.restartTimeSec, restarting: false, notification: false, forwardingPreserved: false },
+          // RFC 4724 §3 F bit: forwarding state survives a restart only when petrel's kernel routes
+          // persist across it (kernel.persist), as BIRD's `persist` does under Calico.
+          gracefulRestart: {
+            restartTimeSec: peer.gracefulRestart.restartTimeSec,
+            restarting: false,
+            notification: false,
+            forwardingPreserved: config.kernel.enabled && config.kernel.persist,
+          },
         }
       : {}),
   };
