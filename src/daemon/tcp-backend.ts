@@ -20,7 +20,12 @@ function addPathOf(peer: EffectivePeer): Partial<Record<AfiSafiName, AddPathMode
   return Object.fromEntries(peer.families.map((f) => [f, mode]));
 }
 
-export function localSpeakerFor(peer: EffectivePeer, config: Config): LocalSpeaker {
+/**
+ * `restarting`: no session with this peer has come up since the process started. RFC 4724 §4.1:
+ * petrel says so (R bit) in that first OPEN, as BIRD started with `-R` does under Calico, so the
+ * peer sends its routes without waiting for ours and keeps our stale ones until our End-of-RIB.
+ */
+export function localSpeakerFor(peer: EffectivePeer, config: Config, restarting = false): LocalSpeaker {
   const addPath = addPathOf(peer);
   return {
     localAs: peer.localAsNumber,
@@ -34,7 +39,7 @@ export function localSpeakerFor(peer: EffectivePeer, config: Config): LocalSpeak
           // persist across it (kernel.persist), as BIRD's `persist` does under Calico.
           gracefulRestart: {
             restartTimeSec: peer.gracefulRestart.restartTimeSec,
-            restarting: false,
+            restarting,
             notification: false,
             forwardingPreserved: config.kernel.enabled && config.kernel.persist,
           },
@@ -55,6 +60,8 @@ export class TcpSessionBackend implements SessionBackend {
   readonly #logger: SessionLogger;
   #listener: BgpListener | undefined;
   readonly #addresses = new Map<SessionHandle, string>();
+  /** Peers with which a session has been Established since this process started. */
+  readonly #establishedOnce = new Set<string>();
 
   constructor(logger: SessionLogger) {
     this.#logger = logger;
@@ -83,10 +90,12 @@ export class TcpSessionBackend implements SessionBackend {
         connectDelaySec: peer.connectDelaySec,
         connectRetrySec: peer.connectRetrySec,
       }),
-      local: localSpeakerFor(peer, config),
+      local: localSpeakerFor(peer, config, !this.#establishedOnce.has(peer.address)),
       security,
       logger: this.#logger,
     });
+    // A session recreated by a reload is not a restart of petrel: R = 0 once a session was up.
+    session.once('established', () => this.#establishedOnce.add(peer.address));
     this.#listener?.addPeer(peer.address, session, security);
     this.#addresses.set(session, peer.address);
     return session;

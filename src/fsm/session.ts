@@ -180,7 +180,9 @@ export class Session extends EventEmitter<SessionEvents> implements SessionHandl
   private readonly log: SessionLogger;
   private readonly connector: Connector;
   /** Our OPEN as configured, and as sent: without what the peer said it does not support. */
-  private readonly fullOpen: OpenMessage;
+  private fullOpen: OpenMessage;
+  /** Once Established: later OPENs carry R = 0 (see `restartComplete`). */
+  private restartDone = false;
   private ourOpen: OpenMessage;
   private fallback: CapabilityFallback = NO_FALLBACK;
   /** The required capabilities last reported as refused, so a peer refusing them on every attempt is logged once. */
@@ -351,8 +353,10 @@ export class Session extends EventEmitter<SessionEvents> implements SessionHandl
       this.emit('state', from, to);
     }
     for (const e of emissions) {
-      if (e.kind === 'established') this.emit('established', e.negotiated);
-      else this.emit('down', e.down);
+      if (e.kind === 'established') {
+        this.restartComplete();
+        this.emit('established', e.negotiated);
+      } else this.emit('down', e.down);
     }
   }
 
@@ -589,6 +593,18 @@ export class Session extends EventEmitter<SessionEvents> implements SessionHandl
     // out now rather than after the error wait (BIRD does the same). AutomaticStart restarts
     // only a session the NOTIFICATION left in Idle, and only if no operator stopped it.
     if (retry) this.feed({ machine: m, event: { type: 'AutomaticStart' } });
+  }
+
+  /**
+   * RFC 4724 §4.1: the Restart State bit belongs to the OPEN of the session re-established after
+   * our restart; every later OPEN of this session says we are not restarting.
+   */
+  private restartComplete(): void {
+    const gr = this.opts.local.gracefulRestart;
+    if (!gr?.restarting || this.restartDone) return;
+    this.restartDone = true;
+    this.fullOpen = buildOpen({ ...this.opts.local, gracefulRestart: { ...gr, restarting: false } });
+    this.ourOpen = applyFallback(this.fullOpen, this.fallback);
   }
 
   /** Log a received NOTIFICATION; true when it changed our OPEN (RFC 5492 §5 fallback). */
