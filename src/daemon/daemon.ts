@@ -78,7 +78,6 @@ export class Daemon {
       config,
       backend: this.sessions.wrap(options.backend),
       logger: options.logger,
-      onSend: (peer, messages) => this.sessions.countSent(peer, messages),
       ...(routeSink ? { routeSink } : {}),
       ...(options.version !== undefined ? { version: options.version } : {}),
     });

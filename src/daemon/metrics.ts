@@ -14,7 +14,8 @@ import { parseHostPort } from '../config/fields.js';
 import { STATE_METRIC_VALUE } from '../fsm/states.js';
 import type { FibPort } from '../kernel/fib-port.js';
 import { routesByState } from '../kernel/metrics.js';
-import { OBSERVED_MESSAGE_TYPES, type Direction, type SessionObserver } from './session-observer.js';
+import { MESSAGE_TYPES } from '../fsm/message-counts.js';
+import type { Direction, SessionObserver } from './session-observer.js';
 import type { Speaker } from './speaker.js';
 import type { PeerView } from './views.js';
 
@@ -113,7 +114,7 @@ export class DaemonMetrics {
     const uptime = peerGauge('petrel_bgp_session_uptime_seconds', 'Seconds since the session became Established; 0 when it is not');
     const messages = new Counter({
       name: 'petrel_bgp_messages_total',
-      help: 'BGP UPDATE, ROUTE-REFRESH and NOTIFICATION messages by peer, direction and type (OPEN and KEEPALIVE are not counted)',
+      help: 'BGP messages by peer, direction and type: open, update, notification, keepalive, route-refresh (RFC 4271 §4.1)',
       labelNames: ['peer', 'direction', 'type'],
       registers,
     });
@@ -136,7 +137,8 @@ export class DaemonMetrics {
         uptime.set({ peer }, view.state === 'Established' ? Math.max(0, (now - Date.parse(view.since)) / 1000) : 0);
       }
       for (const [peer, counters] of sessions.counters) {
-        for (const direction of DIRECTIONS) for (const type of OBSERVED_MESSAGE_TYPES) messages.inc({ peer, direction, type }, counters[direction][type]);
+        const counts = sessions.messages(peer);
+        if (counts !== undefined) for (const direction of DIRECTIONS) for (const type of MESSAGE_TYPES) messages.inc({ peer, direction, type }, counts[direction][type]);
         for (const n of counters.notifications.values()) notifications.inc({ peer, direction: n.direction, code: String(n.code), subcode: String(n.subcode) }, n.count);
         transitions.inc({ peer }, counters.established);
       }

@@ -1,42 +1,26 @@
 /**
  * What the daemon counts about each session, without a hand in the session or the RIB: a
- * `SessionBackend` decorator that listens to every session it creates, and a `countSent` hook the
- * speaker calls with each batch it hands to a session. Counting is per message (one increment,
- * no per-prefix work) into plain objects the metrics read at scrape time.
+ * `SessionBackend` decorator that listens to every session it creates. Messages by type are
+ * counted by the sessions themselves (`SessionInfo.messages`); this adds up a peer's sessions,
+ * the live ones and those a reload retired, so a peer's counters never go back.
  *
  * It also tells when a peer's initial table is complete: End-of-RIB (RFC 4724 §2) for every
  * unicast family the session negotiated, which is when adopted kernel routes nobody asked for
  * again may go (RFC 4724 §4.1).
  *
- * What it sees: UPDATEs and ROUTE-REFRESHes received, NOTIFICATIONs that ended a session (sent or
- * received), every message the RIB sends. OPENs and KEEPALIVEs never leave the session runner,
- * so they are not counted here.
+ * Its own counts: NOTIFICATIONs that ended a session by code and subcode, and Established
+ * transitions.
  */
 import { afiSafiName } from '../bgp/context.js';
 import { isEndOfRib } from '../bgp/end-of-rib.js';
-import { HEADER_LENGTH, MsgType } from '../bgp/constants.js';
 import type { AfiSafiName } from '../bgp/types.js';
 import type { EffectivePeer } from '../config/peers.js';
 import type { Config } from '../config/schema.js';
+import { addMessageCounts, newSessionMessageCounts, type SessionMessageCounts } from '../fsm/message-counts.js';
 import type { SessionHandle } from '../fsm/session-api.js';
 import type { SessionBackend } from './session-backend.js';
 
-/** Message type names as metrics label them (RFC 4271 §4.1, RFC 2918). */
-export const MESSAGE_TYPE_NAMES = {
-  [MsgType.OPEN]: 'open',
-  [MsgType.UPDATE]: 'update',
-  [MsgType.NOTIFICATION]: 'notification',
-  [MsgType.KEEPALIVE]: 'keepalive',
-  [MsgType.ROUTE_REFRESH]: 'route-refresh',
-} as const;
-export type MessageTypeName = (typeof MESSAGE_TYPE_NAMES)[MsgType];
-
-/** The types this observer sees in both directions; OPEN and KEEPALIVE stay inside the session runner. */
-export const OBSERVED_MESSAGE_TYPES: readonly MessageTypeName[] = ['update', 'notification', 'route-refresh'];
-
 export type Direction = 'sent' | 'received';
-
-export type MessageCounts = Record<MessageTypeName, number>;
 
 export interface NotificationCount {
   readonly direction: Direction;
@@ -47,28 +31,18 @@ export interface NotificationCount {
 
 /** One peer's counters; they live as long as the peer is configured, across its sessions. */
 export interface PeerCounters {
-  readonly received: MessageCounts;
-  readonly sent: MessageCounts;
+  /** Messages of the peer's sessions a reload retired. */
+  readonly retiredMessages: SessionMessageCounts;
   /** By `direction/code/subcode`. */
   readonly notifications: Map<string, NotificationCount>;
   /** Times the session reached Established. */
   established: number;
 }
 
-const TYPE_OFFSET = HEADER_LENGTH - 1;
 const UNICAST: readonly AfiSafiName[] = ['ipv4-unicast', 'ipv6-unicast'];
 
-function messageCounts(): MessageCounts {
-  return { open: 0, update: 0, notification: 0, keepalive: 0, 'route-refresh': 0 };
-}
-
 function newPeerCounters(): PeerCounters {
-  return { received: messageCounts(), sent: messageCounts(), notifications: new Map(), established: 0 };
-}
-
-function typeName(message: Uint8Array): MessageTypeName | undefined {
-  const type = message[TYPE_OFFSET];
-  return type === undefined ? undefined : (MESSAGE_TYPE_NAMES as Partial<Record<number, MessageTypeName>>)[type];
+  return { retiredMessages: newSessionMessageCounts(), notifications: new Map(), established: 0 };
 }
 
 export interface SessionObserverOptions {
@@ -90,14 +64,20 @@ export class SessionObserver {
     return this.#counters;
   }
 
-  /** The speaker's send hook: one increment per message, by the header's type octet. */
-  countSent(peer: string, messages: readonly Uint8Array[]): void {
-    const sent = this.#counters.get(peer)?.sent;
-    if (sent === undefined) return;
-    for (const message of messages) {
-      const name = typeName(message);
-      if (name !== undefined) sent[name]++;
+  /** A peer's messages by type: its retired sessions' and its live ones'. */
+  messages(peer: string): SessionMessageCounts | undefined {
+    const counters = this.#counters.get(peer);
+    if (counters === undefined) return undefined;
+    const total = newSessionMessageCounts();
+    addMessageCounts(total.sent, counters.retiredMessages.sent);
+    addMessageCounts(total.received, counters.retiredMessages.received);
+    for (const [session, name] of this.#names) {
+      const live = name === peer ? session.info().messages : undefined;
+      if (live === undefined) continue;
+      addMessageCounts(total.sent, live.sent);
+      addMessageCounts(total.received, live.received);
     }
+    return total;
   }
 
   /** `backend`, with every session it creates observed. */
@@ -112,6 +92,7 @@ export class SessionObserver {
         const name = this.#names.get(session);
         this.#names.delete(session);
         if (name !== undefined && ![...this.#names.values()].includes(name)) this.#counters.delete(name);
+        else if (name !== undefined) this.#retire(name, session);
         backend.retire?.(session);
       },
       ...(backend.open ? { open: (config: Config) => backend.open!(config) } : {}),
@@ -134,16 +115,12 @@ export class SessionObserver {
       this.#onTableComplete?.(name);
     });
     session.on('update', (update) => {
-      c.received.update++;
       if (awaiting === undefined) return;
       const eor = isEndOfRib(update);
       const family = eor === undefined ? undefined : afiSafiName(eor.afi, eor.safi);
       if (family === undefined || !awaiting.delete(family) || awaiting.size > 0) return;
       awaiting = undefined;
       this.#onTableComplete?.(name);
-    });
-    session.on('routeRefresh', () => {
-      c.received['route-refresh']++;
     });
     session.on('down', (down) => {
       awaiting = undefined;
@@ -152,8 +129,16 @@ export class SessionObserver {
     });
   }
 
+  /** A retired session of a peer that stays configured: its counts live on in the peer's. */
+  #retire(name: string, session: SessionHandle): void {
+    const messages = session.info().messages;
+    const retired = this.#counters.get(name)?.retiredMessages;
+    if (messages === undefined || retired === undefined) return;
+    addMessageCounts(retired.sent, messages.sent);
+    addMessageCounts(retired.received, messages.received);
+  }
+
   #notification(c: PeerCounters, direction: Direction, code: number, subcode: number): void {
-    c[direction].notification++;
     const key = `${direction}/${code}/${subcode}`;
     const entry = c.notifications.get(key);
     if (entry) entry.count++;

@@ -6,6 +6,7 @@
 import type { EventEmitter } from 'node:events';
 import type { BgpError } from '../bgp/errors.js';
 import type { NotificationMessage, RouteRefreshMessage, UpdateMessage } from '../bgp/types.js';
+import type { SessionMessageCounts } from './message-counts.js';
 import type { Negotiated } from './negotiate.js';
 import type { ExitReason, StateName } from './states.js';
 
@@ -27,6 +28,8 @@ export interface SessionInfo {
   readonly lastError?: string;
   /** Administratively disabled (`petrel peer disable`). */
   readonly disabled: boolean;
+  /** Messages sent and received by type since the session was created, OPEN and KEEPALIVE included. */
+  readonly messages?: SessionMessageCounts;
 }
 
 export interface SessionDown {

@@ -35,6 +35,7 @@ import { eventForDecodeError, eventForMessage } from './events.js';
 import { transition, type FsmContext } from './fsm.js';
 import type { Negotiated } from './negotiate.js';
 import { buildOpen, type LocalSpeaker } from './open.js';
+import { countMessage, newSessionMessageCounts, type MessageCounts } from './message-counts.js';
 import type { SessionDown, SessionEvents, SessionHandle, SessionInfo } from './session-api.js';
 import type { SessionConfig } from './session-config.js';
 import { collisionFork, ExitReason, initialState, type FsmEvent, type FsmState, type StateName } from './states.js';
@@ -133,12 +134,15 @@ class Connection {
     socket: net.Socket,
     readonly initiator: Initiator,
     highWaterMark: number | undefined,
+    /** The session's sent counts: every message goes out through `send`. */
+    private readonly sentCounts: MessageCounts,
   ) {
     this.transport = new Transport(socket, highWaterMark === undefined ? {} : { highWaterMark });
     this.closed = new Promise((resolve) => this.transport.once('closed', () => resolve()));
   }
 
   send(bytes: Uint8Array): boolean {
+    countMessage(this.sentCounts, bytes);
     return this.transport.send(bytes);
   }
 }
@@ -195,6 +199,8 @@ export class Session extends EventEmitter<SessionEvents> implements SessionHandl
   private lastError: string | undefined;
   private disabled = false;
   private readonly closing = new Set<Promise<void>>();
+  /** Across connections and collision forks, for the session's lifetime. */
+  private readonly messages = newSessionMessageCounts();
 
   constructor(opts: SessionOptions) {
     super();
@@ -227,6 +233,7 @@ export class Session extends EventEmitter<SessionEvents> implements SessionHandl
       connectRetryCounter: s.connectRetryCounter,
       ...(this.lastError === undefined ? {} : { lastError: this.lastError }),
       disabled: this.disabled,
+      messages: { sent: { ...this.messages.sent }, received: { ...this.messages.received } },
     };
   }
 
@@ -553,7 +560,7 @@ export class Session extends EventEmitter<SessionEvents> implements SessionHandl
   }
 
   private attach(m: Machine, socket: net.Socket, initiator: Initiator): void {
-    const conn = new Connection(socket, initiator, this.opts.highWaterMark);
+    const conn = new Connection(socket, initiator, this.opts.highWaterMark, this.messages.sent);
     m.conn = conn;
     const t = conn.transport;
     t.on('frame', (frame) => {
@@ -575,6 +582,8 @@ export class Session extends EventEmitter<SessionEvents> implements SessionHandl
   }
 
   private onFrame(m: Machine, conn: Connection, frame: Uint8Array): void {
+    // The framer checked the type octet (RFC 4271 §6.1): a frame that fails to decode still counts.
+    countMessage(this.messages.received, frame);
     let message: BgpMessage;
     try {
       message = decodeMessage(frame, conn.receiveContext);

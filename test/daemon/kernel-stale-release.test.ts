@@ -47,7 +47,7 @@ describe('End-of-RIB tracking (RFC 4724 §2)', () => {
     remote.sendMessage(endOfRib(Afi.IPV6, Safi.UNICAST));
     await turns();
     expect(complete).toEqual(['b']);
-    expect(observer.counters.get('b')?.received.update).toBe(3);
+    expect(observer.messages('b')?.received.update).toBe(3);
   });
 });
 

@@ -10,6 +10,7 @@ import type { BgpMessage, UpdateMessage } from '../../src/bgp/types.js';
 import type { EffectivePeer } from '../../src/config/peers.js';
 import type { Config } from '../../src/config/schema.js';
 import type { Negotiated } from '../../src/fsm/negotiate.js';
+import { countMessage, newSessionMessageCounts } from '../../src/fsm/message-counts.js';
 import type { SessionDown, SessionEvents, SessionHandle, SessionInfo } from '../../src/fsm/session-api.js';
 import type { StateName } from '../../src/fsm/states.js';
 import type { SessionBackend } from '../../src/daemon/session-backend.js';
@@ -75,6 +76,8 @@ export class MemorySession extends EventEmitter<SessionEvents> implements Sessio
   readonly sentRaw: Uint8Array[] = [];
   /** Arguments of every `send` call, to check that a group shares one encoding. */
   readonly sendCalls: (readonly Uint8Array[])[] = [];
+  /** What a real session counts at its connections; OPEN and KEEPALIVE never cross this fake link. */
+  readonly #messages = newSessionMessageCounts();
   /** When true, a session going down from a peer's NOTIFICATION or a lost link retains routes (RFC 4724). */
   retainOnLoss = false;
 
@@ -105,6 +108,7 @@ export class MemorySession extends EventEmitter<SessionEvents> implements Sessio
       connectRetryCounter: 0,
       ...(this.#lastError !== undefined ? { lastError: this.#lastError } : {}),
       disabled: this.#disabled,
+      messages: { sent: { ...this.#messages.sent }, received: { ...this.#messages.received } },
     };
   }
 
@@ -155,6 +159,7 @@ export class MemorySession extends EventEmitter<SessionEvents> implements Sessio
     if (!this.established) return true;
     for (const m of messages) {
       this.sentRaw.push(m);
+      countMessage(this.#messages.sent, m);
       this.#queue.push(m);
       this.#queuedBytes += m.length;
     }
@@ -203,6 +208,8 @@ export class MemorySession extends EventEmitter<SessionEvents> implements Sessio
     this.#queue = [];
     this.#queuedBytes = 0;
     this.#lastError = down.reason;
+    if (down.sent) this.#messages.sent.notification++;
+    if (down.received) this.#messages.received.notification++;
     this.emit('state', from, 'Idle');
     this.emit('down', down);
   }
@@ -225,6 +232,7 @@ export class MemorySession extends EventEmitter<SessionEvents> implements Sessio
     const ctx = other.#negotiated?.receiveContext;
     for (const bytes of batch) {
       const message = decodeMessage(bytes, ctx);
+      countMessage(other.#messages.received, bytes);
       other.received.push(message);
       if (message.type === 'update') other.emit('update', message);
       else if (message.type === 'route-refresh') other.emit('routeRefresh', message);

@@ -106,8 +106,8 @@ describe('metrics endpoint (SPEC §2)', () => {
     expect(value(samples, 'petrel_bgp_messages_total', { peer: 'b', direction: 'received', type: 'update' })).toBe(sentOfType(fromB, MsgType.UPDATE));
     expect(value(samples, 'petrel_bgp_messages_total', { peer: 'b', direction: 'received', type: 'notification' })).toBe(0);
     expect(value(samples, 'petrel_bgp_messages_total', { peer: 'b', direction: 'received', type: 'route-refresh' })).toBe(0);
-    // Never seen by the daemon: no series rather than a false zero.
-    expect(value(samples, 'petrel_bgp_messages_total', { type: 'keepalive' })).toBeUndefined();
+    // In-memory sessions skip the OPEN exchange; real ones count it (session-messages.test.ts).
+    expect(value(samples, 'petrel_bgp_messages_total', { peer: 'b', direction: 'sent', type: 'keepalive' })).toBe(0);
   });
 
   it('exports process metrics with the petrel_ prefix and no kernel metrics on a speaker without a kernel', async () => {
