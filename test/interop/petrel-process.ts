@@ -76,6 +76,8 @@ export interface PetrelPeer {
   readonly gracefulRestart?: { readonly enabled: boolean };
   /** true or a TTL; petrel's default is multihop, as Calico's sessions are. */
   readonly multihop?: boolean | number;
+  /** RFC 4456: the peer is a client of this node, which must then have a cluster ID. */
+  readonly routeReflectorClient?: boolean;
 }
 
 export interface PetrelNode {
@@ -84,6 +86,10 @@ export interface PetrelNode {
   /** `address/prefix`: the node's address, its router ID and the default next hop it announces. */
   readonly ipv4Address: string;
   readonly routerId?: string;
+  /** Set: the node is a route reflector with this cluster ID (RFC 4456 §7). */
+  readonly routeReflectorClusterId?: string;
+  /** What is exported beyond the node's own blocks (petrel's default: `calico`, pool routes only). */
+  readonly exportPolicy?: 'calico' | 'all';
   readonly listen: { readonly address: string; readonly port: number };
   readonly pools: readonly { readonly cidr: string; readonly blockSize?: number }[];
   readonly blocks: readonly string[];
@@ -91,6 +97,11 @@ export interface PetrelNode {
   readonly logLevel?: 'info' | 'warn' | 'debug';
   /** `host:port` of the metrics endpoint (default: a free port on 127.0.0.1, never a shared one). */
   readonly metricsListen?: string;
+  /**
+   * The kernel plane (default off). Only inside a namespace of the test's own: petrel then
+   * programs that namespace's tables, never the host's.
+   */
+  readonly kernel?: { readonly enabled: boolean; readonly persist?: boolean };
 }
 
 /** The YAML `petrel run` reads; every path it writes lies under `dir`, nothing is shared. */
@@ -98,7 +109,11 @@ export function petrelConfigYaml(node: PetrelNode & { readonly metricsListen: st
   return stringify({
     asNumber: node.asNumber,
     ...(node.routerId === undefined ? {} : { routerId: node.routerId }),
-    node: { name: node.name, ipv4Address: node.ipv4Address },
+    node: {
+      name: node.name,
+      ipv4Address: node.ipv4Address,
+      ...(node.routeReflectorClusterId === undefined ? {} : { routeReflectorClusterId: node.routeReflectorClusterId }),
+    },
     listen: node.listen,
     mesh: { enabled: false },
     peers: node.peers.map((p) => ({
@@ -115,10 +130,12 @@ export function petrelConfigYaml(node: PetrelNode & { readonly metricsListen: st
       ...(p.families === undefined ? {} : { families: p.families }),
       ...(p.gracefulRestart === undefined ? {} : { gracefulRestart: p.gracefulRestart }),
       ...(p.multihop === undefined ? {} : { multihop: p.multihop }),
+      ...(p.routeReflectorClient === undefined ? {} : { routeReflectorClient: p.routeReflectorClient }),
     })),
     pools: node.pools,
     blocks: node.blocks,
-    kernel: { enabled: false },
+    kernel: node.kernel ?? { enabled: false },
+    ...(node.exportPolicy === undefined ? {} : { exportPolicy: node.exportPolicy }),
     stateDir: path.join(dir, 'state'),
     control: { socket: path.join(dir, 'petrel.sock') },
     metrics: { listen: node.metricsListen },
@@ -141,6 +158,7 @@ export class PetrelProcess {
    * `command` replaces `petrelCommand()` (a benchmark running its own build).
    */
   static async start(ns: NetNs, node: PetrelNode, command: readonly string[] | undefined = undefined): Promise<PetrelProcess> {
+    if (node.kernel?.enabled && ns.isHost) throw new Error('petrel with its kernel plane runs only inside a test namespace');
     const work = await WorkDir.create(`run-${node.name}`);
     // A namespace of the test's own has its ports to itself; on the host, pick a free one.
     const metricsListen = node.metricsListen ?? (ns.isHost ? `127.0.0.1:${await freePort('127.0.0.1')}` : '127.0.0.1:9900');

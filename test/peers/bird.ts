@@ -285,6 +285,8 @@ export function parseBirdRoutes(out: string, neighborByProtocol: ReadonlyMap<str
     const localPref = d.attrs.get('local_pref');
     const from = neighborByProtocol.get(d.protocol);
     const nextHop = d.attrs.get('next_hop')?.split(' ')[0] ?? d.via ?? '';
+    const originatorId = d.attrs.get('originator_id');
+    const clusterList = d.attrs.get('cluster_list')?.split(/\s+/).filter((x) => x.length > 0);
     return {
       prefix: d.prefix,
       nextHop,
@@ -294,6 +296,8 @@ export function parseBirdRoutes(out: string, neighborByProtocol: ReadonlyMap<str
       ...(med === undefined ? {} : { med: Number(med) }),
       ...(localPref === undefined ? {} : { localPref: Number(localPref) }),
       ...(from === undefined ? {} : { fromNeighbor: from }),
+      ...(originatorId === undefined ? {} : { originatorId }),
+      ...(clusterList === undefined ? {} : { clusterList }),
     };
   });
 }

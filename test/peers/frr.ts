@@ -239,6 +239,9 @@ interface FrrPathJson {
   readonly locPrf?: number;
   readonly nexthops?: readonly { readonly ip?: string }[];
   readonly peer?: { readonly peerId?: string };
+  /** RFC 4456 attributes of a reflected path. */
+  readonly originatorId?: string;
+  readonly clusterList?: { readonly list?: readonly string[] };
 }
 
 /** Parses `show bgp <afi> unicast <prefix> json`: every path FRR holds for one prefix. */
@@ -247,6 +250,7 @@ export function parseFrrPrefixDetail(out: string): PeerRoute[] {
   const prefix = doc.prefix ?? '';
   return (doc.paths ?? []).map((p) => {
     const from = p.peer?.peerId;
+    const clusterList = p.clusterList?.list;
     return {
       prefix,
       nextHop: p.nexthops?.[0]?.ip ?? '',
@@ -257,6 +261,8 @@ export function parseFrrPrefixDetail(out: string): PeerRoute[] {
       ...(p.locPrf === undefined ? {} : { localPref: p.locPrf }),
       // A path FRR originates itself has peer 0.0.0.0 (or :: for IPv6).
       ...(from === undefined || from === '0.0.0.0' || from === '::' ? {} : { fromNeighbor: from }),
+      ...(p.originatorId === undefined ? {} : { originatorId: p.originatorId }),
+      ...(clusterList === undefined ? {} : { clusterList: [...clusterList] }),
     };
   });
 }

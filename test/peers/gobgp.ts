@@ -220,6 +220,9 @@ export function parseGobgpRib(out: string): PeerRoute[] {
       const med = byType(4)?.metric;
       const localPref = byType(5)?.value as number | undefined;
       const mpNextHop = byType(14)?.nexthop;
+      // RFC 4456: ORIGINATOR_ID (9) is one address, CLUSTER_LIST (10) a list of them.
+      const originatorId = byType(9)?.value as string | undefined;
+      const clusterList = byType(10)?.value as readonly string[] | undefined;
       const large = (byType(32)?.value ?? []) as readonly { ASN: number; LocalData1: number; LocalData2: number }[];
       routes.push({
         prefix,
@@ -230,6 +233,8 @@ export function parseGobgpRib(out: string): PeerRoute[] {
         ...(med === undefined ? {} : { med }),
         ...(localPref === undefined ? {} : { localPref }),
         ...(from === undefined || from === '<nil>' || from === '0.0.0.0' || from === '::' ? {} : { fromNeighbor: from }),
+        ...(originatorId === undefined ? {} : { originatorId }),
+        ...(clusterList === undefined ? {} : { clusterList: [...clusterList] }),
       });
     }
   }

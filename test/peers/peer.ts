@@ -98,6 +98,10 @@ export interface PeerRoute {
   readonly localPref?: number;
   /** The neighbor address it was learned from, or undefined when the daemon originates it. */
   readonly fromNeighbor?: string;
+  /** RFC 4456 ORIGINATOR_ID, when the route was reflected. */
+  readonly originatorId?: string;
+  /** RFC 4456 CLUSTER_LIST, nearest reflector first; absent when the route carries none. */
+  readonly clusterList?: readonly string[];
 }
 
 export type SessionState = 'Idle' | 'Connect' | 'Active' | 'OpenSent' | 'OpenConfirm' | 'Established';
