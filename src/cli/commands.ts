@@ -21,6 +21,8 @@ export interface RunOptions {
   readonly config: string;
   /** Overrides the config's `log.level`. */
   readonly logLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Default: pretty when stdout is a terminal, JSON lines otherwise. */
+  readonly logFormat?: 'json' | 'pretty';
 }
 
 export interface ValidateOptions {

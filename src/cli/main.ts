@@ -40,12 +40,18 @@ await yargs(hideBin(process.argv))
   .usage('$0 <command> [options]')
   .command(
     'run',
-    'run the daemon in the foreground (JSON logs on stdout; SIGHUP reloads, SIGTERM stops)',
+    'run the daemon in the foreground (logs on stdout: pretty on a terminal, JSON lines otherwise; SIGHUP reloads, SIGTERM stops)',
     (y) =>
       y
         .option('config', { alias: 'c', type: 'string', demandOption: true, describe: 'config file' })
-        .option('log-level', { choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, describe: 'overrides log.level of the config' }),
-    (argv) => dispatch('run', commandHandlers.run, { config: argv.config, ...(argv.logLevel !== undefined ? { logLevel: argv.logLevel } : {}) }),
+        .option('log-level', { choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, describe: 'overrides log.level of the config' })
+        .option('log-format', { choices: ['json', 'pretty'] as const, describe: 'log line format (default: pretty on a terminal, json otherwise)' }),
+    (argv) =>
+      dispatch('run', commandHandlers.run, {
+        config: argv.config,
+        ...(argv.logLevel !== undefined ? { logLevel: argv.logLevel } : {}),
+        ...(argv.logFormat !== undefined ? { logFormat: argv.logFormat } : {}),
+      }),
   )
   .command(
     'validate',

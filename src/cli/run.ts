@@ -1,6 +1,6 @@
 /**
- * `petrel run --config FILE`: the daemon in the foreground. JSON log lines on stdout (level from
- * `log.level`, or `--log-level`); SIGTERM and SIGINT stop cleanly — Cease / Administrative
+ * `petrel run --config FILE`: the daemon in the foreground. Log lines on stdout (level from
+ * `log.level`, or `--log-level`), JSON unless stdout is a terminal or `--log-format` says otherwise; SIGTERM and SIGINT stop cleanly — Cease / Administrative
  * Shutdown to every peer, then exit 0; SIGHUP reloads the config file (an invalid one is logged
  * error by error and the running config kept). An invalid config at start is printed like
  * `petrel validate` does, exit 1.
@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { formatIssue, loadConfigFile } from '../config/load.js';
 import { Daemon } from '../daemon/daemon.js';
 import { TcpSessionBackend } from '../daemon/tcp-backend.js';
-import { createLogger } from '../log.js';
+import { chooseLogFormat, createLogger } from '../log.js';
 import type { ExitCode, RunOptions } from './commands.js';
 
 function packageVersion(): string {
@@ -24,7 +24,7 @@ export async function runCommand(options: RunOptions): Promise<ExitCode> {
     return 1;
   }
   const config = loaded.config;
-  const logger = createLogger({ level: options.logLevel ?? config.log.level });
+  const logger = createLogger({ level: options.logLevel ?? config.log.level, format: chooseLogFormat(options.logFormat, process.stdout.isTTY) });
   let daemon: Daemon;
   try {
     daemon = await Daemon.start({ configFile: options.config, config, logger, backend: new TcpSessionBackend(logger), version: packageVersion() });
