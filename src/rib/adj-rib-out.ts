@@ -29,6 +29,22 @@ export class AdjRibOut {
     old?.attrs.release();
   }
 
+  /**
+   * `set` for a caller that has just read `current = get(path.prefix)` (the flush loop): one Map
+   * operation instead of two, which counts at a full table.
+   */
+  replace(path: Path, current: Path | undefined): void {
+    path.attrs.retain();
+    this.#routes.set(path.prefix, path);
+    current?.attrs.release();
+  }
+
+  /** `delete` for a caller that has just read `current = get(current.prefix)`. */
+  remove(current: Path): void {
+    this.#routes.delete(current.prefix);
+    current.attrs.release();
+  }
+
   /** Records a withdrawal; returns the path that had been advertised, if any. */
   delete(prefix: string): Path | undefined {
     const old = this.#routes.get(prefix);

@@ -333,7 +333,7 @@ export class UpdateGroup {
     if (attrs === undefined || best === undefined) {
       if (current !== undefined) {
         slice.withdrawn[fi].push(this.#addPath[fi] ? { prefix } : current);
-        out.delete(prefix);
+        out.remove(current);
       }
       return;
     }
@@ -344,7 +344,7 @@ export class UpdateGroup {
       slice.withdrawFrom(except, this.#addPath[fi] ? { prefix } : current);
     }
     slice.bucket(fi, attrs, except).nlri.push(this.#addPath[fi] ? { prefix } : best);
-    out.set(best);
+    out.replace(best, current);
   }
 
   #transmit(slice: Slice): void {

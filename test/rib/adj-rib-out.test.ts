@@ -30,4 +30,19 @@ describe('Adj-RIB-Out', () => {
     expect(out.size).toBe(0);
     expect(table.size).toBe(0);
   });
+
+  it('replace and remove, given the entry just read, keep the same counts as set and delete', () => {
+    const table = new AttrTable();
+    const a = table.intern({ origin: 'igp', med: 1 });
+    const b = table.intern({ origin: 'igp', med: 2 });
+    const out = new AdjRibOut();
+    const first = new Path('10.0.0.0/24', 0, a, peer('10.0.0.1'));
+    out.replace(first, out.get(first.prefix));
+    const second = new Path('10.0.0.0/24', 0, b, peer('10.0.0.2'));
+    out.replace(second, out.get(second.prefix));
+    expect([a.refs, b.refs, out.size]).toEqual([0, 1, 1]);
+    expect(out.get('10.0.0.0/24')).toBe(second);
+    out.remove(second);
+    expect([b.refs, out.size, table.size]).toEqual([0, 0, 0]);
+  });
 });
