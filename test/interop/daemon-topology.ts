@@ -26,6 +26,8 @@ export interface SessionShape {
   /** petrel dials and the daemon is passive, or the other way round. */
   readonly petrelActive: boolean;
   readonly families: readonly AddressFamily[];
+  /** RFC 4724 on both sides with this restart time (default: off on both). */
+  readonly gracefulRestartSec?: number;
 }
 
 export interface Placement {
@@ -98,6 +100,7 @@ export async function startDaemon(kind: DaemonKind, at: Placement, shape: Sessio
         connectRetrySec: DAEMON_CONNECT_RETRY_SEC,
         holdTimeSec: HOLD_TIME_SEC,
         families: shape.families,
+        ...(shape.gracefulRestartSec === undefined ? {} : { gracefulRestart: { restartTimeSec: shape.gracefulRestartSec } }),
       },
     ],
     routes,
@@ -135,8 +138,9 @@ export function petrelNodeFor(at: Placement, shape: SessionShape, o: PetrelNodeO
         holdTimeSec: HOLD_TIME_SEC,
         families: shape.families,
         // Without graceful restart, a lost session withdraws the peer's routes at once (RFC 4271
-        // §8.2.2); with it, petrel would rightly keep them stale for the restart time.
-        gracefulRestart: { enabled: false },
+        // §8.2.2); with it, petrel rightly keeps them stale for the restart time.
+        gracefulRestart:
+          shape.gracefulRestartSec === undefined ? { enabled: false } : { enabled: true, restartTimeSec: shape.gracefulRestartSec },
       },
     ],
   };
