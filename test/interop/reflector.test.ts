@@ -6,6 +6,9 @@
  *    clients' prefixes with ORIGINATOR_ID = the originating client's router ID, CLUSTER_LIST =
  *    [petrel's cluster ID], the next hop and communities as the originator sent them. Under
  *    `exportPolicy: calico` a prefix outside the pools is not reflected; under `all` it is.
+ *  - two reflectors of one cluster (petrel and a BIRD 2 twin, both serving a GoBGP client): what
+ *    the twin reflects back to petrel carries petrel's own cluster ID and is kept only as an
+ *    ineligible `cluster-loop` path (RFC 4456 §8); the twin's own route is reflected on.
  *  - BIRD 1.6 and FRR reflect, petrel is one client: petrel's block reaches the other client
  *    through the reflector, and the other client's route shows in `petrel show routes --json`
  *    with its originatorId and clusterList.
@@ -81,7 +84,8 @@ function neighbor(to: Speaker, o: { readonly passive: boolean; readonly client?:
 
 function petrelPeer(name: string, s: Speaker, client: boolean): PetrelPeer {
   // No graceful restart: a stopped petrel's routes leave the daemons at once (RFC 4271 §8.2.2).
-  return { name, address: s.address, asNumber: AS, gracefulRestart: { enabled: false }, ...(client ? { routeReflectorClient: true } : {}) };
+  // Explicit either way: unset, Calico's rule makes every iBGP peer of a reflector its client.
+  return { name, address: s.address, asNumber: AS, gracefulRestart: { enabled: false }, routeReflectorClient: client };
 }
 
 async function startPetrel(ns: NetNs, self: Speaker, node: Pick<PetrelNode, 'name' | 'peers'> & Partial<PetrelNode>): Promise<PetrelProcess> {
@@ -240,6 +244,42 @@ describe.each([
       // The reflector's own route is not reflected: no RFC 4456 attributes on it.
       const [own] = await petrel.showRoutes(REFLECTOR.prefix);
       expect(own).toMatchObject({ peer: 'reflector', nextHop: REFLECTOR.address, originatorId: null, clusterList: [] });
+    });
+  });
+});
+
+describe('petrel and a BIRD 2 twin reflecting for one cluster', () => {
+  const CLUSTER = '244.0.0.1';
+  const PETREL = speaker(1);
+  const TWIN: DaemonSpeaker = { ...speaker(2), kind: 'bird2' };
+  const CLIENT: DaemonSpeaker = { ...speaker(3), kind: 'gobgp' };
+
+  it('ignores its own cluster ID coming back from the twin and reflects the twin route to the client', async () => {
+    const [petrelNs, twinNs, clientNs] = await lanFor([PETREL, TWIN, CLIENT]);
+    const twin = await startDaemon(twinNs!, TWIN, [neighbor(PETREL, { passive: true }), neighbor(CLIENT, { passive: true, client: true })], { clusterId: CLUSTER });
+    const client = await startDaemon(clientNs!, CLIENT, [neighbor(PETREL, { passive: true }), neighbor(TWIN, { passive: false })]);
+    const petrel = await startPetrel(petrelNs!, PETREL, {
+      name: 'twin-reflector',
+      routeReflectorClusterId: CLUSTER,
+      peers: [petrelPeer('client', CLIENT, true), petrelPeer('twin', TWIN, false)],
+    });
+
+    await withLogs([twin, client], () => [petrel], async () => {
+      const twoPaths = (r: readonly { prefix: string }[]) => r.filter((x) => x.prefix === CLIENT.prefix).length === 2;
+      await petrel.waitRoutes(`${CLIENT.prefix} from the client and back from the twin`, twoPaths);
+      const byPeer = new Map((await petrel.showRoutes(CLIENT.prefix)).map((r) => [r.peer, r]));
+      expect(byPeer.get('client')).toMatchObject({ best: true, ineligible: null, nextHop: CLIENT.address, originatorId: null, clusterList: [] });
+      expect(byPeer.get('twin')).toMatchObject({ best: false, ineligible: 'cluster-loop', nextHop: CLIENT.address, originatorId: CLIENT.routerId, clusterList: [CLUSTER] });
+
+      // A non-client's route goes to the clients (RFC 4456 §8), with petrel's cluster prepended.
+      const rib = await ribOf(client, `${TWIN.prefix} reflected by petrel`, (r) => r.some((x) => x.prefix === TWIN.prefix && x.fromNeighbor === PETREL.address));
+      expect(rib.find((r) => r.prefix === TWIN.prefix && r.fromNeighbor === PETREL.address)).toMatchObject({
+        nextHop: TWIN.address,
+        communities: [TWIN.community],
+        originatorId: TWIN.routerId,
+        clusterList: [CLUSTER],
+      });
+      expect(rib.find((r) => r.prefix === TWIN.prefix && r.fromNeighbor === TWIN.address)?.originatorId).toBeUndefined();
     });
   });
 });
