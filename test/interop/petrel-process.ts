@@ -73,7 +73,7 @@ export interface PetrelPeer {
   readonly sourceAddress?: string;
   readonly holdTimeSec?: number;
   readonly families?: readonly ('ipv4-unicast' | 'ipv6-unicast')[];
-  readonly gracefulRestart?: { readonly enabled: boolean };
+  readonly gracefulRestart?: { readonly enabled: boolean; readonly restartTimeSec?: number };
   /** true or a TTL; petrel's default is multihop, as Calico's sessions are. */
   readonly multihop?: boolean | number;
   /** RFC 4456: the peer is a client of this node, which must then have a cluster ID. */
