@@ -232,7 +232,7 @@ export class Speaker {
   // Loc-RIB changes
 
   #onLocRibChange(change: LocRibChange): void {
-    this.groups.enqueue(change.prefix);
+    this.groups.enqueue(change.best ?? change.prefix);
     if (this.#sink === undefined) return;
     this.#sinkBatch.push(change);
     if (this.#sinkScheduled) return;

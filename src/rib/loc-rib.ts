@@ -165,6 +165,9 @@ export class LocRib {
   }
 
   #emit(prefix: string, best: Path | undefined, multipath: readonly Path[], previousBest: Path | undefined): void {
+    // Cleared first: an ECMP-only change keeps the same best.
+    if (previousBest !== undefined) previousBest.selected = false;
+    if (best !== undefined) best.selected = true;
     this.#listener?.({ prefix, best, multipath, previousBest });
   }
 }

@@ -1,7 +1,7 @@
 /**
  * A path: one route for one prefix from one source, the unit the RIBs store. The attributes are
  * an interned `AttrSet`; the source is a `PeerInfo` shared by every path of that session (built
- * once per session with its comparison keys precomputed), so a path is five fields and a flag.
+ * once per session with its comparison keys precomputed), so a path is five fields and two flags.
  * Ineligible paths (RFC 7606 treat-as-withdraw, loops, unreachable next hop, import policy) are
  * stored with the reason and never selected, so `show` can explain them (OpenBGPD `F_PREF_*`).
  */
@@ -90,6 +90,11 @@ export class Path {
   readonly ineligible: IneligibleReason | null;
   /** RFC 4724 §4.2: retained across the peer's restart, awaiting refresh or End-of-RIB sweep. */
   stale: boolean;
+  /**
+   * Set by the Loc-RIB while this path is the best for its prefix, so the export journal can
+   * tell a still-current change from a superseded one without a table lookup.
+   */
+  selected: boolean;
 
   constructor(prefix: string, pathId: number, attrs: AttrSet, source: PeerInfo, ineligible: IneligibleReason | null = null) {
     this.prefix = prefix;
@@ -98,5 +103,6 @@ export class Path {
     this.source = source;
     this.ineligible = ineligible;
     this.stale = false;
+    this.selected = false;
   }
 }

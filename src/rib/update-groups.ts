@@ -59,6 +59,9 @@ export interface UpdateGroupSettings {
 /** The Loc-RIB as update groups read it. */
 export type BestPathLookup = (prefix: string) => Path | undefined;
 
+/** A changed prefix, or the path that became its best (`Path.selected` says whether it still is). */
+export type JournalEntry = string | Path;
+
 /** Prefixes examined per flush slice before yielding to the event loop. */
 const SLICE_PREFIXES = 16_384;
 /** A blocked group this far behind the journal folds its backlog into a set. */
@@ -273,7 +276,10 @@ export class UpdateGroup {
   /** Far behind and blocked: the unread journal becomes a set of prefixes (bounded by the table). */
   fold(): void {
     const j = this.#journal;
-    for (let i = this.cursor - j.base; i < j.entries.length; i++) this.#backlog.add(j.entries[i]!);
+    for (let i = this.cursor - j.base; i < j.entries.length; i++) {
+      const entry = j.entries[i]!;
+      this.#backlog.add(typeof entry === 'string' ? entry : entry.prefix);
+    }
     this.cursor = j.end;
   }
 
@@ -301,14 +307,19 @@ export class UpdateGroup {
       for (const prefix of this.#backlog) {
         if (n++ === SLICE_PREFIXES) break;
         this.#backlog.delete(prefix);
-        this.#examine(slice, prefix, force);
+        this.#examine(slice, prefix, j.bestOf(prefix), force);
       }
       if (this.#backlog.size === 0) this.#force = false;
     }
     const entries = j.entries;
     let i = this.cursor - j.base;
     const stop = Math.min(entries.length, i + SLICE_PREFIXES - Math.min(n, SLICE_PREFIXES));
-    while (i < stop) this.#examine(slice, entries[i++]!, false);
+    while (i < stop) {
+      const entry = entries[i++]!;
+      if (typeof entry === 'string') this.#examine(slice, entry, j.bestOf(entry), false);
+      else if (entry.selected) this.#examine(slice, entry.prefix, entry, false);
+      // Else it lost its place since: the change that unseated it is further down the journal.
+    }
     this.cursor = j.base + i;
     this.#transmit(slice);
     const more = this.#backlog.size > 0 || this.cursor < j.end;
@@ -317,8 +328,7 @@ export class UpdateGroup {
   }
 
   /** RFC 4271 §9.1.3: what, if anything, this group must now say about `prefix`. */
-  #examine(slice: Slice, prefix: string, force: boolean): void {
-    const best = this.#journal.bestOf(prefix);
+  #examine(slice: Slice, prefix: string, best: Path | undefined, force: boolean): void {
     const out = this.adjRibOut;
     const current = out.get(prefix);
     // Paths are immutable: the same path exported under the same policy is the same UPDATE.
@@ -445,8 +455,8 @@ export class UpdateGroup {
  */
 export class UpdateGroups {
   readonly #groups = new Map<string, UpdateGroup>();
-  /** Changed prefixes; `entries[i]` is at absolute position `base + i`. */
-  entries: string[] = [];
+  /** Changes (see `enqueue`); `entries[i]` is at absolute position `base + i`. */
+  entries: JournalEntry[] = [];
   base = 0;
   readonly bestOf: BestPathLookup;
   #scheduled = false;
@@ -500,10 +510,15 @@ export class UpdateGroups {
     }
   }
 
-  /** A Loc-RIB change for `prefix`: one journal entry, read by every group. */
-  enqueue(prefix: string): void {
+  /**
+   * A Loc-RIB change: one journal entry, read by every group. The entry is the new best path
+   * when there is one — the flush then needs no lookup, only the path's `selected` flag (a path
+   * no longer selected was unseated by a change queued after it) — else the prefix, looked up
+   * at flush through `bestOf`.
+   */
+  enqueue(change: JournalEntry): void {
     if (this.#groups.size === 0) return;
-    this.entries.push(prefix);
+    this.entries.push(change);
     this.requestFlush();
   }
 

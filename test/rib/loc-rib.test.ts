@@ -29,6 +29,20 @@ describe('Loc-RIB', () => {
   const a = peer('10.0.0.1');
   const b = peer('10.0.0.2');
 
+  it('flags the best path selected and clears the flag when it is unseated or withdrawn', () => {
+    const s = setup();
+    const pa = s.path(P, a, { localPref: 100 });
+    const pb = s.path(P, b, { localPref: 200 });
+    s.announce(pa);
+    expect([pa.selected, pb.selected]).toEqual([true, false]);
+    s.announce(pb);
+    expect([pa.selected, pb.selected]).toEqual([false, true]);
+    s.withdraw(b, P);
+    expect([pa.selected, pb.selected]).toEqual([true, false]);
+    s.withdraw(a, P);
+    expect(pa.selected).toBe(false);
+  });
+
   it('emits a change for a new best and none when a worse path arrives', () => {
     const s = setup();
     const pa = s.path(P, a, { localPref: 200 });

@@ -74,6 +74,33 @@ function prefixes(n: number, base = 0): string[] {
 }
 
 describe('update groups', () => {
+  it('reads a path entry while it is selected and skips it once a later change unseated it', () => {
+    const { groups, group, c1, table } = setup();
+    const member = new FakeMember('c1', c1);
+    group.join(member);
+    const local = peer('local', { kind: 'local', address: '' });
+    const P = '10.244.1.0/26';
+    const first = new Path(P, 0, table.intern({ origin: 'igp', med: 1 }), local);
+    const second = new Path(P, 0, table.intern({ origin: 'igp', med: 2 }), local);
+    // As the Loc-RIB does it: the new best is flagged and queued, the unseated one unflagged.
+    first.selected = true;
+    groups.enqueue(first);
+    first.selected = false;
+    second.selected = true;
+    groups.enqueue(second);
+    groups.flushNow();
+    const announced = member.updates().filter((u) => u.nlri.length > 0);
+    expect(announced).toHaveLength(1);
+    expect(announced[0]!.attributes.find((a) => a.type === 'med')).toMatchObject({ med: 2 });
+    // Unseated with nothing left: the prefix entry withdraws it.
+    second.selected = false;
+    groups.enqueue(second);
+    groups.enqueue(P);
+    groups.flushNow();
+    expect(member.updates().at(-1)!.withdrawn).toEqual([{ prefix: P }]);
+    expect(group.advertisedTo(member)).toBe(0);
+  });
+
   it('packs N prefixes sharing one attribute set into ceil(N / fit) UPDATEs', () => {
     const { groups, group, c1, table, change } = setup();
     const member = new FakeMember('c1', c1);
