@@ -16,11 +16,12 @@ export const asNumberField = z
   .number({ error: 'expected an AS number (1..4294967295)' })
   .int()
   .min(1, 'AS 0 is reserved (RFC 7607)')
-  .max(MAX_U32, 'AS numbers are at most 4294967295 (RFC 6793)');
+  .max(MAX_U32, 'AS numbers are at most 4294967295 (RFC 6793)')
+  .meta({ title: 'AS number' });
 
-export const portField = z.number({ error: 'expected a TCP port (1..65535)' }).int().min(1).max(65535);
+export const portField = z.number({ error: 'expected a TCP port (1..65535)' }).int().min(1).max(65535).meta({ title: 'port' });
 
-export const ipv4Field = z.ipv4({ error: 'expected an IPv4 address such as 10.0.0.1' });
+export const ipv4Field = z.ipv4({ error: 'expected an IPv4 address such as 10.0.0.1' }).meta({ title: 'IPv4 address' });
 
 /** An IPv4 or IPv6 address, in canonical text form. */
 export const ipAddressField = z.string({ error: 'expected an IP address' }).transform((text, ctx) => {
@@ -30,7 +31,7 @@ export const ipAddressField = z.string({ error: 'expected an IP address' }).tran
     return z.NEVER;
   }
   return canonical;
-});
+}).meta({ title: 'IP address' });
 
 /**
  * An interface address `address/length` of the given family, as Calico's `Node.spec.bgp`
@@ -52,7 +53,7 @@ export function interfaceAddressField(family: IpFamily) {
       return z.NEVER;
     }
     return `${family === 4 ? formatIpv4(p.bytes) : formatIpv6(p.bytes)}/${p.length}`;
-  });
+  }).meta({ title: `IPv${family} address/length` });
 }
 
 /** A network prefix: host bits set is an error, as Calico's IPPool validation has it. */
@@ -68,7 +69,7 @@ export const cidrField = z.string({ error: 'expected a CIDR such as 10.244.0.0/1
     return z.NEVER;
   }
   return canonical;
-});
+}).meta({ title: 'CIDR prefix' });
 
 /** `a:b` (RFC 1997, 16-bit halves) or `a:b:c` (RFC 8092 large community, 32-bit parts). */
 export const communityField = z.string({ error: 'expected a community "a:b" or "a:b:c"' }).transform((text, ctx) => {
@@ -84,7 +85,7 @@ export const communityField = z.string({ error: 'expected a community "a:b" or "
     return z.NEVER;
   }
   return parts.map(Number).join(':');
-});
+}).meta({ title: 'community' });
 
 /** RFC 4271 §4.2: the Hold Time is 0 or at least three seconds. */
 export const holdTimeField = z
@@ -92,13 +93,14 @@ export const holdTimeField = z
   .int()
   .min(0)
   .max(65535, 'the hold time is a 16-bit field (RFC 4271 §4.2)')
-  .refine(validHoldTime, 'hold time must be 0 or at least 3 seconds (RFC 4271 §4.2)');
+  .refine(validHoldTime, 'hold time must be 0 or at least 3 seconds (RFC 4271 §4.2)')
+  .meta({ title: 'seconds' });
 
 export function validHoldTime(holdTimeSec: number): boolean {
   return holdTimeSec === 0 || holdTimeSec >= 3;
 }
 
-export const keepaliveField = z.number({ error: 'expected a keepalive time in seconds' }).int().min(0).max(21845);
+export const keepaliveField = z.number({ error: 'expected a keepalive time in seconds' }).int().min(0).max(21845).meta({ title: 'seconds' });
 
 /**
  * RFC 4271 §4.4 and §10: keepalives are sent at most a third of the hold time apart, and never
@@ -125,11 +127,16 @@ export function defaultKeepaliveSec(holdTimeSec: number): number {
 export const absolutePathField = z
   .string({ error: 'expected an absolute path' })
   .min(1)
-  .refine((p) => isAbsolute(p), 'must be an absolute path (petrel writes only under configured paths)');
+  .refine((p) => isAbsolute(p), 'must be an absolute path (petrel writes only under configured paths)')
+  .meta({ title: 'absolute path' });
 
 /** A path petrel reads; relative paths are taken from the config file's folder. */
 export function readPathField(baseDir: string) {
-  return z.string({ error: 'expected a path' }).min(1).transform((p) => (isAbsolute(p) ? p : resolve(baseDir, p)));
+  return z
+    .string({ error: 'expected a path' })
+    .min(1)
+    .transform((p) => (isAbsolute(p) ? p : resolve(baseDir, p)))
+    .meta({ title: 'path' });
 }
 
 /** `host:port` with an IP host, `[v6]:port` for IPv6; returned in canonical form. */
@@ -140,7 +147,7 @@ export const hostPortField = z.string({ error: 'expected host:port such as 127.0
     return z.NEVER;
   }
   return parsed.host.includes(':') ? `[${parsed.host}]:${parsed.port}` : `${parsed.host}:${parsed.port}`;
-});
+}).meta({ title: 'host:port' });
 
 export function parseHostPort(text: string): { readonly host: string; readonly port: number } | undefined {
   const m = /^\[([^\]]+)\]:([0-9]{1,5})$/.exec(text) ?? /^([^:]+):([0-9]{1,5})$/.exec(text);
@@ -164,11 +171,12 @@ export function passwordField(environment: SecretEnvironment) {
   return z
     .object(
       {
-        file: z.string().min(1).optional(),
+        file: z.string().min(1).optional().describe('File holding the secret (trailing newline dropped); relative to the config file\u2019s folder. Give file or env, not both.'),
         env: z
           .string()
           .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name')
-          .optional(),
+          .optional()
+          .describe('Environment variable holding the secret. Give file or env, not both.'),
       },
       { error: (issue) => (typeof issue.input === 'string' || typeof issue.input === 'number' ? INLINE_PASSWORD : undefined) },
     )
@@ -185,5 +193,6 @@ export function passwordField(environment: SecretEnvironment) {
         return z.NEVER;
       }
       return result.secret;
-    });
+    })
+    .meta({ title: '{file} or {env}' });
 }

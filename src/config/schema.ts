@@ -65,7 +65,7 @@ const encapMode = z.enum([EncapMode.ALWAYS, EncapMode.CROSS_SUBNET, EncapMode.NE
 const restartTimeField = z.number().int().min(1).max(4095, 'the graceful restart time is a 12-bit field: at most 4095 s (RFC 4724 §3)');
 
 /**
- * Route protocols 0–4 are the kernel's own (unspec, redirect, kernel, boot, static) and 80 is
+ * Route protocols 0\u20134 are the kernel's own (unspec, redirect, kernel, boot, static) and 80 is
  * Felix's; petrel deletes every route carrying its protocol, so sharing one would delete theirs.
  */
 const FOREIGN_ROUTE_PROTOCOLS: ReadonlyMap<number, string> = new Map([
@@ -82,34 +82,50 @@ function buildPeerSchema(environment: SecretEnvironment) {
     name: z
       .string()
       .regex(/^[A-Za-z][A-Za-z0-9_.-]{0,63}$/, 'peer names start with a letter and use only letters, digits, _ . - (at most 64)')
-      .optional(),
-    address: ipAddressField,
+      .optional()
+      .describe('Name in logs, metrics, `petrel show` and calicoctl; a letter, then letters, digits, _ . - (at most 64). Default: Calico\u2019s name for the address, e.g. Node_10_0_0_2 (Node_10_0_0_2_port_1790 off port 179).'),
+    address: ipAddressField.describe('The peer\u2019s IPv4 or IPv6 address.'),
     /** The interface of an IPv6 link-local peer (fe80::/10 needs a zone). */
-    interface: z.string().min(1).max(15).optional(),
-    port: portField.default(BGP_PORT),
-    asNumber: asNumberField,
-    passive: z.boolean().default(false),
+    interface: z.string().min(1).max(15).optional().describe('Interface an IPv6 link-local (fe80::/10) peer is reached on; required for those, refused for any other address.'),
+    port: portField.default(BGP_PORT).describe('The peer\u2019s TCP port.'),
+    asNumber: asNumberField.describe('The peer\u2019s AS: ours makes the session iBGP, any other eBGP.'),
+    passive: z.boolean().default(false).describe('Never dial; only accept the peer\u2019s connection.'),
     /** Unset: the Calico rule decides (peers.ts); set: overrides it. */
-    routeReflectorClient: z.boolean().optional(),
+    routeReflectorClient: z.boolean().optional().describe('Treat the peer as our route-reflector client (RFC 4456). Unset: Calico\u2019s rule decides (a reflector node reflects to non-reflector iBGP peers).'),
     /** The peer's own cluster ID, when it is a reflector of ours (RFC 4456 §7). */
-    routeReflectorClusterId: ipv4Field.optional(),
-    holdTimeSec: holdTimeField.default(DEFAULT_HOLD_TIME_SEC),
-    keepaliveSec: keepaliveField.optional(),
-    connectDelaySec: z.number().int().min(0).max(3600).default(DEFAULT_CONNECT_DELAY_SEC),
-    connectRetrySec: z.number().int().min(1).max(65535).default(DEFAULT_CONNECT_RETRY_SEC),
-    nextHopMode: z.enum([NextHopMode.AUTO, NextHopMode.SELF, NextHopMode.KEEP]).default(NextHopMode.AUTO),
-    password: passwordField(environment).optional(),
+    routeReflectorClusterId: ipv4Field.optional().describe('The peer\u2019s own cluster ID when it is a route reflector of ours (RFC 4456 §7).'),
+    holdTimeSec: holdTimeField.default(DEFAULT_HOLD_TIME_SEC).describe('Hold time offered in our OPEN: 0 (no keepalives, no hold timer) or 3..65535 (RFC 4271 §4.2); the session uses the smaller of ours and the peer\u2019s.'),
+    keepaliveSec: keepaliveField.optional().describe('Keepalive interval: at most a third of the hold time, 0 only with hold time 0. Default: hold time / 3.'),
+    connectDelaySec: z.number().int().min(0).max(3600).default(DEFAULT_CONNECT_DELAY_SEC).describe('Seconds to wait before the first connection attempt (BIRD\u2019s connect delay time).'),
+    connectRetrySec: z.number().int().min(1).max(65535).default(DEFAULT_CONNECT_RETRY_SEC).describe('Seconds between connection attempts (ConnectRetryTimer, RFC 4271 §10; jittered).'),
+    nextHopMode: z.enum([NextHopMode.AUTO, NextHopMode.SELF, NextHopMode.KEEP]).default(NextHopMode.AUTO).describe('Next hop on routes sent to the peer: Auto keeps it towards iBGP and sets ourselves towards eBGP (BIRD\u2019s default); Self always sets ourselves; Keep never changes it. Routes we originate always carry our address.'),
+    password: passwordField(environment).optional().describe('TCP MD5 signature key (RFC 2385, at most 80 bytes), from a file or an environment variable; never inline.'),
     /** RFC 5082 GTSM: the peer is at most this many hops away. */
-    ttlSecurity: z.number().int().min(1).max(254).optional(),
-    sourceAddress: ipAddressField.optional(),
+    ttlSecurity: z.number().int().min(1).max(254).optional().describe('GTSM (RFC 5082): send with TTL 255 and accept only packets from at most this many hops away.'),
+    sourceAddress: ipAddressField.optional().describe('Local address our connections to the peer come from; same family as the peer\u2019s address.'),
     multihop: z
       .union([z.boolean(), z.number().int()], { error: 'expected true, false or a TTL 1..255' })
       .refine((m) => typeof m === 'boolean' || (m >= 1 && m <= 255), 'expected true, false or a TTL 1..255')
-      .default(true),
-    gracefulRestart: z.object({ enabled: z.boolean().optional(), restartTimeSec: restartTimeField.optional() }).strict().optional(),
-    maxPrefixes: z.object({ limit: z.number().int().min(1).max(MAX_U32), warningOnly: z.boolean().default(false) }).strict().optional(),
-    addPaths: z.enum([AddPathsMode.OFF, AddPathsMode.RECEIVE, AddPathsMode.SEND, AddPathsMode.BOTH]).default(AddPathsMode.BOTH),
-    families: z.array(z.enum(PEER_FAMILIES)).min(1).optional(),
+      .default(true)
+      .describe('true: the peer may be several hops away (TTL 255, as Calico configures every session); a number 1..255: that TTL; false: directly connected (eBGP sends TTL 1).'),
+    gracefulRestart: z
+      .object({
+        enabled: z.boolean().optional().describe('Override the top-level gracefulRestart.enabled for this peer.'),
+        restartTimeSec: restartTimeField.optional().describe('Override the top-level gracefulRestart.restartTimeSec for this peer (12-bit field, RFC 4724 §3).'),
+      })
+      .strict()
+      .optional()
+      .describe('Graceful restart (RFC 4724) settings for this peer; unset keys follow the top-level gracefulRestart.'),
+    maxPrefixes: z
+      .object({
+        limit: z.number().int().min(1).max(MAX_U32).describe('Most prefixes accepted from the peer.'),
+        warningOnly: z.boolean().default(false).describe('Only log when the limit is passed; otherwise the session ends with Cease / Maximum Number of Prefixes Reached (RFC 4486).'),
+      })
+      .strict()
+      .optional()
+      .describe('Limit on prefixes received from the peer; unset: no limit.'),
+    addPaths: z.enum([AddPathsMode.OFF, AddPathsMode.RECEIVE, AddPathsMode.SEND, AddPathsMode.BOTH]).default(AddPathsMode.BOTH).describe('ADD-PATH (RFC 7911) directions offered to the peer, as Calico\u2019s BIRD does by default.'),
+    families: z.array(z.enum(PEER_FAMILIES)).min(1).optional().describe('Address families to negotiate (RFC 4760), each at most once. Default: the family of the peer\u2019s address.'),
   };
   return z
     .object(shape)
@@ -151,7 +167,8 @@ const vtepMacField = z
   .string({ error: 'expected a MAC address such as 66:2f:c1:0a:1b:2c' })
   .regex(/^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$/, 'expected a MAC address such as 66:2f:c1:0a:1b:2c')
   .transform((mac) => mac.toLowerCase())
-  .refine((mac) => (parseInt(mac.slice(0, 2), 16) & 1) === 0, 'a VTEP MAC must be unicast (the lowest bit of the first octet clear)');
+  .refine((mac) => (parseInt(mac.slice(0, 2), 16) & 1) === 0, 'a VTEP MAC must be unicast (the lowest bit of the first octet clear)')
+  .meta({ title: 'MAC address' });
 
 /**
  * A node's VXLAN tunnel endpoint, as Calico's Node resource records it (`ipv4VXLANTunnelAddr`,
@@ -159,8 +176,8 @@ const vtepMacField = z
  * (src/kernel/vxlan.ts `vtepMacFor`).
  */
 const vtepFields = {
-  vxlanTunnelAddress: ipv4Field.optional(),
-  vxlanTunnelMac: vtepMacField.optional(),
+  vxlanTunnelAddress: ipv4Field.optional().describe('The node\u2019s VXLAN tunnel endpoint address (Node spec.ipv4VXLANTunnelAddr); routes to its VXLAN blocks go via it on the VXLAN device.'),
+  vxlanTunnelMac: vtepMacField.optional().describe('The VTEP\u2019s unicast MAC (Node spec.vxlanTunnelMACAddr); needs vxlanTunnelAddress. Default: derived from the node IP, the same on every petrel.'),
 };
 
 function vtepMacNeedsAddress(node: { readonly vxlanTunnelAddress?: string | undefined; readonly vxlanTunnelMac?: string | undefined }, ctx: z.RefinementCtx): void {
@@ -172,26 +189,26 @@ function vtepMacNeedsAddress(node: { readonly vxlanTunnelAddress?: string | unde
 function buildMeshSchema(environment: SecretEnvironment) {
   const meshNode = z
     .object({
-      name: z.string().min(1),
-      ipv4Address: interfaceAddressField(4),
-      ipv6Address: interfaceAddressField(6).optional(),
-      port: portField.default(BGP_PORT),
+      name: z.string().min(1).describe('The node\u2019s name (Calico Node resource); the entry naming this node is skipped.'),
+      ipv4Address: interfaceAddressField(4).describe('The node\u2019s IPv4 address/length (Node spec.bgp.ipv4Address); the mesh session goes to the address.'),
+      ipv6Address: interfaceAddressField(6).optional().describe('The node\u2019s IPv6 address/length; set: an IPv6 mesh session too.'),
+      port: portField.default(BGP_PORT).describe('The node\u2019s BGP port.'),
       /** Calico's per-node AS; default: ours. */
-      asNumber: asNumberField.optional(),
+      asNumber: asNumberField.optional().describe('The node\u2019s AS (Calico\u2019s per-node asNumber). Default: ours.'),
       /** A reflector node: Calico's mesh skips it (CALICO.md §1.5). */
-      routeReflectorClusterId: ipv4Field.optional(),
+      routeReflectorClusterId: ipv4Field.optional().describe('Set on a route reflector node: the mesh does not peer with it (CALICO.md §1.5).'),
       ...vtepFields,
     })
     .strict()
     .superRefine(vtepMacNeedsAddress);
   return z
     .object({
-      enabled: z.boolean().default(true),
-      nodes: z.array(meshNode).default([]),
+      enabled: z.boolean().default(true).describe('Peer with every other node of `nodes` (Calico\u2019s node-to-node mesh).'),
+      nodes: z.array(meshNode).default([]).describe('The cluster\u2019s nodes, this one included; usually filled from calicoResources.'),
       /** Calico's nodeMeshPassword. */
-      password: passwordField(environment).optional(),
-      holdTimeSec: holdTimeField.default(DEFAULT_HOLD_TIME_SEC),
-      keepaliveSec: keepaliveField.optional(),
+      password: passwordField(environment).optional().describe('TCP MD5 key of every mesh session (Calico\u2019s nodeMeshPassword), from a file or an environment variable.'),
+      holdTimeSec: holdTimeField.default(DEFAULT_HOLD_TIME_SEC).describe('Hold time of mesh sessions: 0 or 3..65535 (RFC 4271 §4.2).'),
+      keepaliveSec: keepaliveField.optional().describe('Keepalive interval of mesh sessions: at most a third of the hold time. Default: hold time / 3.'),
     })
     .strict()
     .superRefine((mesh, ctx) => {
@@ -208,16 +225,16 @@ function buildMeshSchema(environment: SecretEnvironment) {
     }));
 }
 
-/** Calico IPPool (CALICO.md §2): block sizes 20–32 for IPv4, 116–128 for IPv6. */
+/** Calico IPPool (CALICO.md §2): block sizes 20\u201332 for IPv4, 116\u2013128 for IPv6. */
 const poolSchema = z
   .object({
-    cidr: cidrField,
-    blockSize: z.number().int().optional(),
-    ipipMode: encapMode.default(EncapMode.NEVER),
-    vxlanMode: encapMode.default(EncapMode.NEVER),
-    natOutgoing: z.boolean().default(false),
-    disabled: z.boolean().default(false),
-    disableBGPExport: z.boolean().default(false),
+    cidr: cidrField.describe('The pool\u2019s prefix (IPPool spec.cidr), host bits clear.'),
+    blockSize: z.number().int().optional().describe('Prefix length of the pool\u2019s blocks: 20..32 for IPv4, 116..128 for IPv6, not shorter than the pool. Default: 26 (IPv4) or 122 (IPv6), or the pool\u2019s own length if longer.'),
+    ipipMode: encapMode.default(EncapMode.NEVER).describe('IPIP for routes into this pool (IPv4 only): Always, CrossSubnet (only to nodes outside our subnet) or Never.'),
+    vxlanMode: encapMode.default(EncapMode.NEVER).describe('VXLAN for routes into this pool, as ipipMode; a pool uses one of the two.'),
+    natOutgoing: z.boolean().default(false).describe('Calico IPPool field accepted for compatibility; Felix does the NAT, petrel ignores it.'),
+    disabled: z.boolean().default(false).describe('Calico IPPool field (no new IPAM allocations) accepted for compatibility; routing is unchanged.'),
+    disableBGPExport: z.boolean().default(false).describe('Do not advertise the pool\u2019s routes to BGP peers (Calico\u2019s calico_export_to_bgp_peers).'),
   })
   .strict()
   .transform((pool, ctx) => {
@@ -246,7 +263,7 @@ const poolSchema = z
 
 const kernelSchema = z
   .object({
-    enabled: z.boolean().default(true),
+    enabled: z.boolean().default(true).describe('Write selected routes into the kernel; false on a central route reflector.'),
     routeProtocol: z
       .number()
       .int()
@@ -261,28 +278,30 @@ const kernelSchema = z
           });
         }
       })
-      .default(DEFAULT_ROUTE_PROTOCOL),
+      .default(DEFAULT_ROUTE_PROTOCOL)
+      .describe('rtnetlink protocol number on petrel\u2019s routes; petrel deletes and adopts only routes carrying it. 12 is \u201cbird\u201d, so BIRD\u2019s routes are adopted on a switch. Not 0\u20134 (the kernel\u2019s) nor 80 (Felix\u2019s).'),
     /** Import other programs' kernel routes (Felix's pod /32s) as BIRD's `learn` does. */
-    learn: z.boolean().default(true),
+    learn: z.boolean().default(true).describe('Import other programs\u2019 kernel routes (Felix\u2019s pod routes) as BIRD\u2019s `learn` does.'),
     /** Leave petrel's routes in the kernel when it stops (BIRD's `persist`). */
-    persist: z.boolean().default(true),
+    persist: z.boolean().default(true).describe('Leave petrel\u2019s routes in the kernel when it stops, so pod traffic keeps flowing across a restart (BIRD\u2019s `persist`).'),
     table: z
       .number()
       .int()
       .min(1, 'table 0 is RT_TABLE_UNSPEC')
       .max(MAX_U32)
       .refine((t) => t !== 255, 'table 255 is the kernel\u2019s local table')
-      .default(MAIN_ROUTE_TABLE),
+      .default(MAIN_ROUTE_TABLE)
+      .describe('Routing table petrel writes to: 254 is main; 0 and 255 (local) are refused.'),
   })
   .strict();
 
 const vxlanSchema = z
   .object({
-    device: z.string().min(1).max(15, 'Linux interface names are at most 15 characters').default('vxlan.calico'),
+    device: z.string().min(1).max(15, 'Linux interface names are at most 15 characters').default('vxlan.calico').describe('VXLAN device routes into VXLAN pools go through (Felix\u2019s vxlan.calico).'),
     /** RFC 7348 §5: a 24-bit VXLAN Network Identifier. */
-    vni: z.number().int().min(1).max(16777215).default(4096),
-    port: portField.default(4789),
-    mtu: z.number().int().min(68).max(65535).default(1450),
+    vni: z.number().int().min(1).max(16777215).default(4096).describe('VXLAN Network Identifier (24 bits, RFC 7348 §5); Calico uses 4096.'),
+    port: portField.default(4789).describe('UDP port of the VXLAN device.'),
+    mtu: z.number().int().min(68).max(65535).default(1450).describe('MTU of the VXLAN device.'),
   })
   .strict();
 
@@ -297,52 +316,83 @@ function inShapeOrder<T extends object>(shape: Record<string, unknown>, value: T
 export function buildConfigSchema(environment: SecretEnvironment) {
   return z
     .object({
-      asNumber: asNumberField.default(DEFAULT_AS_NUMBER),
-      routerId: ipv4Field.optional(),
+      asNumber: asNumberField.default(DEFAULT_AS_NUMBER).describe('Our AS (RFC 6793 four-octet); Calico\u2019s default 64512.'),
+      routerId: ipv4Field.optional().describe('BGP identifier (RFC 4271 §4.2). Default: the address of node.ipv4Address; required without it.'),
       node: z
         .object({
-          name: z.string().min(1),
-          ipv4Address: interfaceAddressField(4).optional(),
-          ipv6Address: interfaceAddressField(6).optional(),
+          name: z.string().min(1).describe('This node\u2019s name (Calico Node resource, usually the host name); picks this node\u2019s settings out of calicoResources.'),
+          ipv4Address: interfaceAddressField(4).optional().describe('This node\u2019s IPv4 address/length (Node spec.bgp.ipv4Address): mesh and next-hop address; the length decides IPIP CrossSubnet.'),
+          ipv6Address: interfaceAddressField(6).optional().describe('This node\u2019s IPv6 address/length (Node spec.bgp.ipv6Address).'),
           /** Set: this speaker is a route reflector with this cluster ID (RFC 4456 §7). */
-          routeReflectorClusterId: ipv4Field.optional(),
+          routeReflectorClusterId: ipv4Field.optional().describe('Set: this node is a route reflector with this cluster ID (RFC 4456 §7).'),
           /** This node's own VTEP, put on the VXLAN device. */
           ...vtepFields,
         })
         .strict()
-        .superRefine(vtepMacNeedsAddress),
-      listen: z.object({ address: ipAddressField.default('0.0.0.0'), port: portField.default(BGP_PORT) }).strict().prefault({}),
-      mesh: buildMeshSchema(environment).prefault({}),
-      peers: z.array(buildPeerSchema(environment)).default([]),
-      pools: z.array(poolSchema).default([]),
-      /** Blocks affine to this node, originated as blackholes (CALICO.md §1.2). */
-      blocks: z.array(cidrField).default([]),
-      serviceClusterIPs: z.array(cidrField).default([]),
-      serviceExternalIPs: z.array(cidrField).default([]),
-      serviceLoadBalancerIPs: z.array(cidrField).default([]),
-      prefixAdvertisements: z.array(z.object({ cidr: cidrField, communities: z.array(communityField).min(1) }).strict()).default([]),
-      kernel: kernelSchema.prefault({}),
-      vxlan: vxlanSchema.prefault({}),
-      exportPolicy: z.enum([ExportPolicy.CALICO, ExportPolicy.ALL]).default(ExportPolicy.CALICO),
-      gracefulRestart: z
-        .object({ enabled: z.boolean().default(true), restartTimeSec: restartTimeField.default(DEFAULT_RESTART_TIME_SEC) })
-        .strict()
-        .prefault({}),
-      stateDir: absolutePathField.default('/var/lib/petrel'),
-      control: z
+        .superRefine(vtepMacNeedsAddress)
+        .describe('This node.'),
+      listen: z
         .object({
-          socket: absolutePathField.default('/run/petrel/petrel.sock'),
-          /** Serve BIRD's control protocol subset here for calicoctl and the readiness probe. */
-          birdSocket: absolutePathField.optional(),
-          /** Group allowed to use the control socket (it is never world-writable). */
-          socketGroup: z.string().min(1).optional(),
+          address: ipAddressField.default('0.0.0.0').describe('Address to accept BGP connections on: 0.0.0.0 is every IPv4 address, :: every IPv4 and IPv6 address.'),
+          port: portField.default(BGP_PORT).describe('TCP port to accept BGP connections on.'),
         })
         .strict()
-        .prefault({}),
-      metrics: z.object({ listen: hostPortField.default('127.0.0.1:9900') }).strict().prefault({}),
-      log: z.object({ level: z.enum(LOG_LEVELS).default('info') }).strict().prefault({}),
+        .prefault({})
+        .describe('Where petrel accepts BGP connections.'),
+      mesh: buildMeshSchema(environment).prefault({}).describe('Calico\u2019s node-to-node mesh.'),
+      peers: z.array(buildPeerSchema(environment)).default([]).describe('Explicit BGP peers (Calico BGPPeer resources map here too).'),
+      pools: z.array(poolSchema).default([]).describe('Calico IP pools: which routes are pod routes, and their encapsulation.'),
+      /** Blocks affine to this node, originated as blackholes (CALICO.md §1.2). */
+      blocks: z.array(cidrField).default([]).describe('IPAM blocks affine to this node: advertised, and installed as blackhole routes (CALICO.md §1.2).'),
+      serviceClusterIPs: z.array(cidrField).default([]).describe('Service cluster IP ranges to advertise (BGPConfiguration serviceClusterIPs).'),
+      serviceExternalIPs: z.array(cidrField).default([]).describe('Service external IP ranges to advertise (BGPConfiguration serviceExternalIPs).'),
+      serviceLoadBalancerIPs: z.array(cidrField).default([]).describe('Service LoadBalancer IP ranges to advertise (BGPConfiguration serviceLoadBalancerIPs).'),
+      prefixAdvertisements: z
+        .array(
+          z
+            .object({
+              cidr: cidrField.describe('Prefix whose advertised routes get the communities.'),
+              communities: z.array(communityField).min(1).describe('Communities to add: a:b (RFC 1997) or a:b:c (large, RFC 8092).'),
+            })
+            .strict(),
+        )
+        .default([])
+        .describe('Communities added to exported routes (BGPConfiguration prefixAdvertisements).'),
+      kernel: kernelSchema.prefault({}).describe('The kernel routing table.'),
+      vxlan: vxlanSchema.prefault({}).describe('The VXLAN device for VXLAN pools.'),
+      exportPolicy: z.enum([ExportPolicy.CALICO, ExportPolicy.ALL]).default(ExportPolicy.CALICO).describe('calico: export only pool, block and service routes as Calico\u2019s BIRD does (SPEC §3); all: reflect everything (a central reflector for non-Calico clients).'),
+      gracefulRestart: z
+        .object({
+          enabled: z.boolean().default(true).describe('Offer graceful restart (RFC 4724) and keep a restarting peer\u2019s routes as stale.'),
+          restartTimeSec: restartTimeField.default(DEFAULT_RESTART_TIME_SEC).describe('Restart Time we advertise (12-bit field, RFC 4724 §3).'),
+        })
+        .strict()
+        .prefault({})
+        .describe('Graceful restart for every session; peers[].gracefulRestart overrides it.'),
+      stateDir: absolutePathField.default('/var/lib/petrel').describe('Folder for petrel\u2019s state files (petrel writes only under configured paths).'),
+      control: z
+        .object({
+          socket: absolutePathField.default('/run/petrel/petrel.sock').describe('Unix socket for `petrel show`, `reload` and `peer`.'),
+          /** Serve BIRD's control protocol subset here for calicoctl and the readiness probe. */
+          birdSocket: absolutePathField.optional().describe('Also serve the subset of BIRD\u2019s control protocol calicoctl node status and the calico-node readiness probe use, e.g. /var/run/calico/bird.ctl.'),
+          /** Group allowed to use the control socket (it is never world-writable). */
+          socketGroup: z.string().min(1).optional().describe('Group allowed to use the control sockets (they are never world-writable).'),
+        })
+        .strict()
+        .prefault({})
+        .describe('Control sockets.'),
+      metrics: z
+        .object({ listen: hostPortField.default('127.0.0.1:9900').describe('Address of the Prometheus endpoint GET /metrics, IP:port ([v6]:port for IPv6).') })
+        .strict()
+        .prefault({})
+        .describe('Prometheus metrics.'),
+      log: z
+        .object({ level: z.enum(LOG_LEVELS).default('info').describe('Lowest level logged; `petrel run --log-level` overrides it.') })
+        .strict()
+        .prefault({})
+        .describe('Logging.'),
       /** Calico resource manifests (files or folders), mapped as CALICO.md describes. */
-      calicoResources: z.array(readPathField(environment.baseDir)).default([]),
+      calicoResources: z.array(readPathField(environment.baseDir)).default([]).describe('Calico resource manifests (YAML files or folders; relative to the config file) mapped onto these keys as CALICO.md describes: Nodes, BGPPeers, BGPConfiguration, IPPools, block affinities.'),
     })
     .strict()
     .transform((config, ctx) => {
