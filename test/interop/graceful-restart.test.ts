@@ -6,7 +6,8 @@
  * (a) petrel restarts: SIGKILL, then `petrel run` again with the same config. Its kernel routes
  * persisted, so it advertised F = 1 (forwarding preserved) and, after the restart, R = 1. The
  * daemon keeps petrel's block through the gap (sampled every 100 ms: never absent), marks it
- * stale, and refreshes it once petrel is back and has sent End-of-RIB.
+ * stale, and refreshes it once petrel is back and has sent End-of-RIB. FRR also shows the R and
+ * F bits it received in petrel's new OPEN.
  *
  * (b) the daemon restarts: SIGKILL, then the daemon again, now announcing one route fewer.
  * petrel keeps the daemon's routes as stale through the gap (`show routes --json`), and at the
@@ -98,6 +99,11 @@ async function daemonSaysStale(peer: Peer): Promise<boolean> {
   }
 }
 
+/** The part of FRR's `show bgp neighbors X json` about the neighbor's graceful restart capability. */
+interface FrrGrInfo {
+  readonly gracefulRestartInfo?: { readonly rBit?: boolean; readonly ipv4Unicast?: { readonly fBit?: boolean } };
+}
+
 async function withLogs<T>(peer: Peer, petrel: () => PetrelProcess | undefined, body: () => Promise<T>): Promise<T> {
   try {
     return await body();
@@ -152,6 +158,12 @@ describe.each(DAEMONS)('graceful restart with %s', (kind) => {
         },
         { timeoutMs: 15_000, what: `${kind} to hold ${BLOCK} fresh` },
       );
+      if (peer.kind === 'frr') {
+        // FRR shows the flags of petrel's capability: restarting (R) and forwarding preserved (F).
+        const shown = JSON.parse(await (peer as FrrPeer).vtysh([`show bgp neighbors ${at.petrelAddress} json`])) as Record<string, FrrGrInfo>;
+        const gr = shown[at.petrelAddress]?.gracefulRestartInfo;
+        expect([gr?.rBit, gr?.ipv4Unicast?.fBit]).toEqual([true, true]);
+      }
       const { samples } = await sampler.stop();
       const errors = samples.filter((s) => s.value instanceof Error);
       const absent = samples.filter((s) => !(s.value instanceof Error) && !s.value.held);
