@@ -369,6 +369,8 @@ describe('petrel against a raw peer', () => {
       incoming.sendKeepalive();
       await established(s);
       expect(incoming.count(MessageType.NOTIFICATION)).toBe(0);
+      // Both connections' OPENs and the collision's Cease are in the session's counts.
+      expect(s.info().messages).toMatchObject({ sent: { open: 2, notification: 1 }, received: { open: 2, notification: 0 } });
       // The RIB sees one session moving on, not a dump and a second session.
       expect(states).toEqual(['Idle>Connect', 'Connect>OpenSent', 'OpenSent>OpenConfirm', 'OpenConfirm>Established']);
       expect(downs).toEqual([]);
