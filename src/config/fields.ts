@@ -161,7 +161,7 @@ export function parseHostPort(text: string): { readonly host: string; readonly p
 }
 
 const INLINE_PASSWORD =
-  'inline passwords are not accepted: a secret in the config file ends up in backups, diffs and `petrel show config`; ' +
+  'inline passwords are not accepted: a secret in the config file ends up in backups, diffs and `petrel validate --print` output; ' +
   'name a file ({file: /etc/petrel/peer.key}) or an environment variable ({env: VAR}) instead';
 
 /**

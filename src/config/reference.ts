@@ -185,7 +185,7 @@ export function renderConfigReference(): string {
     '',
     'Every key of `/etc/petrel/petrel.yaml` (YAML; see SPEC.md §2). Unknown keys are errors. `peers[].x` is key `x` of each',
     'item of the `peers` list. A key marked required must be present when its parent is; every other key may be left out.',
-    'Check a file with `petrel validate --config FILE`; `petrel show config` prints it back with the defaults filled in.',
+    'Check a file with `petrel validate --config FILE`; `petrel validate --print` prints it back with the defaults filled in.',
     '',
     '| Key | Type | Default | Allowed | Description |',
     '| --- | --- | --- | --- | --- |',
