@@ -86,6 +86,7 @@ const LOCAL_NAME = 'local';
 const KERNEL_NAME = 'kernel';
 const DEFAULT_MAX_PREFIX_RESTART_MS = 60_000;
 const UNICAST: readonly AfiSafiName[] = ['ipv4-unicast', 'ipv6-unicast'];
+const UNICAST_FAMILIES: readonly (readonly [AfiSafiName, 4 | 6])[] = [['ipv4-unicast', 4], ['ipv6-unicast', 6]];
 
 /** One configured peer: its session and, once it has been up, its routes. */
 class PeerState {
@@ -304,8 +305,17 @@ export class Speaker {
     if (state.rib.hasStale()) {
       // RFC 4724 §4.2: without graceful restart this time, the stale routes go at once;
       // with it, they wait for End-of-RIB, bounded by the restart time.
-      if (negotiated.gracefulRestart === undefined) this.#sweep(state);
-      else this.#armStaleTimer(state, negotiated.gracefulRestart.restartTimeSec);
+      const gracefulRestart = negotiated.gracefulRestart;
+      if (gracefulRestart === undefined) this.#sweep(state);
+      else {
+        // RFC 4724 §4.2: a family the new OPEN leaves out, or lists with the Forwarding State
+        // bit clear, lost its forwarding state: its stale routes go at once.
+        for (const [name, family] of UNICAST_FAMILIES) {
+          const entry = gracefulRestart.families.find((f) => f.name === name);
+          if (entry?.forwardingPreserved !== true) this.#sweep(state, family);
+        }
+        if (state.rib?.hasStale() === true) this.#armStaleTimer(state, gracefulRestart.restartTimeSec);
+      }
     }
     this.#log.info({ peer: state.peer.name, state: 'Established', routerId: negotiated.peerId, holdTimeSec: negotiated.holdTimeSec }, 'session established');
     this.#joinGroup(state, true);

@@ -6,7 +6,7 @@ import { EventEmitter } from 'node:events';
 import { CeaseSubcode } from '../../src/bgp/constants.js';
 import { cease, type BgpError } from '../../src/bgp/errors.js';
 import { decodeMessage, encodeMessage } from '../../src/bgp/index.js';
-import type { BgpMessage, UpdateMessage } from '../../src/bgp/types.js';
+import type { AfiSafiName, BgpMessage, UpdateMessage } from '../../src/bgp/types.js';
 import type { EffectivePeer } from '../../src/config/peers.js';
 import type { Config } from '../../src/config/schema.js';
 import type { Negotiated } from '../../src/fsm/negotiate.js';
@@ -23,6 +23,8 @@ export interface EndSettings {
   readonly localAs: number;
   readonly routerId: string;
   readonly gracefulRestartSec?: number;
+  /** The families this end's GR capability lists, with the F bit (default: IPv4 with F set). */
+  readonly gracefulRestartFamilies?: readonly { readonly name: AfiSafiName; readonly forwardingPreserved: boolean }[];
   readonly enhancedRouteRefresh?: boolean;
   readonly highWaterMark?: number;
 }
@@ -47,7 +49,7 @@ function negotiatedFor(self: EndSettings, other: EndSettings): Negotiated {
             restartTimeSec: other.gracefulRestartSec,
             peerRestarting: false,
             notification: false,
-            families: [{ name: 'ipv4-unicast' as const, forwardingPreserved: true }],
+            families: other.gracefulRestartFamilies ?? [{ name: 'ipv4-unicast' as const, forwardingPreserved: true }],
           },
         }
       : {}),

@@ -214,6 +214,28 @@ describe('speaker pipeline (in-memory sessions)', () => {
     expect(rr.timers.pending).toBe(0);
   });
 
+  it.each([
+    { why: 'the Forwarding State bit clear', families: [{ name: 'ipv4-unicast' as const, forwardingPreserved: false }] },
+    { why: 'the family left out', families: [{ name: 'ipv6-unicast' as const, forwardingPreserved: true }] },
+  ])('drops stale routes at once when the new OPEN has $why (RFC 4724 §4.2)', async ({ families }) => {
+    const network = new MemoryNetwork();
+    network.options.set('10.0.0.100>10.0.0.11', { retainOnLoss: true });
+    const rr = await startSpeaker(network, '10.0.0.100', REFLECTOR);
+    const c1 = scripted(network, { localAddress: '10.0.0.11', address: '10.0.0.100', gracefulRestartSec: 120, gracefulRestartFamilies: families });
+    const c2 = scripted(network, { localAddress: '10.0.0.12', address: '10.0.0.100' });
+    await until(() => c1.established && c2.established);
+    announce(c1, ['10.244.15.0/26'], '10.0.0.11');
+    await until(() => announced(c2).size === 1);
+    c1.breakLink();
+    await turns();
+    expect(rr.speaker.routes('10.244.15.0/26')[0]).toMatchObject({ stale: true });
+    c1.reconnect();
+    await until(() => c1.established);
+    await until(() => announced(c2).size === 0);
+    expect(rr.speaker.routes('10.244.15.0/26')).toEqual([]);
+    expect(rr.timers.pending).toBe(0);
+  });
+
   it('sweeps stale routes when the restart time passes without the peer (RFC 4724 §4.2)', async () => {
     const network = new MemoryNetwork();
     network.options.set('10.0.0.100>10.0.0.11', { retainOnLoss: true });
