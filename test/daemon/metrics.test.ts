@@ -57,15 +57,31 @@ async function scrape(url: string): Promise<Sample[]> {
   return parseExposition(await response.text());
 }
 
+/**
+ * The two daemons peering, each with its endpoint on a port the kernel just called free. Between
+ * `freePort` and the daemon's bind another process on the machine may take that port (an outgoing
+ * connection's ephemeral port, under a loaded suite); the daemon then runs without metrics by
+ * design, so the whole pair starts again on fresh ports and a fresh network.
+ */
+async function startPair(): Promise<{ a: Daemon; b: Daemon; network: MemoryNetwork }> {
+  for (let attempt = 1; ; attempt++) {
+    const pair = new MemoryNetwork();
+    const [pa, pb] = [await freePort(), await freePort()];
+    const aConfig = config(nodeYaml({ name: 'node-a', address: '10.0.0.1', peer: '10.0.0.2', peerName: 'b', block: '10.244.1.0/26', dir, metricsPort: pa }));
+    nextLoad = { ok: true, config: aConfig };
+    const da = await Daemon.start({ configFile: 'a.yaml', config: aConfig, logger: silentLogger(), backend: pair.backend('10.0.0.1'), load: () => nextLoad });
+    const bConfig = config(nodeYaml({ name: 'node-b', address: '10.0.0.2', peer: '10.0.0.1', peerName: 'a', block: '10.244.2.0/26', dir, metricsPort: pb }));
+    const db = await Daemon.start({ configFile: 'b.yaml', config: bConfig, logger: silentLogger(), backend: pair.backend('10.0.0.2') });
+    if (da.metricsAddress?.port === pa && db.metricsAddress?.port === pb) return { a: da, b: db, network: pair };
+    await da.stop();
+    await db.stop();
+    if (attempt === 5) throw new Error(`metrics endpoints could not bind in ${attempt} attempts`);
+  }
+}
+
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'petrel-metrics-'));
-  network = new MemoryNetwork();
-  const [pa, pb] = [await freePort(), await freePort()];
-  const aConfig = config(nodeYaml({ name: 'node-a', address: '10.0.0.1', peer: '10.0.0.2', peerName: 'b', block: '10.244.1.0/26', dir, metricsPort: pa }));
-  nextLoad = { ok: true, config: aConfig };
-  a = await Daemon.start({ configFile: 'a.yaml', config: aConfig, logger: silentLogger(), backend: network.backend('10.0.0.1'), load: () => nextLoad });
-  const bConfig = config(nodeYaml({ name: 'node-b', address: '10.0.0.2', peer: '10.0.0.1', peerName: 'a', block: '10.244.2.0/26', dir, metricsPort: pb }));
-  b = await Daemon.start({ configFile: 'b.yaml', config: bConfig, logger: silentLogger(), backend: network.backend('10.0.0.2') });
+  ({ a, b, network } = await startPair());
   aUrl = `http://127.0.0.1:${a.metricsAddress!.port}/metrics`;
   bUrl = `http://127.0.0.1:${b.metricsAddress!.port}/metrics`;
   await until(() => a.speaker.peers()[0]?.prefixesReceived === 1 && b.speaker.peers()[0]?.prefixesReceived === 1);
