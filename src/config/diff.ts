@@ -61,6 +61,7 @@ const CONFIG_KEY_EFFECT: Readonly<Record<keyof Config, 'peers' | 'policy' | 'oth
   kernel: 'other',
   vxlan: 'other',
   exportPolicy: 'policy',
+  multipath: 'other',
   gracefulRestart: 'peers',
   stateDir: 'other',
   control: 'other',

@@ -39,6 +39,8 @@ export const DEFAULT_HOLD_TIME_SEC = 240;
 export const DEFAULT_CONNECT_DELAY_SEC = 2;
 export const DEFAULT_CONNECT_RETRY_SEC = 5;
 export const DEFAULT_RESTART_TIME_SEC = 120;
+/** Most paths in one ECMP set (FRR's and the kernel's usual bound). */
+export const MAX_MULTIPATHS = 16;
 /** Calico's BIRD registers as "bird" (12) in /etc/iproute2/rt_protos: drop-in by default. */
 export const DEFAULT_ROUTE_PROTOCOL = 12;
 export const MAIN_ROUTE_TABLE = 254;
@@ -361,6 +363,14 @@ export function buildConfigSchema(environment: SecretEnvironment) {
       kernel: kernelSchema.prefault({}).describe('The kernel routing table.'),
       vxlan: vxlanSchema.prefault({}).describe('The VXLAN device for VXLAN pools.'),
       exportPolicy: z.enum([ExportPolicy.CALICO, ExportPolicy.ALL]).default(ExportPolicy.CALICO).describe('calico: export only pool, block and service routes as Calico\u2019s BIRD does (SPEC §3); all: reflect everything (a central reflector for non-Calico clients).'),
+      multipath: z
+        .object({
+          maxPaths: z.number().int().min(1).max(MAX_MULTIPATHS).default(1).describe('Most equal-cost BGP paths installed together as one ECMP kernel route, the best included; 1 installs only the best path.'),
+          relaxNeighborAs: z.boolean().default(false).describe('Allow eBGP paths from different neighbouring ASes into one ECMP set (FRR multipath-relax); otherwise they must share the neighbouring AS.'),
+        })
+        .strict()
+        .prefault({})
+        .describe('Equal-cost multipath: which equally good paths to a prefix the kernel route uses.'),
       gracefulRestart: z
         .object({
           enabled: z.boolean().default(true).describe('Offer graceful restart (RFC 4724) and keep a restarting peer\u2019s routes as stale.'),

@@ -28,7 +28,7 @@ import type { SessionDown, SessionHandle } from '../fsm/session-api.js';
 import type { Logger } from '../log.js';
 import { AdjRibIn } from '../rib/adj-rib-in.js';
 import { AttrTable } from '../rib/attr-set.js';
-import { DEFAULT_DECISION_OPTIONS } from '../rib/decision.js';
+import { DEFAULT_DECISION_OPTIONS, type MultipathOptions } from '../rib/decision.js';
 import { makeExportTarget } from '../rib/export-attrs.js';
 import type { ExportPolicy } from '../rib/export-policy.js';
 import { LocRib, type LocRibChange } from '../rib/loc-rib.js';
@@ -86,6 +86,11 @@ const LOCAL_NAME = 'local';
 const KERNEL_NAME = 'kernel';
 const DEFAULT_MAX_PREFIX_RESTART_MS = 60_000;
 const UNICAST: readonly AfiSafiName[] = ['ipv4-unicast', 'ipv6-unicast'];
+/** The Loc-RIB decision options: the defaults with the configured ECMP bounds. */
+function decisionOptionsOf(config: Config): MultipathOptions {
+  return { ...DEFAULT_DECISION_OPTIONS, maxPaths: config.multipath.maxPaths, relaxNeighborAs: config.multipath.relaxNeighborAs };
+}
+
 const UNICAST_FAMILIES: readonly (readonly [AfiSafiName, 4 | 6])[] = [['ipv4-unicast', 4], ['ipv6-unicast', 6]];
 
 /** One configured peer: its session and, once it has been up, its routes. */
@@ -151,7 +156,7 @@ export class Speaker {
     this.#self = localSpeakerOf(options.config);
     this.#policy = exportPolicyOf(options.config);
     this.groups = new UpdateGroups(this.#policy, (prefix) => this.locRib.best(prefix), this.#schedule);
-    this.locRib = new LocRib(DEFAULT_DECISION_OPTIONS, (change) => this.#onLocRibChange(change));
+    this.locRib = new LocRib(decisionOptionsOf(options.config), (change) => this.#onLocRibChange(change));
     this.#local = new AdjRibIn(localPeerOf(options.config));
     this.#kernel = new AdjRibIn(kernelPeerOf(options.config));
   }
@@ -612,6 +617,8 @@ export class Speaker {
       }
     }
     for (const peer of diff.peersAdded) this.#addPeer(peer);
+    // The ECMP bounds apply live: every prefix's set is recomputed, the kernel sink gets the changes.
+    if (diff.otherChanged.includes('multipath')) this.locRib.setOptions(decisionOptionsOf(next));
 
     if (diff.policyChanged.length > 0 || selfChanged) {
       // Re-run export everywhere: each group re-examines the Loc-RIB and what it advertised.

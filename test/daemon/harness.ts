@@ -1,6 +1,7 @@
 // Builds speakers on an in-memory network for pipeline tests, with timers the test fires by hand.
 import { parseConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
+import type { RouteSink } from '../../src/daemon/route-sink.js';
 import { Speaker, type CancelTimer, type Timers } from '../../src/daemon/speaker.js';
 import { silentLogger } from '../../src/log.js';
 import { MemoryNetwork } from './memory-session.js';
@@ -58,7 +59,7 @@ export interface TestSpeaker {
   readonly timers: ManualTimers;
 }
 
-export async function startSpeaker(network: MemoryNetwork, localAddress: string, yaml: string, options: { maxPrefixRestartMs?: number } = {}): Promise<TestSpeaker> {
+export async function startSpeaker(network: MemoryNetwork, localAddress: string, yaml: string, options: { maxPrefixRestartMs?: number; routeSink?: RouteSink } = {}): Promise<TestSpeaker> {
   const timers = new ManualTimers();
   const speaker = new Speaker({
     config: config(yaml),
@@ -66,6 +67,7 @@ export async function startSpeaker(network: MemoryNetwork, localAddress: string,
     logger: silentLogger(),
     timers,
     ...(options.maxPrefixRestartMs !== undefined ? { maxPrefixRestartMs: options.maxPrefixRestartMs } : {}),
+    ...(options.routeSink !== undefined ? { routeSink: options.routeSink } : {}),
   });
   await speaker.start();
   return { speaker, timers };

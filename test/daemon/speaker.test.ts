@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PathAttribute, UpdateMessage } from '../../src/bgp/types.js';
+import type { RouteSink } from '../../src/daemon/route-sink.js';
 import { isEndOfRib } from '../../src/bgp/end-of-rib.js';
 import { config, MemoryNetwork, startSpeaker, turns, until } from './harness.js';
 import type { EndSettings, MemorySession } from './memory-session.js';
@@ -350,5 +351,53 @@ describe('speaker reload (diffConfigs)', () => {
     expect(removed).toMatchObject({ peersAdded: ['c'], peersRemoved: ['tor', 'b'] });
     expect(a.speaker.peerNames()).toEqual(['c']);
     expect(downs).toEqual(['tor', 'tor', 'b']);
+  });
+});
+
+describe('speaker multipath (ECMP to the route sink)', () => {
+  const TWO_TORS = `${NODE_A}peers:\n  - {name: tor1, address: 10.0.0.251, asNumber: 65001}\n  - {name: tor2, address: 10.0.0.252, asNumber: 65001}\n`;
+
+  /** The last next-hop set the sink got for each prefix. */
+  function recordingSink(): { readonly sink: RouteSink; readonly hops: Map<string, string[]> } {
+    const hops = new Map<string, string[]>();
+    const sink: RouteSink = {
+      apply: (changes) => {
+        for (const c of changes) hops.set(c.prefix, c.multipath.map((p) => p.attrs.nextHop ?? '').sort());
+      },
+    };
+    return { sink, hops };
+  }
+
+  async function twoTorsAnnouncing(yaml: string) {
+    const network = new MemoryNetwork();
+    const { sink, hops } = recordingSink();
+    const a = await startSpeaker(network, '10.0.0.1', yaml, { routeSink: sink });
+    const tors = ['10.0.0.251', '10.0.0.252'].map((address) => scripted(network, { localAddress: address, address: '10.0.0.1', localAs: 65001 }));
+    await until(() => tors.every((t) => t.established));
+    for (const [i, tor] of tors.entries()) {
+      tor.sendMessage({
+        type: 'update',
+        withdrawn: [],
+        attributes: [{ type: 'origin', origin: 'igp' }, { type: 'as-path', segments: [{ type: 'sequence', asns: [65001] }] }, { type: 'next-hop', nextHop: tor.settings.localAddress }],
+        nlri: [{ prefix: '0.0.0.0/0' }],
+      });
+      await until(() => a.speaker.locRib.candidates('0.0.0.0/0').length === i + 1);
+    }
+    await turns();
+    return { a, hops };
+  }
+
+  it('gives the sink both ToRs\u2019 next hops with maxPaths 2', async () => {
+    const { hops } = await twoTorsAnnouncing(`${TWO_TORS}multipath: {maxPaths: 2}\n`);
+    expect(hops.get('0.0.0.0/0')).toEqual(['10.0.0.251', '10.0.0.252']);
+  });
+
+  it('gives the sink only the best path by default, and both after a reload to maxPaths 2', async () => {
+    const { a, hops } = await twoTorsAnnouncing(TWO_TORS);
+    expect(hops.get('0.0.0.0/0')).toHaveLength(1);
+    const outcome = await a.speaker.reload(config(`${TWO_TORS}multipath: {maxPaths: 2}\n`));
+    expect(outcome).toMatchObject({ otherChanged: ['multipath'], peersReset: [] });
+    await turns();
+    expect(hops.get('0.0.0.0/0')).toEqual(['10.0.0.251', '10.0.0.252']);
   });
 });
