@@ -83,11 +83,19 @@ export function placementFor(kind: DaemonKind, onCleanup: Cleanup, subnet: numbe
 }
 
 /** The daemon, configured with petrel as its one neighbor, started. */
-export async function startDaemon(kind: DaemonKind, at: Placement, shape: SessionShape, routes: readonly StaticRoute[], onCleanup: Cleanup): Promise<Peer> {
+export async function startDaemon(
+  kind: DaemonKind,
+  at: Placement,
+  shape: SessionShape,
+  routes: readonly StaticRoute[],
+  onCleanup: Cleanup,
+  options: { readonly restarting?: boolean } = {},
+): Promise<Peer> {
   const loopback = at.daemonNs.isHost;
   const peer = createPeer(kind, at.daemonNs, {
     routerId: DAEMON_ROUTER_ID,
     localAs: DAEMON_AS,
+    ...(options.restarting === true ? { restarting: true } : {}),
     ...(loopback ? { listenPort: at.daemonPort, listenAddress: at.daemonAddress } : {}),
     neighbors: [
       {

@@ -12,6 +12,7 @@
  * (b) the daemon restarts: SIGKILL, then the daemon again, now announcing one route fewer.
  * petrel keeps the daemon's routes as stale through the gap (`show routes --json`), and at the
  * daemon's End-of-RIB sweeps the one it did not announce again while the other stays, fresh.
+ * The daemon comes back in graceful-restart mode (F = 1), as Calico runs BIRD (`-R`).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -202,7 +203,10 @@ describe.each(DAEMONS)('graceful restart with %s', (kind) => {
       const shown = await petrel.showRoutes();
       expect([fromTor(shown, KEPT_ROUTE)?.stale, fromTor(shown, GONE_ROUTE)?.stale]).toEqual([true, true]);
 
-      const second = await startDaemon(kind, at, SHAPE, [{ prefix: KEPT_ROUTE }], onCleanup);
+      // Restarting as Calico restarts BIRD (`bird -R`): F = 1, so petrel keeps the stale routes
+      // until End-of-RIB. With F = 0 RFC 4724 §4.2 has them dropped at Established, and the kept
+      // route would be missing until the daemon's UPDATE arrives.
+      const second = await startDaemon(kind, at, SHAPE, [{ prefix: KEPT_ROUTE }], onCleanup, { restarting: true });
       await withLogs(second, () => petrel, async () => {
         const up = await petrel.waitPeerState(PEER_NAME, 'Established', 30_000);
         await petrel.waitRoutes(`${GONE_ROUTE} swept, ${KEPT_ROUTE} fresh`, (r) => fromTor(r, GONE_ROUTE) === undefined && fromTor(r, KEPT_ROUTE)?.stale === false);

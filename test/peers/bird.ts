@@ -69,7 +69,7 @@ export class BirdPeer implements Peer {
     this.work = await WorkDir.create(this.kind);
     const conf = await this.work.write('bird.conf', this.renderConfig());
     const { bird } = binaries(this.version, this.ipv6Daemon);
-    this.daemon = this.ns.spawn(this.kind, bird, ['-f', '-c', conf, '-s', this.work.file('bird.ctl'), '-P', this.work.file('bird.pid')]);
+    this.daemon = this.ns.spawn(this.kind, bird, ['-f', ...(this.config.restarting === true ? ['-R'] : []), '-c', conf, '-s', this.work.file('bird.ctl'), '-P', this.work.file('bird.pid')]);
     await waitFor(
       async () => {
         if (!this.daemon?.running) throw new GiveUp(`${this.kind} exited: ${this.daemon?.log ?? ''}`);

@@ -175,6 +175,8 @@ export class FrrPeer implements Peer {
       ' no bgp network import-check',
       ' no bgp default ipv4-unicast',
       ...(c.clusterId === undefined ? [] : [` bgp cluster-id ${c.clusterId}`]),
+      // RFC 4724 §4.1: the Forwarding State bit, set only when told the forwarding state survived.
+      ...(c.restarting === true ? [' bgp graceful-restart preserve-fw-state'] : []),
       ...c.neighbors.flatMap((n) => neighborLines(n).map((l) => ` ${l}`)),
       ...(['ipv4-unicast', 'ipv6-unicast'] as const).flatMap((family) => this.addressFamily(family)),
     ];

@@ -55,6 +55,7 @@ export class GobgpPeer implements Peer {
     const conf = await this.work.write('gobgpd.toml', this.renderConfig());
     this.daemon = this.ns.spawn('gobgpd', 'gobgpd', [
       '-f', conf, '-t', 'toml', '-p', '-l', 'debug', '--api-hosts', `${API_HOST}:${this.apiPort}`, '--pprof-disable',
+      ...(this.config.restarting === true ? ['--graceful-restart'] : []),
     ]);
     await waitFor(
       async () => {

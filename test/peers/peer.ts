@@ -78,6 +78,13 @@ export interface PeerConfig {
    * instead (`strict bind`), so there every neighbor needs one.
    */
   readonly listenAddress?: string;
+  /**
+   * Start as a speaker restarting gracefully (RFC 4724 §4.1): its Graceful Restart capability
+   * sets the Forwarding State bit, so its peer keeps the stale routes until End-of-RIB. Calico
+   * starts BIRD this way (`bird -R`); without it BIRD, FRR and GoBGP send F = 0 after a restart
+   * and a peer must drop the stale routes at once (§4.2).
+   */
+  readonly restarting?: boolean;
 
   /** RFC 4456 cluster ID when the daemon reflects (set routeReflectorClient on neighbors). */
   readonly clusterId?: string;
