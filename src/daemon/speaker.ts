@@ -68,8 +68,6 @@ export interface SpeakerOptions {
   /** Flush scheduling (setImmediate); tests may run flushes by hand. */
   readonly schedule?: (fn: () => void) => void;
   readonly version?: string;
-  /** Sees every batch of messages handed to a session (message counters for metrics). */
-  readonly onSend?: (peer: string, messages: readonly Uint8Array[]) => void;
 }
 
 export interface ReloadOutcome {
@@ -127,7 +125,6 @@ export class Speaker {
   readonly #backend: SessionBackend;
   readonly #log: Logger;
   readonly #sink: RouteSink | undefined;
-  readonly #onSend: SpeakerOptions['onSend'];
   readonly #timers: Timers;
   readonly #schedule: (fn: () => void) => void;
   readonly #maxPrefixRestartMs: number;
@@ -148,7 +145,6 @@ export class Speaker {
     this.#backend = options.backend;
     this.#log = options.logger;
     this.#sink = options.routeSink;
-    this.#onSend = options.onSend;
     this.#timers = options.timers ?? realTimers;
     this.#schedule = options.schedule ?? setImmediate;
     this.#maxPrefixRestartMs = options.maxPrefixRestartMs ?? DEFAULT_MAX_PREFIX_RESTART_MS;
@@ -471,14 +467,10 @@ export class Speaker {
     if (!rib || !negotiated) return;
     const session = state.session;
     const name = state.peer.name;
-    const onSend = this.#onSend;
     const member: GroupMember = {
       name,
       peer: rib.info,
-      send: (messages) => {
-        onSend?.(name, messages);
-        return session.send(messages);
-      },
+      send: (messages) => session.send(messages),
     };
     const group = this.groups.obtain(this.#groupSettings(state, rib.info, negotiated), (g) => this.locRib.forEachBest((best) => g.addBacklog(best.prefix)));
     state.group = group;
