@@ -30,40 +30,44 @@ static napi_value js_tcp_socket(napi_env env, napi_callback_info info) {
   return fd < 0 ? errno_result(env, errno) : int_result(env, fd);
 }
 
-/* bindAddress(fd, address, port): undefined or an errno name. */
-static napi_value js_bind_address(napi_env env, napi_callback_info info) {
+/*
+ * The (fd, address, port) arguments of bind and connect, parsed into a sockaddr of the socket's
+ * own family. Returns false when an argument has the wrong type (a JS exception is pending);
+ * otherwise *err is 0 or the errno of a bad address.
+ */
+static bool sockaddr_args(napi_env env, napi_callback_info info, int32_t *fd, struct sockaddr_storage *address,
+                          socklen_t *length, int *err) {
   napi_value argv[3];
-  int32_t fd;
   char text[ADDRESS_TEXT_MAX];
   uint16_t port;
-  int err = 0;
-  if (!get_args(env, info, 3, argv) || !get_int32(env, argv[0], &fd) ||
-      !get_string(env, argv[1], text, sizeof text) || !get_port(env, argv[2], &port, &err))
-    return NULL;
+  *err = 0;
+  if (!get_args(env, info, 3, argv) || !get_int32(env, argv[0], fd) ||
+      !get_string(env, argv[1], text, sizeof text) || !get_port(env, argv[2], &port, err))
+    return false;
   int family = 0;
+  if (!*err) *err = socket_family(*fd, &family);
+  if (!*err) *err = parse_sockaddr(text, family, port, address, length);
+  return true;
+}
+
+/* bindAddress(fd, address, port): undefined or an errno name. */
+static napi_value js_bind_address(napi_env env, napi_callback_info info) {
+  int32_t fd;
   struct sockaddr_storage address;
   socklen_t length = 0;
-  if (!err) err = socket_family(fd, &family);
-  if (!err) err = parse_sockaddr(text, family, port, &address, &length);
+  int err;
+  if (!sockaddr_args(env, info, &fd, &address, &length, &err)) return NULL;
   if (!err && bind(fd, (struct sockaddr *)&address, length) != 0) err = errno;
   return errno_result(env, err);
 }
 
 /* connect(fd, address, port): undefined when connected at once, "EINPROGRESS", or an errno name. */
 static napi_value js_connect(napi_env env, napi_callback_info info) {
-  napi_value argv[3];
   int32_t fd;
-  char text[ADDRESS_TEXT_MAX];
-  uint16_t port;
-  int err = 0;
-  if (!get_args(env, info, 3, argv) || !get_int32(env, argv[0], &fd) ||
-      !get_string(env, argv[1], text, sizeof text) || !get_port(env, argv[2], &port, &err))
-    return NULL;
-  int family = 0;
   struct sockaddr_storage address;
   socklen_t length = 0;
-  if (!err) err = socket_family(fd, &family);
-  if (!err) err = parse_sockaddr(text, family, port, &address, &length);
+  int err;
+  if (!sockaddr_args(env, info, &fd, &address, &length, &err)) return NULL;
   if (!err && connect(fd, (struct sockaddr *)&address, length) != 0) err = errno;
   /* A signal during a non-blocking connect leaves the handshake running, as EINPROGRESS does. */
   return errno_result(env, err == EINTR ? EINPROGRESS : err);
