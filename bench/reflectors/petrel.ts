@@ -71,7 +71,9 @@ class PetrelReflector implements Reflector {
     const work = await WorkDir.create('bench-petrel');
     this.work = work;
     const conf = await work.write('petrel.yaml', petrelConfig(s, work.dir));
-    const daemon = s.ns.spawn('petrel', process.execPath, ['--import', 'tsx', MAIN, 'run', '--config', conf]);
+    // PETREL_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof": where the reflector's time goes.
+    const nodeArgs = (process.env['PETREL_BENCH_NODE_ARGS'] ?? '').split(' ').filter((a) => a.length > 0);
+    const daemon = s.ns.spawn('petrel', process.execPath, [...nodeArgs, '--import', 'tsx', MAIN, 'run', '--config', conf]);
     this.daemon = daemon;
     try {
       await waitFor(
