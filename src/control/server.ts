@@ -1,17 +1,12 @@
 /**
  * The control socket server: a Unix stream socket at `control.socket` speaking the JSON-lines
- * protocol of protocol.ts. The socket is created mode 0660 — never world-writable (SPEC §8) —
- * under a umask so no wider window exists, optionally owned by `control.socketGroup`. A stale
- * socket file left by a crashed daemon is replaced; one that still answers is another daemon's,
- * and starting fails rather than stealing it.
- */
-import { chmodSync, chownSync, mkdirSync, readFileSync, unlinkSync } from 'node:fs';
+ * protocol of protocol.ts, bound as unix-socket.ts binds every control socket: mode 0660, never
+ * world-writable (SPEC §8), optionally owned by `control.socketGroup`; a stale file left by a
+ * crashed daemon is replaced, one that still answers is another daemon's and starting fails. */
 import net from 'node:net';
-import { dirname } from 'node:path';
 import type { Logger } from '../log.js';
 import { controlRequestSchema, MAX_REQUEST_BYTES, type ControlRequest, type ControlResponse } from './protocol.js';
-
-export const CONTROL_SOCKET_MODE = 0o660;
+import { listenUnixSocket, unlinkUnixSocket } from './unix-socket.js';
 
 /** What the daemon answers; each may throw, which becomes an error response. */
 export type ControlHandler = (request: ControlRequest) => Promise<ControlResponse> | ControlResponse;
@@ -22,31 +17,6 @@ export interface ControlServerOptions {
   readonly logger: Logger;
   /** Group name that may use the socket (`control.socketGroup`). */
   readonly group?: string;
-}
-
-/** Resolves a group name through /etc/group (Node has no getgrnam). */
-export function groupId(name: string, groupFile = '/etc/group'): number | undefined {
-  for (const line of readFileSync(groupFile, 'utf8').split('\n')) {
-    const [group, , gid] = line.split(':');
-    if (group === name && gid !== undefined && /^[0-9]+$/.test(gid)) return Number(gid);
-  }
-  return undefined;
-}
-
-function isErrno(err: unknown, ...codes: string[]): boolean {
-  return err instanceof Error && 'code' in err && codes.includes(String((err as NodeJS.ErrnoException).code));
-}
-
-/** Whether something answers at `path` (a live daemon), without sending it anything. */
-function answers(path: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = net.connect(path);
-    probe.once('connect', () => {
-      probe.destroy();
-      resolve(true);
-    });
-    probe.once('error', () => resolve(false));
-  });
 }
 
 export class ControlServer {
@@ -61,45 +31,19 @@ export class ControlServer {
     this.#server = net.createServer((socket) => this.#serve(socket));
   }
 
-  async listen(): Promise<void> {
-    const path = this.path;
-    mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
-    if (await answers(path)) throw new Error(`control socket ${path} is in use by another running petrel`);
-    try {
-      unlinkSync(path);
-    } catch (err) {
-      if (!isErrno(err, 'ENOENT')) throw err;
-    }
-    await new Promise<void>((resolve, reject) => {
-      this.#server.once('error', reject);
-      // bind() runs inside listen(): the umask makes the socket 0660 from its first instant.
-      const previous = process.umask(0o117);
-      try {
-        this.#server.listen(path, () => {
-          this.#server.off('error', reject);
-          resolve();
-        });
-      } finally {
-        process.umask(previous);
-      }
+  listen(): Promise<void> {
+    return listenUnixSocket(this.#server, {
+      path: this.path,
+      logger: this.#options.logger,
+      what: 'control socket',
+      ...(this.#options.group !== undefined ? { group: this.#options.group } : {}),
     });
-    chmodSync(path, CONTROL_SOCKET_MODE);
-    if (this.#options.group !== undefined) {
-      const gid = groupId(this.#options.group);
-      if (gid === undefined) this.#options.logger.warn({ group: this.#options.group }, 'control.socketGroup: no such group; socket left to root');
-      else chownSync(path, -1, gid);
-    }
-    this.#options.logger.info({ socket: path }, 'control socket listening');
   }
 
   async close(): Promise<void> {
     for (const c of this.#clients) c.destroy();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
-    try {
-      unlinkSync(this.path);
-    } catch {
-      // Already gone (or replaced): nothing to clean.
-    }
+    unlinkUnixSocket(this.path);
   }
 
   #serve(socket: net.Socket): void {

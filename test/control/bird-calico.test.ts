@@ -16,7 +16,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BirdControlServer, MAX_COMMAND_BYTES } from '../../src/control/bird/server.js';
 import type { BirdCliSource } from '../../src/control/bird/source.js';
-import { CONTROL_SOCKET_MODE } from '../../src/control/server.js';
+import { CONTROL_SOCKET_MODE } from '../../src/control/unix-socket.js';
 import { silentLogger } from '../../src/log.js';
 import { at, BirdFixture, peer } from './bird-fixture.js';
 

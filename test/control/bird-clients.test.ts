@@ -11,7 +11,7 @@ import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig, processEnvironment } from '../../src/config/load.js';
-import { CONTROL_SOCKET_MODE } from '../../src/control/server.js';
+import { CONTROL_SOCKET_MODE } from '../../src/control/unix-socket.js';
 import { Daemon } from '../../src/daemon/daemon.js';
 import { TcpSessionBackend } from '../../src/daemon/tcp-backend.js';
 import { silentLogger } from '../../src/log.js';

@@ -6,7 +6,8 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { controlRequest, ControlError } from '../../src/control/client.js';
 import type { ControlRequest } from '../../src/control/protocol.js';
-import { CONTROL_SOCKET_MODE, ControlServer, groupId } from '../../src/control/server.js';
+import { ControlServer } from '../../src/control/server.js';
+import { CONTROL_SOCKET_MODE, groupId } from '../../src/control/unix-socket.js';
 import { silentLogger } from '../../src/log.js';
 
 const dirs: string[] = [];

@@ -17,7 +17,7 @@ import { finalLine, line, ReplyCode, ReplyFramer, type ReplyLine } from './reply
 import { showRoute } from './routes.js';
 import type { BirdCliSource } from './source.js';
 import { birdVersion, showStatus } from './status.js';
-import { listenUnixSocket, unlinkUnixSocket } from './unix-socket.js';
+import { listenUnixSocket, unlinkUnixSocket } from '../unix-socket.js';
 
 /** BIRD's CLI_RX_BUF_SIZE. */
 export const MAX_COMMAND_BYTES = 4096;

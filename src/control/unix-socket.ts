@@ -1,25 +1,36 @@
 /**
- * Binding the BIRD socket the way src/control/server.ts binds petrel's own: mode 0660 from the
- * first instant (umask around bind), optionally owned by `control.socketGroup`, never
- * world-writable (SPEC §8). A stale file left by a crash is replaced; a socket that still
- * answers belongs to a running daemon (a BIRD not yet removed, another petrel) and binding fails
- * rather than stealing it.
+ * Binding a control socket (petrel's JSON socket and the BIRD-compatible ones): mode 0660 from
+ * the first instant (a umask around bind, so no wider window exists), optionally owned by
+ * `control.socketGroup`, never world-writable (SPEC §8). A stale file left by a crashed daemon is
+ * replaced; a socket that still answers belongs to a running daemon (another petrel, a BIRD not
+ * yet removed) and binding fails rather than stealing it.
  */
-import { chmodSync, chownSync, mkdirSync, unlinkSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, readFileSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
 import { dirname } from 'node:path';
-import type { Logger } from '../../log.js';
-import { CONTROL_SOCKET_MODE, groupId } from '../server.js';
+import type { Logger } from '../log.js';
+
+export const CONTROL_SOCKET_MODE = 0o660;
 
 export interface UnixSocketOptions {
   readonly path: string;
   readonly logger: Logger;
+  /** Group name that may use the socket (`control.socketGroup`). */
   readonly group?: string;
-  /** For messages: `BIRD socket`. */
+  /** For messages: `control socket`, `BIRD socket`. */
   readonly what: string;
 }
 
-/** Whether something answers at `path`, without sending it anything. */
+/** Resolves a group name through /etc/group (Node has no getgrnam). */
+export function groupId(name: string, groupFile = '/etc/group'): number | undefined {
+  for (const line of readFileSync(groupFile, 'utf8').split('\n')) {
+    const [group, , gid] = line.split(':');
+    if (group === name && gid !== undefined && /^[0-9]+$/.test(gid)) return Number(gid);
+  }
+  return undefined;
+}
+
+/** Whether something answers at `path` (a live daemon), without sending it anything. */
 function answers(path: string): Promise<boolean> {
   return new Promise((resolve) => {
     const probe = net.connect(path);
@@ -46,6 +57,7 @@ export async function listenUnixSocket(server: net.Server, options: UnixSocketOp
   removeIfPresent(path);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
+    // bind() runs inside listen(): the umask makes the socket 0660 from its first instant.
     const previous = process.umask(0o117);
     try {
       server.listen(path, () => {
