@@ -12,6 +12,7 @@
  * VTEPs: until Calico `Node` resources are mapped, a remote node's VTEP comes from its mesh entry
  * (`vxlanTunnelAddress`, `vxlanTunnelMac`, default MAC derived from the node IP).
  */
+import { effectivePeers } from '../config/peers.js';
 import { addressOf } from '../config/prefixes.js';
 import { EncapMode, type Config } from '../config/schema.js';
 import { Encapsulation, type EncapOptions } from '../kernel/encap.js';
@@ -32,6 +33,11 @@ export function encapOptionsOf(config: Config): EncapOptions {
     ...(config.node.ipv4Address !== undefined ? { nodeIpv4Address: config.node.ipv4Address } : {}),
     vxlanDevice: config.vxlan.device,
   };
+}
+
+/** The interface of each link-local peer, by peer name: where its link-local next hops lead (RFC 2545 §3). */
+export function peerInterfacesOf(config: Config): Map<string, string> {
+  return new Map(effectivePeers(config).flatMap((peer) => (peer.interface === undefined ? [] : [[peer.name, peer.interface] as const])));
 }
 
 /** Whether some pool sends traffic through VXLAN. */
@@ -69,6 +75,7 @@ export class KernelPlane {
   #config: Config;
   #vxlan: VxlanPlane | undefined;
   #remotes: VtepRemote[] = [];
+  #peerInterfaces: Map<string, string>;
   /** Peers whose End-of-RIB the stale release still waits for; undefined once released. */
   #awaiting: Set<string> | undefined;
   #cancelRelease: CancelTimer | undefined;
@@ -78,6 +85,7 @@ export class KernelPlane {
     this.#config = config;
     this.#log = log;
     this.#timers = options.timers ?? realTimers;
+    this.#peerInterfaces = peerInterfacesOf(config);
     this.fib = new KernelSyncer({
       table: config.kernel.table,
       protocol: config.kernel.routeProtocol,
@@ -92,6 +100,7 @@ export class KernelPlane {
       localBlocks: config.blocks,
       rib: options.rib,
       log,
+      peerInterface: (peerName) => this.#peerInterfaces.get(peerName),
     });
   }
 
@@ -136,6 +145,7 @@ export class KernelPlane {
   /** A new config: encapsulation, blocks and VTEPs apply now; kernel and VXLAN device settings at the next start. */
   async reload(config: Config): Promise<void> {
     this.#config = config;
+    this.#peerInterfaces = peerInterfacesOf(config);
     this.sink.reconfigure(new Encapsulation(encapOptionsOf(config)), config.blocks);
     if (this.#vxlan === undefined) await this.#setUpVxlan(config);
     else if (!sameRemotes(this.#remotes, vtepRemotesOf(config))) await this.#setRemotes(this.#vxlan, vtepRemotesOf(config));

@@ -11,11 +11,15 @@
  *   lowest metric, as BIRD's `krt_learn` keeps. The export policy then exports a local block
  *   once and holds back the /32s beneath it (CALICO.md §1.2–1.3).
  * - Interface changes re-resolve the NIC of native next hops (no encapsulation, CrossSubnet
- *   inside the subnet): the only decisions that depend on interfaces.
+ *   inside the subnet) and retry link-local next hops whose session link was not known: the only
+ *   decisions that depend on interfaces.
+ * - Each path's next hop goes to encapsulation whole — global and link-local (RFC 2545 §3), with
+ *   the session's address and configured interface — so a link-local one can name its link.
  */
 import type { Encapsulation, EncapEnvironment, SkipReason } from '../kernel/encap.js';
 import { blockBlackhole } from '../kernel/encap.js';
 import type { FibEvent, FibPort, KernelLog, LearnedRoute } from '../kernel/fib-port.js';
+import type { BgpNextHop } from '../kernel/next-hop.js';
 import type { LocRibChange } from '../rib/loc-rib.js';
 import type { KernelRouteInfo, Path } from '../rib/path.js';
 import type { RouteSink } from './route-sink.js';
@@ -38,6 +42,15 @@ export interface KernelSinkOptions {
   readonly log: KernelLog;
   /** Runs a function on a later turn of the event loop (coalesces interface events). */
   readonly schedule?: (fn: () => void) => void;
+  /** The interface a link-local peer is configured on, by peer name (its address names no link). */
+  readonly peerInterface?: (peerName: string) => string | undefined;
+}
+
+/** Routes not installed, by reason: each prefix counted once per reason it is skipped for. */
+export type SkipCounts = Record<SkipReason, number>;
+
+function newSkipCounts(): SkipCounts {
+  return { 'bad-prefix': 0, 'no-next-hop': 0, 'service-range': 0, 'no-vtep': 0, 'link-local-without-interface': 0 };
 }
 
 /** Skips that are the policy working, not a problem worth a warning. */
@@ -49,9 +62,11 @@ export class KernelSink implements RouteSink {
   readonly #rib: SinkRib;
   readonly #log: KernelLog;
   readonly #schedule: (fn: () => void) => void;
+  readonly #peerInterface: (peerName: string) => string | undefined;
+  readonly #skipped = newSkipCounts();
   #encap: Encapsulation;
   #blocks = new Set<string>();
-  /** Prefixes whose route names a NIC found from the connected subnets. */
+  /** Prefixes whose decision depends on the connected subnets: native routes, link-local ones waiting for their link. */
   readonly #native = new Set<string>();
   /** Prefixes not installed for a reason worth one warning, so it is given once. */
   readonly #unroutable = new Map<string, SkipReason>();
@@ -70,7 +85,13 @@ export class KernelSink implements RouteSink {
     this.#rib = options.rib;
     this.#log = options.log;
     this.#schedule = options.schedule ?? setImmediate;
+    this.#peerInterface = options.peerInterface ?? (() => undefined);
     this.#blocks = new Set(options.localBlocks);
+  }
+
+  /** Prefixes not installed, by reason (each prefix counted once per reason, as it is logged). */
+  get skipped(): Readonly<SkipCounts> {
+    return this.#skipped;
   }
 
   /** Follows the FIB's events; call before the FIB starts, so the routes found at start are learned. */
@@ -127,17 +148,24 @@ export class KernelSink implements RouteSink {
       this.#withdraw(prefix);
       return;
     }
-    const nextHops: string[] = [];
+    const nextHops: BgpNextHop[] = [];
     for (const path of multipath) {
-      const hop = path.attrs.nextHop;
-      if (hop !== undefined) nextHops.push(hop);
+      const addresses = path.attrs.nextHops;
+      if (addresses.length === 0) continue;
+      const peerInterface = this.#peerInterface(path.source.name);
+      nextHops.push({ addresses, peerAddress: path.source.address, ...(peerInterface !== undefined && { peerInterface }) });
     }
     const decision = this.#encap.routeFor({ prefix, nextHops }, this.#environment);
     if (decision.action === 'skip') {
+      const loggedBefore = this.#unroutable.get(prefix);
       this.#withdraw(prefix);
-      if (!QUIET_SKIPS.has(decision.reason) && this.#unroutable.get(prefix) !== decision.reason) {
-        this.#unroutable.set(prefix, decision.reason);
-        this.#log.warn({ prefix, reason: decision.reason, nextHops }, 'not installing a route into the kernel');
+      // A link-local next hop may become usable when its session's link appears.
+      if (decision.reason === 'link-local-without-interface') this.#native.add(prefix);
+      if (QUIET_SKIPS.has(decision.reason)) return;
+      this.#unroutable.set(prefix, decision.reason);
+      if (loggedBefore !== decision.reason) {
+        this.#skipped[decision.reason]++;
+        this.#log.warn({ prefix, reason: decision.reason, nextHops: nextHops.map((hop) => hop.addresses.join(' ')) }, 'not installing a route into the kernel');
       }
       return;
     }

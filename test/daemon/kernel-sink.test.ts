@@ -70,8 +70,8 @@ const peer = (address: string): PeerInfo => makePeerInfo({ name: `Mesh_${address
 const local = makePeerInfo({ name: 'local', routerId: '10.0.0.1', asn: 64512, kind: 'local' });
 const kernelSource = makePeerInfo({ name: 'kernel', routerId: '10.0.0.1', asn: 64512, kind: 'local', kernel: { ifname: 'cali1', metric: 0 } });
 
-function path(prefix: string, source: PeerInfo, nextHop?: string): Path {
-  return new Path(prefix, 0, table.intern({ origin: 'igp', ...(nextHop ? { nextHops: [nextHop] } : {}) }), source);
+function path(prefix: string, source: PeerInfo, ...nextHops: string[]): Path {
+  return new Path(prefix, 0, table.intern({ origin: 'igp', ...(nextHops.length > 0 ? { nextHops } : {}) }), source);
 }
 
 function change(prefix: string, multipath: readonly Path[]): LocRibChange {
@@ -89,7 +89,7 @@ const ENCAP: EncapOptions = {
   vxlanDevice: 'vxlan.calico',
 };
 
-function setUp(options: { blocks?: string[]; nics?: Record<string, string>; vteps?: Record<string, string> } = {}) {
+function setUp(options: { blocks?: string[]; nics?: Record<string, string>; vteps?: Record<string, string>; peerInterfaces?: Record<string, string>; log?: KernelLog } = {}) {
   const fib = new RecordingFib();
   const rib = new FakeRib();
   const nics = new Map(Object.entries(options.nics ?? { '10.0.0.2': 'eth0', '10.0.0.3': 'eth0' }));
@@ -103,8 +103,9 @@ function setUp(options: { blocks?: string[]; nics?: Record<string, string>; vtep
     },
     localBlocks: options.blocks ?? ['10.244.1.0/26'],
     rib,
-    log: silent,
+    log: options.log ?? silent,
     schedule: (fn) => scheduled.push(fn),
+    peerInterface: (name) => options.peerInterfaces?.[name],
   });
   sink.watch();
   const runScheduled = (): void => {
@@ -179,6 +180,41 @@ describe('KernelSink: Loc-RIB to kernel (CALICO.md §1.4)', () => {
       { op: 'remove', prefix: '10.244.2.0/26' },
       { op: 'remove', prefix: '10.96.0.0/12' },
     ]);
+  });
+
+  it('installs a link-local-only IPv6 next hop on the session’s interface, the global one when it is on-link (RFC 2545 §3)', () => {
+    const { fib, sink } = setUp({ nics: { '2001:db8:1::2': 'veth1' }, peerInterfaces: { 'Mesh_fe80::9': 'eth9' } });
+    const ll = 'fe80::2';
+    sink.apply([
+      change('2001:db8:10::/48', [path('2001:db8:10::/48', peer('2001:db8:1::2'), ll)]),
+      change('2001:db8:11::/48', [path('2001:db8:11::/48', peer('2001:db8:1::2'), '2001:db8:1::2', ll)]),
+      change('2001:db8:12::/48', [path('2001:db8:12::/48', peer('fe80::9'), 'fe80::9')]),
+    ]);
+    expect(fib.take().map((c) => (c.op === 'replace' ? c.route.nextHops : c))).toEqual([
+      [{ gateway: ll, device: 'veth1', onlink: false }],
+      [{ gateway: '2001:db8:1::2', device: 'veth1', onlink: false }],
+      [{ gateway: 'fe80::9', device: 'eth9', onlink: false }],
+    ]);
+  });
+
+  it('does not install a link-local next hop of a session on no known link: warns and counts once, installs when the link appears', () => {
+    const warnings: object[] = [];
+    const log: KernelLog = { ...silent, warn: (fields) => warnings.push(fields) };
+    const { fib, rib, sink, nics, runScheduled } = setUp({ nics: {}, log });
+    const multipath = [path('2001:db8:10::/48', peer('2001:db8:1::2'), 'fe80::2')];
+    rib.sets.set('2001:db8:10::/48', multipath);
+    sink.apply([change('2001:db8:10::/48', multipath)]);
+    sink.reprogram();
+    expect(fib.take()).toEqual([
+      { op: 'remove', prefix: '2001:db8:10::/48' },
+      { op: 'remove', prefix: '2001:db8:10::/48' },
+    ]);
+    expect(warnings).toEqual([{ prefix: '2001:db8:10::/48', reason: 'link-local-without-interface', nextHops: ['fe80::2'] }]);
+    expect(sink.skipped['link-local-without-interface']).toBe(1);
+    nics.set('2001:db8:1::2', 'veth1');
+    fib.emit([{ kind: 'interfaces' }]);
+    runScheduled();
+    expect(fib.take()).toEqual([{ op: 'replace', route: { prefix: '2001:db8:10::/48', type: 'unicast', nextHops: [{ gateway: 'fe80::2', device: 'veth1', onlink: false }] } }]);
   });
 
   it('re-resolves native next hops once per burst of interface events, and only those', () => {

@@ -9,9 +9,12 @@ const OPTIONS: EncapOptions = {
     { cidr: '10.247.0.0/16', ipipMode: 'Never', vxlanMode: 'Always' },
     { cidr: '10.248.0.0/16', ipipMode: 'Never', vxlanMode: 'CrossSubnet' },
     { cidr: 'fd00:244::/48', ipipMode: 'Never', vxlanMode: 'Never' },
+    { cidr: 'fd00:247::/48', ipipMode: 'Never', vxlanMode: 'Always' },
+    { cidr: 'fd00:248::/48', ipipMode: 'Never', vxlanMode: 'CrossSubnet' },
   ],
   serviceRanges: ['10.96.0.0/12', '192.168.50.0/24'],
   nodeIpv4Address: '192.0.2.10/24',
+  nodeIpv6Address: '2001:db8:ff::10/64',
   vxlanDevice: 'vxlan.calico',
 };
 
@@ -20,7 +23,8 @@ const ENV: EncapEnvironment = {
   interfaces: {
     interfaceFor: (address) => (address.startsWith('192.0.2.') ? 'eth0' : address.startsWith('2001:db8:ff::') ? 'eth1' : undefined),
   },
-  vtepFor: (nodeIp) => ({ '192.0.2.22': '10.247.200.1', '198.51.100.7': '10.247.201.1' })[nodeIp],
+  vtepFor: (nodeIp) =>
+    ({ '192.0.2.22': '10.247.200.1', '198.51.100.7': '10.247.201.1', '2001:db8:ff::22': 'fd00:247:ffff::22', '2001:db8:77::7': 'fd00:247:ffff::7' })[nodeIp],
 };
 
 const encap = new Encapsulation(OPTIONS);
@@ -73,6 +77,33 @@ describe('encapsulation (calico_kernel_programming, CALICO.md §1.4)', () => {
   it('skips a path without next hops and keeps the metric it is given', () => {
     expect(route('10.244.3.0/26')).toEqual({ action: 'skip', reason: 'no-next-hop' });
     expect(encap.routeFor({ prefix: '10.244.3.0/26', nextHops: ['192.0.2.20'], metric: 512 }, ENV)).toMatchObject({ route: { metric: 512 } });
+  });
+
+  it('IPv6 link-local next hops: via fe80::… dev <session interface>, the global when it is on-link (RFC 2545 §3)', () => {
+    const ll = 'fe80::2';
+    const overEth1 = (addresses: string[]) => ({ addresses, peerAddress: '2001:db8:ff::7' });
+    expect(encap.routeFor({ prefix: 'fd00:244:0:1::/64', nextHops: [overEth1([ll])] }, ENV)).toMatchObject({ route: { nextHops: [native(ll, 'eth1')] } });
+    expect(encap.routeFor({ prefix: 'fd00:244:0:1::/64', nextHops: [overEth1(['2001:db8:ff::7', ll])] }, ENV)).toMatchObject({ route: { nextHops: [native('2001:db8:ff::7', 'eth1')] } });
+    expect(encap.routeFor({ prefix: '2001:db8:5::/48', nextHops: [overEth1(['::', ll])] }, ENV)).toMatchObject({ route: { nextHops: [native(ll, 'eth1')] } });
+    // A multihop session: no link to name, not installed.
+    expect(encap.routeFor({ prefix: 'fd00:244:0:1::/64', nextHops: [{ addresses: [ll], peerAddress: '2001:db8:77::1' }] }, ENV)).toEqual({
+      action: 'skip',
+      reason: 'link-local-without-interface',
+    });
+    // One unusable path of an ECMP set leaves the others.
+    expect(encap.routeFor({ prefix: 'fd00:244:0:1::/64', nextHops: [{ addresses: [ll] }, '2001:db8:ff::8'] }, ENV)).toMatchObject({ route: { nextHops: [native('2001:db8:ff::8', 'eth1')] } });
+  });
+
+  it('IPv6 VXLAN: via the remote v6 VTEP on vxlan-v6.calico; CrossSubnet by node.ipv6Address’s subnet', () => {
+    const v6Vtep = (gateway: string) => ({ gateway, device: 'vxlan-v6.calico', onlink: true });
+    expect(route('fd00:247:0:1::/64', '2001:db8:ff::22')).toMatchObject({ route: { nextHops: [v6Vtep('fd00:247:ffff::22')] } });
+    expect(route('fd00:247:0:2::/64', '2001:db8:ff::99')).toEqual({ action: 'skip', reason: 'no-vtep' });
+    expect(route('fd00:248:0:1::/64', '2001:db8:ff::22')).toMatchObject({ route: { nextHops: [native('2001:db8:ff::22', 'eth1')] } });
+    expect(route('fd00:248:0:1::/64', '2001:db8:77::7')).toMatchObject({ route: { nextHops: [v6Vtep('fd00:247:ffff::7')] } });
+    // The v4 subnet says nothing about a v6 next hop, nor the other way round.
+    expect(new Encapsulation({ ...OPTIONS, vxlanDeviceV6: 'vx6' }).routeFor({ prefix: 'fd00:248:0:1::/64', nextHops: ['2001:db8:77::7'] }, ENV)).toMatchObject({
+      route: { nextHops: [{ gateway: 'fd00:247:ffff::7', device: 'vx6', onlink: true }] },
+    });
   });
 
   it('originates local blocks as blackholes, except /32 and /128 blocks (CALICO.md §1.2)', () => {
