@@ -4,7 +4,9 @@
  */
 #include "petrel.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <linux/filter.h>
 #include <linux/netlink.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -197,6 +199,35 @@ static napi_value js_netlink_send(napi_env env, napi_callback_info info) {
   return errno_result(env, (size_t)sent == length ? 0 : EMSGSIZE);
 }
 
+/*
+ * netlinkSkipPort(fd, port): attaches a socket filter that drops, inside the kernel, every
+ * datagram whose first message carries nlmsg_pid == port. The kernel stamps a notification with
+ * the port id of the socket whose request caused it (rtnl_notify), so a listener can skip the echo
+ * of its own process's writes before it is queued: no skb charged to the receive buffer, no
+ * recvmsg, no copy (the route-install hot path, where every write echoes). Notifications are one
+ * message per datagram, so the first header speaks for the datagram. Replaces any earlier filter.
+ */
+static napi_value js_netlink_skip_port(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  int32_t fd;
+  uint32_t port;
+  if (!get_args(env, info, 2, argv) || !get_int32(env, argv[0], &fd)) return NULL;
+  if (napi_get_value_uint32(env, argv[1], &port) != napi_ok) {
+    napi_throw_type_error(env, NULL, "expected a port id");
+    return NULL;
+  }
+  /* Classic BPF loads words in network byte order; nlmsg_pid is in host order. */
+  struct sock_filter code[] = {
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct nlmsghdr, nlmsg_pid)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ntohl(port), 0, 1),
+      BPF_STMT(BPF_RET | BPF_K, 0),
+      BPF_STMT(BPF_RET | BPF_K, 0xffffffff),
+  };
+  struct sock_fprog program = {.len = sizeof code / sizeof code[0], .filter = code};
+  int err = setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &program, sizeof program) == 0 ? 0 : errno;
+  return errno_result(env, err);
+}
+
 bool define_socket_functions(napi_env env, napi_value exports) {
   return define_function(env, exports, "tcpSocket", js_tcp_socket) &&
          define_function(env, exports, "bindAddress", js_bind_address) &&
@@ -208,5 +239,6 @@ bool define_socket_functions(napi_env env, napi_value exports) {
          define_function(env, exports, "closeFd", js_close_fd) &&
          define_function(env, exports, "netlinkSocket", js_netlink_socket) &&
          define_function(env, exports, "netlinkPortId", js_netlink_port_id) &&
-         define_function(env, exports, "netlinkSend", js_netlink_send);
+         define_function(env, exports, "netlinkSend", js_netlink_send) &&
+         define_function(env, exports, "netlinkSkipPort", js_netlink_skip_port);
 }

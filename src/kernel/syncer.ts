@@ -168,6 +168,9 @@ export class KernelSyncer implements FibPort {
       this.#requestResync('overflow');
     });
     this.#channel = new RequestChannel();
+    // Every route we write comes back as a notification: dropped in the kernel, before it is
+    // queued, read and copied (the bulk of a table load's cost otherwise).
+    this.#monitor.skipPort(this.#channel.portId);
     this.#running = true;
     await this.#enqueue(() => this.#resync('start'));
     const interval = this.#options.reconcileIntervalMs ?? DEFAULT_RECONCILE_INTERVAL_MS;

@@ -30,6 +30,8 @@ export interface PetrelAddon {
   netlinkSocket(protocol: number): number | ErrnoName;
   netlinkPortId(fd: number): number | ErrnoName;
   netlinkSend(fd: number, datagram: Buffer): ErrnoName | undefined;
+  /** Attaches a socket filter dropping datagrams whose first nlmsg_pid is `port`. */
+  netlinkSkipPort(fd: number, port: number): ErrnoName | undefined;
   watchNetlink(fd: number, callback: NetlinkBatchCallback): WatchHandle | ErrnoName;
   watchConnect(fd: number, callback: ConnectCallback): WatchHandle | ErrnoName;
   unwatch(handle: WatchHandle): undefined;
@@ -41,8 +43,8 @@ export interface PetrelAddon {
 
 const FUNCTION_NAMES = [
   'tcpSocket', 'bindAddress', 'connect', 'setTcpMd5', 'setIntOption', 'getIntOption', 'socketError',
-  'closeFd', 'netlinkSocket', 'netlinkPortId', 'netlinkSend', 'watchNetlink', 'watchConnect',
-  'unwatch', 'refWatch', 'sdNotify',
+  'closeFd', 'netlinkSocket', 'netlinkPortId', 'netlinkSend', 'netlinkSkipPort', 'watchNetlink',
+  'watchConnect', 'unwatch', 'refWatch', 'sdNotify',
 ] as const satisfies readonly (keyof PetrelAddon)[];
 
 // src/native/ and dist/native/ are both two levels below the package root.

@@ -86,6 +86,16 @@ export class NetlinkSocket extends EventEmitter<NetlinkSocketEvents> {
     setOption(this.#fd, 'NETLINK_DROP_MEMBERSHIP', group);
   }
 
+  /**
+   * Drops, in the kernel, the notifications caused by requests of the socket with port id `port`
+   * (a socket filter on nlmsg_pid): a listener skips the echo of its own process's writes before
+   * it costs a queued datagram, a read and a copy. Replaces any earlier filter.
+   */
+  skipPort(port: number): void {
+    this.#assertOpen();
+    check(addon().netlinkSkipPort(this.#fd, port), 'setsockopt SO_ATTACH_FILTER');
+  }
+
   /** The effective SO_RCVBUF in bytes (twice what was asked for, see socket(7)). */
   get receiveBufferBytes(): number {
     this.#assertOpen();

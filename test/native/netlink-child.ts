@@ -7,7 +7,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { RtnlGroup } from '../../src/kernel/netlink/constants.js';
 import { NetlinkSocket, type NetlinkSocketOptions } from '../../src/native/index.js';
-import { NlmsgType, RtmType, ipv4RouteDestination, routeDumpRequest, splitMessages } from './rtnetlink-bytes.js';
+import { NlmsgType, RtmType, ipv4BlackholeAddRequest, ipv4RouteDestination, routeDumpRequest, splitMessages } from './rtnetlink-bytes.js';
 
 const AF_INET = 2;
 
@@ -98,6 +98,44 @@ async function overflowScenario(batchFile: string): Promise<void> {
   });
 }
 
+/**
+ * Two route listeners, one skipping the port of a request socket: the request socket adds one
+ * route and `ip` (another process, another port) a second. The plain listener sees both; the
+ * skipping one only `ip`'s, and since it sees that later one, it would have seen ours before.
+ */
+async function skipPortScenario(): Promise<void> {
+  const requests = new NetlinkSocket();
+  const groups = [RtnlGroup.IPV4_ROUTE];
+  const plain = new NetlinkSocket({ groups });
+  const skipping = new NetlinkSocket({ groups });
+  skipping.skipPort(requests.portId);
+  const seen = { plain: [] as string[], skipping: [] as string[] };
+  const foreign = '203.0.113.128/25';
+  const done = new Promise<void>((resolve) => {
+    const listen = (socket: NetlinkSocket, into: string[]): void => {
+      socket.on('message', (datagram) => {
+        for (const message of splitMessages(datagram)) {
+          if (message.type === RtmType.NEWROUTE) into.push(`${ipv4RouteDestination(message.payload)} pid ${message.pid === requests.portId ? 'ours' : 'other'}`);
+        }
+        if (seen.plain.length >= 2 && seen.skipping.some((line) => line.startsWith(foreign))) resolve();
+      });
+    };
+    listen(plain, seen.plain);
+    listen(skipping, seen.skipping);
+  });
+  const acked = new Promise<number>((resolve) => {
+    requests.on('message', (datagram) => {
+      for (const message of splitMessages(datagram)) if (message.type === NlmsgType.ERROR) resolve(message.payload.readInt32LE(0));
+    });
+  });
+  requests.send(ipv4BlackholeAddRequest(7, '203.0.113.0', 25));
+  const errno = await acked;
+  await promisify(execFile)('ip', ['route', 'add', 'blackhole', foreign]);
+  await done;
+  for (const socket of [requests, plain, skipping]) socket.close();
+  report({ errno, plain: seen.plain.sort(), skipping: seen.skipping });
+}
+
 /** An unref'd open socket must not keep the process alive, and exit must not trip on it. */
 function unrefScenario(): void {
   const socket = new NetlinkSocket({ groups: [RtnlGroup.IPV4_ROUTE] }).unref();
@@ -127,6 +165,9 @@ switch (scenario) {
     break;
   case 'throwing-listener':
     throwingListenerScenario();
+    break;
+  case 'skip-port':
+    await skipPortScenario();
     break;
   case 'unref':
     unrefScenario();

@@ -61,6 +61,13 @@ describe('NetlinkSocket', () => {
     expect(result['uncaught']).toBe('listener failed');
   });
 
+  it('skipPort drops, in the kernel, the notifications caused by one port and keeps the others', async () => {
+    const result = await inNamespace('skip-port');
+    expect(result['errno']).toBe(0);
+    expect(result['plain']).toEqual(['203.0.113.0/25 pid ours', '203.0.113.128/25 pid other']);
+    expect(result['skipping']).toEqual(['203.0.113.128/25 pid other']);
+  });
+
   it('lets the process exit while an unref()ed socket is still open', async () => {
     const result = await inNamespace('unref');
     expect(result['portId']).toBeGreaterThan(0);

@@ -5,6 +5,11 @@
 export const NlmsgType = { ERROR: 2, DONE: 3 } as const;
 export const RtmType = { NEWROUTE: 24, DELROUTE: 25, GETROUTE: 26 } as const;
 const NLM_F_REQUEST = 0x1;
+const NLM_F_ACK = 0x4;
+const NLM_F_EXCL = 0x200;
+const NLM_F_CREATE = 0x400;
+const RT_TABLE_MAIN = 254;
+const RTN_BLACKHOLE = 6;
 const NLM_F_DUMP = 0x300; // NLM_F_ROOT | NLM_F_MATCH
 const NLMSG_HEADER_BYTES = 16;
 const RTMSG_BYTES = 12;
@@ -19,6 +24,26 @@ export function routeDumpRequest(seq: number, family: number): Buffer {
   bytes.writeUInt32LE(seq, 8); // nlmsg_seq
   bytes.writeUInt32LE(0, 12); // nlmsg_pid: 0, the kernel fills in our port
   bytes.writeUInt8(family, 16); // rtm_family; dst_len, src_len, tos, table, protocol, scope, type, flags stay 0
+  return bytes;
+}
+
+/** RTM_NEWROUTE (create, exclusive, ACK) of `blackhole <a.b.c.d>/<length>` in the main table. */
+export function ipv4BlackholeAddRequest(seq: number, destination: string, length: number): Buffer {
+  const bytes = Buffer.alloc(NLMSG_HEADER_BYTES + RTMSG_BYTES + 8);
+  bytes.writeUInt32LE(bytes.length, 0);
+  bytes.writeUInt16LE(RtmType.NEWROUTE, 4);
+  bytes.writeUInt16LE(NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, 6);
+  bytes.writeUInt32LE(seq, 8);
+  const rtmsg = NLMSG_HEADER_BYTES;
+  bytes.writeUInt8(2, rtmsg); // rtm_family AF_INET
+  bytes.writeUInt8(length, rtmsg + 1); // rtm_dst_len
+  bytes.writeUInt8(RT_TABLE_MAIN, rtmsg + 4);
+  bytes.writeUInt8(3, rtmsg + 5); // rtm_protocol RTPROT_BOOT, what `ip route add` writes
+  bytes.writeUInt8(RTN_BLACKHOLE, rtmsg + 7);
+  const attribute = rtmsg + RTMSG_BYTES;
+  bytes.writeUInt16LE(8, attribute); // rta_len
+  bytes.writeUInt16LE(RTA_DST, attribute + 2);
+  destination.split('.').forEach((octet, i) => bytes.writeUInt8(Number(octet), attribute + 4 + i));
   return bytes;
 }
 
