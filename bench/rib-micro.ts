@@ -32,11 +32,11 @@ const changes: LocRibChange[] = [];
 // Insert events are kept for the export stage; withdraw events are only counted.
 let keepEvents = true;
 let withdrawEvents = 0;
-const adjIn = new AdjRibIn(client);
 const locRib = new LocRib(DEFAULT_DECISION_OPTIONS, (c) => {
   if (keepEvents) changes.push(c);
   else withdrawEvents++;
 });
+const adjIn = new AdjRibIn(client, locRib);
 
 function ms(t0: bigint): string {
   return (Number(process.hrtime.bigint() - t0) / 1e6).toFixed(0);
@@ -53,9 +53,7 @@ anchor.clear();
 
 t0 = process.hrtime.bigint();
 for (let i = 0; i < count; i++) {
-  const path = new Path(prefixes[i]!, 0, attrs, client);
-  const previous = adjIn.put(path);
-  if (previous !== null) locRib.update(path, previous);
+  adjIn.put(new Path(prefixes[i]!, 0, attrs, client));
 }
 const insertMs = Number(process.hrtime.bigint() - t0) / 1e6;
 console.log(`insert ${count} paths (Adj-RIB-In + Loc-RIB + events): ${insertMs.toFixed(0)} ms (${(insertMs / anchorMs).toFixed(1)}x anchor); events ${changes.length}; sets ${table.size}`);
@@ -84,8 +82,7 @@ keepEvents = false;
 changes.length = 0;
 t0 = process.hrtime.bigint();
 for (let i = 0; i < count; i++) {
-  const old = adjIn.withdraw(prefixes[i]!, 0);
-  if (old) locRib.remove(old);
+  adjIn.withdraw(prefixes[i]!, 0);
 }
 console.log(`withdraw ${count} paths: ${ms(t0)} ms; events ${withdrawEvents}; Loc-RIB ${locRib.size}; sets ${table.size}`);
 console.log(`heap used ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(0)} MB`);

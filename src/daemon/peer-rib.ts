@@ -10,8 +10,8 @@
  * - Graceful restart (RFC 4724 §4.2) and enhanced route refresh (RFC 7313 §4): paths are marked
  *   stale, re-announcements clear the mark, a sweep per family removes the rest.
  *
- * Work per prefix is a `Path` allocation, two Map operations and the Loc-RIB update; attributes
- * are interned once per UPDATE.
+ * Work per prefix is a `Path` allocation and one route-table lookup (the Adj-RIB-In lives in the
+ * shared table, loc-rib.ts); attributes are interned once per UPDATE.
  */
 import { Afi, Safi } from '../bgp/constants.js';
 import type { Nlri, PathAttribute, UpdateMessage } from '../bgp/types.js';
@@ -24,10 +24,6 @@ import type { LocalSpeaker } from '../rib/speaker.js';
 
 export type UnicastFamily = 4 | 6;
 
-function familyOfPrefix(prefix: string): UnicastFamily {
-  return prefix.includes(':') ? 6 : 4;
-}
-
 /** IPv4/IPv6 unicast only; other families are not carried into the RIB. */
 function unicastFamily(afi: number, safi: number): UnicastFamily | undefined {
   if (safi !== Safi.UNICAST) return undefined;
@@ -39,14 +35,12 @@ export class PeerRib {
   /** Paths stored flagged ineligible, for `prefixesAccepted`. */
   #ineligible = 0;
   readonly #table: AttrTable;
-  readonly #locRib: LocRib;
   /** Read per UPDATE: a reload may change our AS, router ID or cluster ID. */
   readonly #self: () => LocalSpeaker;
 
   constructor(info: PeerInfo, table: AttrTable, locRib: LocRib, self: () => LocalSpeaker) {
-    this.adjIn = new AdjRibIn(info);
+    this.adjIn = new AdjRibIn(info, locRib);
     this.#table = table;
-    this.#locRib = locRib;
     this.#self = self;
   }
 
@@ -99,21 +93,18 @@ export class PeerRib {
     if (previous === null) return;
     if (path.ineligible !== null) this.#ineligible++;
     if (previous !== undefined && previous.ineligible !== null) this.#ineligible--;
-    this.#locRib.update(path, previous);
   }
 
   withdraw(prefix: string, pathId: number): void {
     const old = this.adjIn.withdraw(prefix, pathId);
     if (old === undefined) return;
     if (old.ineligible !== null) this.#ineligible--;
-    this.#locRib.remove(old);
   }
 
   /** Session down without graceful restart: every path goes. */
   clear(): void {
     this.adjIn.clear((path) => {
       if (path.ineligible !== null) this.#ineligible--;
-      this.#locRib.remove(path);
     });
   }
 
@@ -129,10 +120,9 @@ export class PeerRib {
 
   /** Removes the paths still stale (of one family, or all); returns how many. */
   sweepStale(family?: UnicastFamily): number {
-    const stale: Path[] = [];
-    for (const path of this.adjIn) if (path.stale && (family === undefined || familyOfPrefix(path.prefix) === family)) stale.push(path);
-    for (const path of stale) this.withdraw(path.prefix, path.pathId);
-    return stale.length;
+    return this.adjIn.sweepStale((path) => {
+      if (path.ineligible !== null) this.#ineligible--;
+    }, family);
   }
 }
 

@@ -151,10 +151,10 @@ export class Speaker {
     this.#version = options.version ?? '0.0.0';
     this.#self = localSpeakerOf(options.config);
     this.#policy = exportPolicyOf(options.config);
-    this.groups = new UpdateGroups(this.#policy, (prefix) => this.locRib.best(prefix), this.#schedule);
     this.locRib = new LocRib(decisionOptionsOf(options.config), (change) => this.#onLocRibChange(change));
-    this.#local = new AdjRibIn(localPeerOf(options.config));
-    this.#kernel = new AdjRibIn(kernelPeerOf(options.config));
+    this.groups = new UpdateGroups(this.#policy, this.locRib, this.#schedule);
+    this.#local = new AdjRibIn(localPeerOf(options.config), this.locRib);
+    this.#kernel = new AdjRibIn(kernelPeerOf(options.config), this.locRib);
   }
 
   get config(): Config {
@@ -189,8 +189,7 @@ export class Speaker {
     const source = this.#local.peer;
     for (const prefix of prefixes) {
       const path = new Path(prefix, 0, attrs, source);
-      const previous = this.#local.put(path);
-      if (previous !== null) this.locRib.update(path, previous);
+      this.#local.put(path);
     }
   }
 
@@ -200,41 +199,34 @@ export class Speaker {
    * back /32s beneath a local block and routes on Felix's devices (CALICO.md §1.3).
    */
   learnKernelRoute(prefix: string, kernel: KernelRouteInfo | undefined): void {
-    const old = this.#kernel.withdraw(prefix);
     if (kernel === undefined) {
-      if (old) this.locRib.remove(old);
+      this.#kernel.withdraw(prefix);
       return;
     }
-    const path = new Path(prefix, 0, this.table.intern({ origin: 'igp' }), kernelPeerOf(this.#config, kernel));
-    this.#kernel.put(path);
-    this.locRib.update(path, old);
+    this.#kernel.put(new Path(prefix, 0, this.table.intern({ origin: 'igp' }), kernelPeerOf(this.#config, kernel, this.#kernel.peer)));
   }
 
   /** Kernel routes carry our AS and router ID as their source: re-source them after a change. */
   #resourceKernel(): void {
     const previous = this.#kernel;
     const learned = [...previous];
-    this.#kernel = new AdjRibIn(kernelPeerOf(this.#config));
+    this.#kernel = new AdjRibIn(kernelPeerOf(this.#config), this.locRib);
     for (const old of learned) {
+      // The new path goes in first, so the prefix never looks unreachable downstream.
+      this.#kernel.put(new Path(old.prefix, 0, this.table.intern({ origin: 'igp' }), kernelPeerOf(this.#config, old.source.kernel, this.#kernel.peer)));
       previous.withdraw(old.prefix);
-      const path = new Path(old.prefix, 0, this.table.intern({ origin: 'igp' }), kernelPeerOf(this.#config, old.source.kernel));
-      this.#kernel.put(path);
-      this.locRib.update(path, old);
     }
   }
 
   #withdrawLocal(prefixes: readonly string[]): void {
-    for (const prefix of prefixes) {
-      const old = this.#local.withdraw(prefix);
-      if (old) this.locRib.remove(old);
-    }
+    for (const prefix of prefixes) this.#local.withdraw(prefix);
   }
 
   // ------------------------------------------------------------------------------------------
   // Loc-RIB changes
 
   #onLocRibChange(change: LocRibChange): void {
-    this.groups.enqueue(change.best ?? change.prefix);
+    this.groups.enqueue(change.dest);
     if (this.#sink === undefined) return;
     this.#sinkBatch.push(change);
     if (this.#sinkScheduled) return;
@@ -472,7 +464,7 @@ export class Speaker {
       peer: rib.info,
       send: (messages) => session.send(messages),
     };
-    const group = this.groups.obtain(this.#groupSettings(state, rib.info, negotiated), (g) => this.locRib.forEachBest((best) => g.addBacklog(best.prefix)));
+    const group = this.groups.obtain(this.#groupSettings(state, rib.info, negotiated), (g) => this.locRib.forEachBest((_best, _set, dest) => g.addBacklog(dest)));
     state.group = group;
     state.member = member;
     group.join(member, { initial });
@@ -507,12 +499,6 @@ export class Speaker {
         held.filter((prefix) => !group.advertises(member, prefix)),
       );
     });
-  }
-
-  #bestPrefixes(): string[] {
-    const out: string[] = [];
-    this.locRib.forEachBest((best) => out.push(best.prefix));
-    return out;
   }
 
   #cancelStale(state: PeerState): void {
@@ -583,7 +569,7 @@ export class Speaker {
     if (selfChanged) {
       // Local routes carry our AS and router ID as their source: originate them afresh.
       this.#withdrawLocal([...oldOriginated]);
-      this.#local = new AdjRibIn(localPeerOf(next));
+      this.#local = new AdjRibIn(localPeerOf(next), this.locRib);
       this.#originate(newOriginated);
       this.#resourceKernel();
     } else {
@@ -614,7 +600,7 @@ export class Speaker {
 
     if (diff.policyChanged.length > 0 || selfChanged) {
       // Re-run export everywhere: each group re-examines the Loc-RIB and what it advertised.
-      this.groups.setPolicy(this.#policy, () => this.#bestPrefixes());
+      this.groups.setPolicy(this.#policy);
       if (selfChanged) for (const state of this.#peers.values()) this.#rehome(state);
     }
     await Promise.all(stops);
@@ -733,8 +719,9 @@ function localPeerOf(config: Config): PeerInfo {
   return makePeerInfo({ name: LOCAL_NAME, routerId: config.routerId, asn: config.asNumber, kind: 'local' });
 }
 
-function kernelPeerOf(config: Config, kernel?: KernelRouteInfo): PeerInfo {
-  return makePeerInfo({ name: KERNEL_NAME, routerId: config.routerId, asn: config.asNumber, kind: 'local', preference: Preference.KERNEL, ...(kernel ? { kernel } : {}) });
+/** The kernel table's source; each learned route's own (with its interface) when `kernel` is given. */
+function kernelPeerOf(config: Config, kernel?: KernelRouteInfo, owner?: PeerInfo): PeerInfo {
+  return makePeerInfo({ name: KERNEL_NAME, routerId: config.routerId, asn: config.asNumber, kind: 'local', preference: Preference.KERNEL, ...(kernel ? { kernel } : {}), ...(owner ? { owner } : {}) });
 }
 
 function notificationFields(down: SessionDown): Record<string, number | string> {

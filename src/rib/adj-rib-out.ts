@@ -4,74 +4,86 @@
  * that was exported: the path's source decides split horizon (never back to the session it came
  * from, RFC 4456 §8 / BIRD `bgp_preexport`), and since paths are immutable, "unchanged" is an
  * identity test. The exported attribute set is derived again (memoised, export-attrs.ts) when the
- * table is resent, so nothing is allocated per prefix beyond the Map entry; the stored path's set
- * is retained (attr-set.ts) for as long as it is held here, which may outlast its place in the
- * Adj-RIB-In until the next flush. A stored path doubles as the NLRI of its withdrawal.
+ * table is resent, so nothing is allocated per prefix. A stored path's set is retained
+ * (attr-set.ts) for as long as it is held here, which may outlast its place in the Adj-RIB-In
+ * until the next flush. A stored path doubles as the NLRI of its withdrawal.
+ *
+ * The paths live in the route table's per-prefix entries (dest.ts), in this group's slot: the
+ * flush, which holds the entry already, reads and writes it without a lookup.
  */
+import type { Dest } from './dest.js';
+import type { LocRib } from './loc-rib.js';
 import type { Path } from './path.js';
 
 export class AdjRibOut {
-  readonly #routes = new Map<string, Path>();
+  readonly #table: LocRib;
+  readonly slot: number;
+  #size = 0;
+
+  constructor(table: LocRib, slot: number) {
+    this.#table = table;
+    this.slot = slot;
+  }
 
   get size(): number {
-    return this.#routes.size;
+    return this.#size;
   }
 
   get(prefix: string): Path | undefined {
-    return this.#routes.get(prefix);
+    return this.#table.dest(prefix)?.outAt(this.slot);
   }
 
-  /** Records that `path` was advertised for its prefix. */
-  set(path: Path): void {
+  /** What this group advertised for `dest`. */
+  at(dest: Dest): Path | undefined {
+    return dest.outAt(this.slot);
+  }
+
+  /** Records that `path` was advertised for `dest`, which held `current` (read by `at`). */
+  replace(dest: Dest, path: Path, current: Path | undefined): void {
     path.attrs.retain();
-    const old = this.#routes.get(path.prefix);
-    this.#routes.set(path.prefix, path);
-    old?.attrs.release();
+    dest.setOut(this.slot, path);
+    if (current === undefined) this.#size++;
+    else current.attrs.release();
   }
 
-  /**
-   * `set` for a caller that has just read `current = get(path.prefix)` (the flush loop): one Map
-   * operation instead of two, which counts at a full table.
-   */
-  replace(path: Path, current: Path | undefined): void {
-    path.attrs.retain();
-    this.#routes.set(path.prefix, path);
-    current?.attrs.release();
-  }
-
-  /** `delete` for a caller that has just read `current = get(current.prefix)`. */
-  remove(current: Path): void {
-    this.#routes.delete(current.prefix);
+  /** Records the withdrawal of `current`, what `dest` held (read by `at`). */
+  remove(dest: Dest, current: Path): void {
+    dest.setOut(this.slot, undefined);
     current.attrs.release();
-  }
-
-  /** Records a withdrawal; returns the path that had been advertised, if any. */
-  delete(prefix: string): Path | undefined {
-    const old = this.#routes.get(prefix);
-    if (old === undefined) return undefined;
-    this.#routes.delete(prefix);
-    old.attrs.release();
-    return old;
+    this.#size--;
+    this.#table.released(dest);
   }
 
   /** Prefixes whose path came from a session with this address (held back by split horizon). */
   countFromAddress(address: string): number {
     let n = 0;
-    for (const path of this.#routes.values()) if (path.source.kind !== 'local' && path.source.address === address) n++;
+    for (const path of this.values()) if (path.source.kind !== 'local' && path.source.address === address) n++;
     return n;
   }
 
-  values(): IterableIterator<Path> {
-    return this.#routes.values();
+  /** Every advertised path (one pass over the route table). */
+  *values(): IterableIterator<Path> {
+    if (this.#size === 0) return;
+    for (const dest of this.#table.dests()) {
+      const path = dest.outAt(this.slot);
+      if (path !== undefined) yield path;
+    }
   }
 
-  keys(): IterableIterator<string> {
-    return this.#routes.keys();
+  /** Every entry this group advertised. */
+  *dests(): IterableIterator<Dest> {
+    if (this.#size === 0) return;
+    for (const dest of this.#table.dests()) if (dest.outAt(this.slot) !== undefined) yield dest;
   }
 
-  /** Forgets everything (the group is gone), releasing every set. */
+  *keys(): IterableIterator<string> {
+    for (const dest of this.dests()) yield dest.prefix;
+  }
+
+  /** Forgets everything (the group is gone), releasing every set and the slot's entries. */
   clear(): void {
-    for (const path of this.#routes.values()) path.attrs.release();
-    this.#routes.clear();
+    if (this.#size === 0) return;
+    const held = [...this.dests()];
+    for (const dest of held) this.remove(dest, dest.outAt(this.slot)!);
   }
 }

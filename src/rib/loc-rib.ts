@@ -1,17 +1,18 @@
 /**
- * Loc-RIB (RFC 4271 §3.2, §9.1): for every prefix, the candidate paths from all sources and the
- * outcome of the decision process — the best path and the multipath (ECMP) set. A change to one
- * path recomputes only that prefix, in O(paths of the prefix), and emits a `LocRibChange` only
- * when the outcome changed (best path or ECMP set), which is what Adj-RIB-Out and the kernel
- * consume (RFC 4271 §9.1.3 phase 3 and the FIB).
+ * The route table (RFC 4271 §3.2, §9.1): one `Dest` per prefix holding every source's paths (the
+ * Adj-RIBs-In, whose per-peer views are `AdjRibIn`), the outcome of the decision process — the
+ * best path and the multipath (ECMP) set — and what each update group advertised (its
+ * `AdjRibOut` view). A change to one path recomputes only that prefix, in O(paths of the prefix),
+ * and emits a `LocRibChange` only when the outcome changed (best path or ECMP set), which is what
+ * Adj-RIB-Out and the kernel consume (RFC 4271 §9.1.3 phase 3 and the FIB).
  *
- * A prefix with a single candidate maps straight to that `Path` (the common case: a reflector
- * relaying 1,000,000 prefixes each announced once); an `Entry` with the candidate list and the
- * cached outcome appears only when a second candidate arrives.
+ * A stored path holds a reference on its attribute set (`retain`/`release`), which is what keeps
+ * the intern table exact; so does a group's advertised path.
  */
+import { Dest, NO_PATHS, ownerOf } from './dest.js';
 import { multipathSet, explainSelection } from './decision.js';
 import type { MultipathOptions, PathVerdict } from './decision.js';
-import type { Path } from './path.js';
+import type { Path, PeerInfo } from './path.js';
 
 /** The outcome of the decision process for a prefix changed. */
 export interface LocRibChange {
@@ -21,46 +22,34 @@ export interface LocRibChange {
   /** The ECMP set, best first; empty when there is no best. */
   readonly multipath: readonly Path[];
   readonly previousBest: Path | undefined;
+  /** The prefix's entry: what update groups read at flush time. */
+  readonly dest: Dest;
 }
 
 export type LocRibListener = (change: LocRibChange) => void;
 
-const NONE: readonly Path[] = Object.freeze([]);
-
-class Entry {
-  readonly candidates: Path[];
-  multipath: readonly Path[];
-
-  constructor(candidates: Path[], multipath: readonly Path[]) {
-    this.candidates = candidates;
-    this.multipath = multipath;
-  }
-}
-
-type Slot = Path | Entry;
-
-function outcomeOf(slot: Slot | undefined): readonly Path[] {
-  if (slot === undefined) return NONE;
-  if (slot instanceof Entry) return slot.multipath;
-  return slot.ineligible === null ? [slot] : NONE;
-}
-
-function bestOf(slot: Slot | undefined): Path | undefined {
-  if (slot === undefined) return undefined;
-  if (slot instanceof Entry) return slot.multipath[0];
-  return slot.ineligible === null ? slot : undefined;
-}
-
-function sameSet(a: readonly Path[], b: readonly Path[]): boolean {
-  if (a.length !== b.length) return false;
+function sameSet(a: readonly Path[] | undefined, b: readonly Path[] | undefined): boolean {
+  if (a === b) return true;
+  if (a === undefined || b === undefined || a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+/** Same route as far as selection and export care: nothing to recompute. */
+function sameRoute(a: Path, b: Path): boolean {
+  return a.attrs === b.attrs && a.ineligible === b.ineligible;
+}
+
+function samePlace(a: Path, b: Path): boolean {
+  return a.pathId === b.pathId && ownerOf(a.source) === ownerOf(b.source);
 }
 
 export class LocRib {
   #options: MultipathOptions;
   readonly #listener: LocRibListener | undefined;
-  readonly #routes = new Map<string, Slot>();
+  readonly #dests = new Map<string, Dest>();
+  /** Prefixes with at least one candidate. */
+  #size = 0;
 
   constructor(options: MultipathOptions, listener?: LocRibListener) {
     this.#options = options;
@@ -69,68 +58,128 @@ export class LocRib {
 
   /** Number of prefixes with at least one candidate. */
   get size(): number {
-    return this.#routes.size;
+    return this.#size;
+  }
+
+  /** The entry of `prefix`, if any source or update group holds it. */
+  dest(prefix: string): Dest | undefined {
+    return this.#dests.get(prefix);
+  }
+
+  /** Every entry, including those only an update group still holds. */
+  dests(): IterableIterator<Dest> {
+    return this.#dests.values();
   }
 
   /**
-   * Adds `path` as a candidate for its prefix, replacing `previous` (the same source's earlier
-   * path for the same prefix and path ID, as returned by `AdjRibIn.put`) when given.
+   * Stores `path` (an implicit withdraw of the same source's path for the same prefix and path
+   * ID, RFC 4271 §3.1) and recomputes the prefix. Returns the path it replaced, `undefined` when
+   * the place was empty, or `null` when the stored path had the same attributes and eligibility:
+   * then the stored path stays, its stale flag is cleared, and nothing downstream changes.
    */
-  update(path: Path, previous?: Path): void {
+  put(path: Path): Path | undefined | null {
     const prefix = path.prefix;
-    const slot = this.#routes.get(prefix);
-    if (slot === undefined) {
-      this.#routes.set(prefix, path);
-      if (path.ineligible === null) this.#emit(prefix, path, [path], undefined);
-      return;
+    let dest = this.#dests.get(prefix);
+    if (dest === undefined) {
+      dest = new Dest(prefix);
+      this.#dests.set(prefix, dest);
     }
-    if (!(slot instanceof Entry)) {
-      if (slot === previous) {
-        this.#routes.set(prefix, path);
-        const before = bestOf(slot);
-        const after = path.ineligible === null ? path : undefined;
-        if (before !== after) this.#emit(prefix, after, after ? [after] : NONE, before);
-        return;
+    const paths = dest.paths;
+    let previous: Path | undefined;
+    if (paths === undefined) {
+      dest.paths = path;
+      this.#size++;
+    } else if (!Array.isArray(paths)) {
+      if (samePlace(paths, path)) {
+        if (sameRoute(paths, path)) return refreshed(paths);
+        previous = paths;
+        dest.paths = path;
+      } else {
+        dest.paths = [paths, path];
       }
-      this.#recompute(prefix, new Entry([slot, path], outcomeOf(slot)));
-      return;
+    } else {
+      for (let i = 0; i < paths.length; i++) {
+        const old = paths[i]!;
+        if (!samePlace(old, path)) continue;
+        if (sameRoute(old, path)) return refreshed(old);
+        previous = old;
+        paths[i] = path;
+        break;
+      }
+      if (previous === undefined) paths.push(path);
     }
-    const i = previous === undefined ? -1 : slot.candidates.indexOf(previous);
-    if (i >= 0) slot.candidates[i] = path;
-    else slot.candidates.push(path);
-    this.#recompute(prefix, slot);
+    path.attrs.retain();
+    previous?.attrs.release();
+    this.#recompute(dest);
+    return previous;
   }
 
-  /** Removes a candidate (withdrawn, or its session went down). */
-  remove(path: Path): void {
-    const prefix = path.prefix;
-    const slot = this.#routes.get(prefix);
-    if (slot === undefined) return;
-    if (!(slot instanceof Entry)) {
-      if (slot !== path) return;
-      this.#routes.delete(prefix);
-      if (path.ineligible === null) this.#emit(prefix, undefined, NONE, path);
-      return;
+  /** Removes `owner`'s path for (prefix, path ID); returns it, or undefined if there was none. */
+  withdraw(owner: PeerInfo, prefix: string, pathId = 0): Path | undefined {
+    const dest = this.#dests.get(prefix);
+    if (dest === undefined) return undefined;
+    const old = this.#take(dest, (p) => p.pathId === pathId && ownerOf(p.source) === owner);
+    if (old === undefined) return undefined;
+    this.#recompute(dest);
+    this.#dropIfUnused(dest);
+    return old;
+  }
+
+  /**
+   * Removes every path of `owner` that `which` selects (all by default), in one pass over the
+   * table, reporting each; for a session going down or a stale sweep (RFC 4724 §4.2).
+   */
+  removeAll(owner: PeerInfo, which: (path: Path) => boolean, onRemoved: (path: Path) => void): number {
+    let n = 0;
+    const selects = (p: Path): boolean => ownerOf(p.source) === owner && which(p);
+    for (const dest of this.#dests.values()) {
+      if (dest.paths === undefined) continue;
+      let removed = 0;
+      for (;;) {
+        const old = this.#take(dest, selects);
+        if (old === undefined) break;
+        removed++;
+        onRemoved(old);
+      }
+      if (removed === 0) continue;
+      n += removed;
+      this.#recompute(dest);
+      this.#dropIfUnused(dest);
     }
-    const i = slot.candidates.indexOf(path);
-    if (i < 0) return;
-    slot.candidates.splice(i, 1);
-    this.#recompute(prefix, slot);
+    return n;
+  }
+
+  /** `owner`'s paths for a prefix (several only with ADD-PATH). */
+  pathsOf(owner: PeerInfo, prefix: string): Path[] {
+    const dest = this.#dests.get(prefix);
+    if (dest === undefined) return [];
+    return dest.candidates().filter((p) => ownerOf(p.source) === owner);
+  }
+
+  /** Every path `owner` stored, in table order. */
+  *allOf(owner: PeerInfo): IterableIterator<Path> {
+    for (const dest of this.#dests.values()) {
+      const paths = dest.paths;
+      if (paths === undefined) continue;
+      if (!Array.isArray(paths)) {
+        if (ownerOf(paths.source) === owner) yield paths;
+        continue;
+      }
+      for (const p of paths) if (ownerOf(p.source) === owner) yield p;
+    }
   }
 
   best(prefix: string): Path | undefined {
-    return bestOf(this.#routes.get(prefix));
+    return this.#dests.get(prefix)?.best;
   }
 
   /** The ECMP set for a prefix, best first. */
   multipath(prefix: string): readonly Path[] {
-    return outcomeOf(this.#routes.get(prefix));
+    return this.#dests.get(prefix)?.multipath ?? NO_PATHS;
   }
 
   candidates(prefix: string): readonly Path[] {
-    const slot = this.#routes.get(prefix);
-    if (slot === undefined) return NONE;
-    return slot instanceof Entry ? slot.candidates.slice() : [slot];
+    return this.#dests.get(prefix)?.candidates() ?? NO_PATHS;
   }
 
   /** For `show routes`: every candidate with the step it lost at. */
@@ -139,35 +188,74 @@ export class LocRib {
   }
 
   /** Calls `fn` for every prefix that has a best path (initial feed of a new peer, kernel sync). */
-  forEachBest(fn: (best: Path, multipath: readonly Path[]) => void): void {
-    for (const slot of this.#routes.values()) {
-      const set = outcomeOf(slot);
-      if (set.length > 0) fn(set[0]!, set);
+  forEachBest(fn: (best: Path, multipath: readonly Path[], dest: Dest) => void): void {
+    for (const dest of this.#dests.values()) {
+      const best = dest.best;
+      if (best !== undefined) fn(best, dest.multipath, dest);
     }
+  }
+
+  /** An update group let go of `dest` (withdrawn, or the group is gone). */
+  released(dest: Dest): void {
+    this.#dropIfUnused(dest);
   }
 
   /** New decision options (a reload): recomputes every prefix, emitting what changed. */
   setOptions(options: MultipathOptions): void {
     this.#options = options;
-    for (const [prefix, slot] of this.#routes) if (slot instanceof Entry) this.#recompute(prefix, slot);
+    for (const dest of this.#dests.values()) if (Array.isArray(dest.paths)) this.#recompute(dest);
   }
 
-  #recompute(prefix: string, entry: Entry): void {
-    const before = entry.multipath;
-    const n = entry.candidates.length;
-    if (n === 0) this.#routes.delete(prefix);
-    // Back to the inline form when one candidate is left.
-    else if (n === 1) this.#routes.set(prefix, entry.candidates[0]!);
-    else this.#routes.set(prefix, entry);
-    const after = n === 0 ? NONE : multipathSet(entry.candidates, this.#options);
-    entry.multipath = after;
-    if (!sameSet(before, after)) this.#emit(prefix, after[0], after, before[0]);
+  /** Takes the first candidate `which` selects out of `dest`, releasing its set. */
+  #take(dest: Dest, which: (path: Path) => boolean): Path | undefined {
+    const paths = dest.paths;
+    if (paths === undefined) return undefined;
+    let old: Path | undefined;
+    if (!Array.isArray(paths)) {
+      if (!which(paths)) return undefined;
+      old = paths;
+      dest.paths = undefined;
+      this.#size--;
+    } else {
+      const i = paths.findIndex(which);
+      if (i < 0) return undefined;
+      old = paths[i]!;
+      paths.splice(i, 1);
+      // Back to the inline form once a single path is left.
+      if (paths.length === 1) dest.paths = paths[0]!;
+    }
+    old.attrs.release();
+    return old;
   }
 
-  #emit(prefix: string, best: Path | undefined, multipath: readonly Path[], previousBest: Path | undefined): void {
+  #dropIfUnused(dest: Dest): void {
+    if (dest.unused && this.#dests.get(dest.prefix) === dest) this.#dests.delete(dest.prefix);
+  }
+
+  #recompute(dest: Dest): void {
+    const beforeBest = dest.best;
+    const beforeSet = dest.ecmp;
+    const paths = dest.paths;
+    let best: Path | undefined;
+    let ecmp: readonly Path[] | undefined;
+    if (paths === undefined) best = undefined;
+    else if (!Array.isArray(paths)) best = paths.ineligible === null ? paths : undefined;
+    else {
+      const set = multipathSet(paths, this.#options);
+      best = set[0];
+      if (set.length > 1) ecmp = set;
+    }
+    if (best === beforeBest && sameSet(ecmp, beforeSet)) return;
+    dest.best = best;
+    dest.ecmp = ecmp;
     // Cleared first: an ECMP-only change keeps the same best.
-    if (previousBest !== undefined) previousBest.selected = false;
+    if (beforeBest !== undefined) beforeBest.selected = false;
     if (best !== undefined) best.selected = true;
-    this.#listener?.({ prefix, best, multipath, previousBest });
+    this.#listener?.({ prefix: dest.prefix, best, multipath: ecmp ?? (best === undefined ? NO_PATHS : [best]), previousBest: beforeBest, dest });
   }
+}
+
+function refreshed(stored: Path): null {
+  stored.stale = false;
+  return null;
 }

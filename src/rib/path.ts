@@ -6,6 +6,7 @@
  * stored with the reason and never selected, so `show` can explain them (OpenBGPD `F_PREF_*`).
  */
 import type { AttrSet } from './attr-set.js';
+import type { BgpFilter } from './bgp-filter.js';
 import { addressOrderKey, ipv4Value } from './prefix-set.js';
 
 /** Where a path came from: an iBGP or eBGP session, or this speaker itself. */
@@ -47,6 +48,17 @@ export interface PeerInfo {
   readonly preference: number;
   /** Set for kernel-learned local routes. */
   readonly kernel: KernelRouteInfo | undefined;
+  /**
+   * The table a kernel-learned route is stored under (each such route has a `PeerInfo` of its
+   * own, for its interface and metric); undefined for every other source, which owns itself.
+   */
+  readonly owner: PeerInfo | undefined;
+  /** The AS the session speaks as when not the speaker's own (BIRD `local as`): loop detection uses it. */
+  readonly localAsn: number | undefined;
+  /** Our AS may appear this often in an eBGP path's AS_PATH (BIRD `allow local as`). */
+  readonly allowedLocalAs: number;
+  /** The session's import rules (CALICO.md §1.7); a route they reject is stored `import-rejected`. */
+  readonly importFilter: BgpFilter | undefined;
   /** Comparison keys, computed once per peer. */
   readonly routerIdValue: number;
   readonly addressKey: string;
@@ -61,6 +73,10 @@ export interface PeerInfoInit {
   readonly isClient?: boolean;
   readonly preference?: number;
   readonly kernel?: KernelRouteInfo;
+  readonly localAsn?: number;
+  readonly allowedLocalAs?: number;
+  readonly importFilter?: BgpFilter;
+  readonly owner?: PeerInfo;
 }
 
 export function makePeerInfo(init: PeerInfoInit): PeerInfo {
@@ -75,6 +91,10 @@ export function makePeerInfo(init: PeerInfoInit): PeerInfo {
     isClient: init.isClient ?? false,
     preference,
     kernel: init.kernel,
+    owner: init.owner,
+    localAsn: init.localAsn,
+    allowedLocalAs: init.allowedLocalAs ?? 0,
+    importFilter: init.importFilter,
     routerIdValue: ipv4Value(init.routerId),
     addressKey: address === '' ? '' : addressOrderKey(address),
   });

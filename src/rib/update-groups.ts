@@ -5,11 +5,12 @@
  * ADD-PATH, extended messages, families) — share one group. The group decides export once per
  * prefix, packs and encodes once, and writes the same bytes to every member.
  *
- * - Pending changes: Loc-RIB changes go into one journal of changed prefixes shared by every
- *   group (BIRD's export journal); each group keeps a cursor into it and, at flush time, looks up
- *   the prefix's current best path. A prefix that changed several times while queued (or while a
- *   member was slow) therefore goes out once, in its latest state, and queuing a change costs one
- *   array push whatever the number of groups.
+ * - Pending changes: Loc-RIB changes go into one journal of changed prefixes (their route-table
+ *   entries, dest.ts) shared by every group (BIRD's export journal); each group keeps a cursor
+ *   into it and, at flush time, reads the entry's current best path and its own slot of what it
+ *   advertised — no table lookup at all. A prefix that changed several times while queued (or
+ *   while a member was slow) therefore goes out once, in its latest state, and queuing a change
+ *   costs one array push whatever the number of groups.
  * - Packing: prefixes sharing an exported attribute set travel together in as few UPDATEs as fit
  *   (`packUpdates`); withdrawals in their own messages (RFC 7606 §5.1).
  * - Backpressure: a member whose `send` returns false blocks the group until it drains (XOFF/XON).
@@ -31,9 +32,10 @@ import { packUpdates } from '../bgp/update.js';
 import { REFLECTION_TARGETS, sourceKindOf, type RouteTargetKind } from '../reflector/targets.js';
 import { AdjRibOut } from './adj-rib-out.js';
 import { toPathAttributes, type AttrSet } from './attr-set.js';
+import type { Dest } from './dest.js';
 import { exportAttrs, type ExportTarget } from './export-attrs.js';
 import type { ExportPolicy } from './export-policy.js';
-import type { Path } from './path.js';
+import type { LocRib } from './loc-rib.js';
 
 /** One session as a group sees it. */
 export interface GroupMember {
@@ -55,12 +57,6 @@ export interface UpdateGroupSettings {
   readonly families: readonly AfiSafiName[];
   readonly sendContext: CodecContext;
 }
-
-/** The Loc-RIB as update groups read it. */
-export type BestPathLookup = (prefix: string) => Path | undefined;
-
-/** A changed prefix, or the path that became its best (`Path.selected` says whether it still is). */
-export type JournalEntry = string | Path;
 
 /** Prefixes examined per flush slice before yielding to the event loop. */
 const SLICE_PREFIXES = 16_384;
@@ -137,7 +133,7 @@ class Slice {
 
 export class UpdateGroup {
   readonly key: string;
-  readonly adjRibOut = new AdjRibOut();
+  readonly adjRibOut: AdjRibOut;
   readonly #settings: UpdateGroupSettings;
   readonly #ctx: ResolvedContext;
   readonly #sends: readonly [boolean, boolean];
@@ -150,7 +146,7 @@ export class UpdateGroup {
   /** Absolute journal position of the next change to read. */
   cursor: number;
   /** Prefixes to examine before the journal (a new group's table, a policy change, a fold). */
-  #backlog = new Set<string>();
+  #backlog = new Set<Dest>();
   /** Backlog entries are resent even when the path is unchanged (export policy changed). */
   #force = false;
   #blocked = 0;
@@ -158,8 +154,9 @@ export class UpdateGroup {
   /** Called once nothing is pending (re-homed members' leftover withdrawals). */
   #settled: (() => void)[] = [];
 
-  constructor(settings: UpdateGroupSettings, policy: ExportPolicy, journal: UpdateGroups) {
+  constructor(settings: UpdateGroupSettings, policy: ExportPolicy, journal: UpdateGroups, slot: number) {
     this.key = settings.key;
+    this.adjRibOut = new AdjRibOut(journal.table, slot);
     this.#settings = settings;
     this.#ctx = resolveContext(settings.sendContext);
     this.#sends = [settings.families.includes('ipv4-unicast'), settings.families.includes('ipv6-unicast')];
@@ -209,15 +206,15 @@ export class UpdateGroup {
   }
 
   /** Queues a prefix for examination ahead of the journal (table seeding). */
-  addBacklog(prefix: string): void {
-    this.#backlog.add(prefix);
+  addBacklog(dest: Dest): void {
+    this.#backlog.add(dest);
   }
 
-  /** A new export policy: every prefix in `prefixes` and everything advertised is re-examined and resent. */
-  revalidate(policy: ExportPolicy, prefixes: Iterable<string>): void {
+  /** A new export policy: every prefix with a best path and everything advertised is re-examined and resent. */
+  revalidate(policy: ExportPolicy): void {
     this.#policy = policy;
-    for (const p of prefixes) this.#backlog.add(p);
-    for (const p of this.adjRibOut.keys()) this.#backlog.add(p);
+    const slot = this.adjRibOut.slot;
+    for (const dest of this.#journal.table.dests()) if (dest.best !== undefined || dest.outAt(slot) !== undefined) this.#backlog.add(dest);
     this.#force = true;
   }
 
@@ -276,10 +273,7 @@ export class UpdateGroup {
   /** Far behind and blocked: the unread journal becomes a set of prefixes (bounded by the table). */
   fold(): void {
     const j = this.#journal;
-    for (let i = this.cursor - j.base; i < j.entries.length; i++) {
-      const entry = j.entries[i]!;
-      this.#backlog.add(typeof entry === 'string' ? entry : entry.prefix);
-    }
+    for (let i = this.cursor - j.base; i < j.entries.length; i++) this.#backlog.add(j.entries[i]!);
     this.cursor = j.end;
   }
 
@@ -304,22 +298,18 @@ export class UpdateGroup {
     let n = 0;
     if (this.#backlog.size > 0) {
       const force = this.#force;
-      for (const prefix of this.#backlog) {
+      for (const dest of this.#backlog) {
         if (n++ === SLICE_PREFIXES) break;
-        this.#backlog.delete(prefix);
-        this.#examine(slice, prefix, j.bestOf(prefix), force);
+        this.#backlog.delete(dest);
+        this.#examine(slice, dest, force);
       }
       if (this.#backlog.size === 0) this.#force = false;
     }
     const entries = j.entries;
     let i = this.cursor - j.base;
     const stop = Math.min(entries.length, i + SLICE_PREFIXES - Math.min(n, SLICE_PREFIXES));
-    while (i < stop) {
-      const entry = entries[i++]!;
-      if (typeof entry === 'string') this.#examine(slice, entry, j.bestOf(entry), false);
-      else if (entry.selected) this.#examine(slice, entry.prefix, entry, false);
-      // Else it lost its place since: the change that unseated it is further down the journal.
-    }
+    // An entry queued several times is examined once per queuing; all but the first find nothing to say.
+    while (i < stop) this.#examine(slice, entries[i++]!, false);
     this.cursor = j.base + i;
     this.#transmit(slice);
     const more = this.#backlog.size > 0 || this.cursor < j.end;
@@ -328,11 +318,13 @@ export class UpdateGroup {
   }
 
   /** RFC 4271 §9.1.3: what, if anything, this group must now say about `prefix`. */
-  #examine(slice: Slice, prefix: string, best: Path | undefined, force: boolean): void {
+  #examine(slice: Slice, dest: Dest, force: boolean): void {
     const out = this.adjRibOut;
-    const current = out.get(prefix);
+    const current = out.at(dest);
+    const best = dest.best;
     // Paths are immutable: the same path exported under the same policy is the same UPDATE.
     if (best === current && !force) return;
+    const prefix = dest.prefix;
     const fi = isV6(prefix) ? 1 : 0;
     if (!this.#sends[fi]) return;
     let attrs: AttrSet | undefined;
@@ -343,7 +335,7 @@ export class UpdateGroup {
     if (attrs === undefined || best === undefined) {
       if (current !== undefined) {
         slice.withdrawn[fi].push(this.#addPath[fi] ? { prefix } : current);
-        out.remove(current);
+        out.remove(dest, current);
       }
       return;
     }
@@ -354,7 +346,7 @@ export class UpdateGroup {
       slice.withdrawFrom(except, this.#addPath[fi] ? { prefix } : current);
     }
     slice.bucket(fi, attrs, except).nlri.push(this.#addPath[fi] ? { prefix } : best);
-    out.replace(best, current);
+    out.replace(dest, best, current);
   }
 
   #transmit(slice: Slice): void {
@@ -456,16 +448,20 @@ export class UpdateGroup {
 export class UpdateGroups {
   readonly #groups = new Map<string, UpdateGroup>();
   /** Changes (see `enqueue`); `entries[i]` is at absolute position `base + i`. */
-  entries: JournalEntry[] = [];
+  entries: Dest[] = [];
   base = 0;
-  readonly bestOf: BestPathLookup;
+  /** The route table whose entries hold each group's Adj-RIB-Out slot. */
+  readonly table: LocRib;
   #scheduled = false;
   #policy: ExportPolicy;
   readonly #schedule: (fn: () => void) => void;
+  /** Adj-RIB-Out slots of dropped groups, cleared, for reuse (keeps `Dest.outs` short). */
+  readonly #freeSlots: number[] = [];
+  #nextSlot = 0;
 
-  constructor(policy: ExportPolicy, bestOf: BestPathLookup, schedule: (fn: () => void) => void = setImmediate) {
+  constructor(policy: ExportPolicy, table: LocRib, schedule: (fn: () => void) => void = setImmediate) {
     this.#policy = policy;
-    this.bestOf = bestOf;
+    this.table = table;
     this.#schedule = schedule;
   }
 
@@ -493,7 +489,8 @@ export class UpdateGroups {
   obtain(settings: UpdateGroupSettings, seed: (group: UpdateGroup) => void): UpdateGroup {
     let group = this.#groups.get(settings.key);
     if (!group) {
-      group = new UpdateGroup(settings, this.#policy, this);
+      const slot = this.#freeSlots.pop() ?? this.#nextSlot++;
+      group = new UpdateGroup(settings, this.#policy, this, slot);
       this.#groups.set(settings.key, group);
       seed(group);
     }
@@ -506,26 +503,22 @@ export class UpdateGroups {
     if (group.memberCount === 0 && this.#groups.get(group.key) === group) {
       this.#groups.delete(group.key);
       group.dispose();
+      this.#freeSlots.push(group.adjRibOut.slot);
       if (this.#groups.size === 0) this.#trim();
     }
   }
 
-  /**
-   * A Loc-RIB change: one journal entry, read by every group. The entry is the new best path
-   * when there is one — the flush then needs no lookup, only the path's `selected` flag (a path
-   * no longer selected was unseated by a change queued after it) — else the prefix, looked up
-   * at flush through `bestOf`.
-   */
-  enqueue(change: JournalEntry): void {
+  /** A Loc-RIB change: one journal entry (the prefix's route-table entry), read by every group. */
+  enqueue(change: Dest): void {
     if (this.#groups.size === 0) return;
     this.entries.push(change);
     this.requestFlush();
   }
 
-  /** New export policy: every group re-examines `prefixes` (the Loc-RIB) and what it advertised. */
-  setPolicy(policy: ExportPolicy, prefixes: () => Iterable<string>): void {
+  /** New export policy: every group re-examines the Loc-RIB and what it advertised. */
+  setPolicy(policy: ExportPolicy): void {
     this.#policy = policy;
-    for (const group of this.#groups.values()) group.revalidate(policy, prefixes());
+    for (const group of this.#groups.values()) group.revalidate(policy);
     this.requestFlush();
   }
 

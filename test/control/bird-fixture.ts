@@ -100,7 +100,7 @@ export class BirdFixture implements BirdCliSource {
 
   #add(prefix: string, info: PeerInfo, init: PathAttributesInit): Path {
     const path = new Path(prefix, 0, this.table.intern(init), info);
-    this.routes.update(path);
+    this.routes.put(path);
     return path;
   }
 }

@@ -6,6 +6,7 @@ import type { FibEvent, FibListener, FibPort, FibSnapshot, KernelLog, KernelRout
 import { newKernelCounters } from '../../src/kernel/metrics.js';
 import { KernelSink, type SinkRib } from '../../src/daemon/kernel-sink.js';
 import { AttrTable } from '../../src/rib/attr-set.js';
+import { Dest } from '../../src/rib/dest.js';
 import type { LocRibChange } from '../../src/rib/loc-rib.js';
 import { makePeerInfo, Path, type KernelRouteInfo, type PeerInfo } from '../../src/rib/path.js';
 
@@ -75,7 +76,7 @@ function path(prefix: string, source: PeerInfo, ...nextHops: string[]): Path {
 }
 
 function change(prefix: string, multipath: readonly Path[]): LocRibChange {
-  return { prefix, best: multipath[0], multipath, previousBest: undefined };
+  return { prefix, best: multipath[0], multipath, previousBest: undefined, dest: new Dest(prefix) };
 }
 
 const ENCAP: EncapOptions = {

@@ -59,7 +59,6 @@ describe('Adj-RIB-In', () => {
     expect(rib.paths('10.244.1.0/26')).toEqual([p2b]);
     expect(rib.get('10.244.1.0/26', 2)).toBe(p2b);
     expect(rib.size).toBe(1);
-    expect(rib.prefixCount).toBe(1);
   });
 
   it('marks stale and sweeps what was not refreshed (RFC 4724 §4.2)', () => {

@@ -9,18 +9,17 @@ import { pathFactory, peer } from './helpers.js';
 const P = '10.244.1.0/26';
 
 function setup(maxPaths = 1) {
-  const events: LocRibChange[] = [];
-  const loc = new LocRib({ ...DEFAULT_DECISION_OPTIONS, maxPaths }, (c) => events.push(c));
+  const events: Omit<LocRibChange, 'dest'>[] = [];
+  // The route-table entry travels with each change; the assertions compare the outcome.
+  const loc = new LocRib({ ...DEFAULT_DECISION_OPTIONS, maxPaths }, ({ dest: _dest, ...change }) => events.push(change));
   const ribs = new Map<PeerInfo, AdjRibIn>();
   const announce = (p: Path): void => {
     let rib = ribs.get(p.source);
-    if (!rib) ribs.set(p.source, (rib = new AdjRibIn(p.source)));
-    const previous = rib.put(p);
-    if (previous !== null) loc.update(p, previous);
+    if (!rib) ribs.set(p.source, (rib = new AdjRibIn(p.source, loc)));
+    rib.put(p);
   };
   const withdraw = (source: PeerInfo, prefix: string): void => {
-    const old = ribs.get(source)?.withdraw(prefix);
-    if (old) loc.remove(old);
+    ribs.get(source)?.withdraw(prefix);
   };
   return { events, loc, announce, withdraw, ...pathFactory() };
 }

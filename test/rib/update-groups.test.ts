@@ -3,8 +3,10 @@ import { decodeMessage } from '../../src/bgp/index.js';
 import { isEndOfRib } from '../../src/bgp/end-of-rib.js';
 import type { UpdateMessage } from '../../src/bgp/types.js';
 import { AttrTable } from '../../src/rib/attr-set.js';
+import { DEFAULT_DECISION_OPTIONS } from '../../src/rib/decision.js';
 import { makeExportTarget } from '../../src/rib/export-attrs.js';
 import { ExportPolicy } from '../../src/rib/export-policy.js';
+import { LocRib } from '../../src/rib/loc-rib.js';
 import { Path, type PeerInfo } from '../../src/rib/path.js';
 import { UpdateGroups, type GroupMember, type UpdateGroupSettings } from '../../src/rib/update-groups.js';
 import { peer, SELF } from './helpers.js';
@@ -43,13 +45,19 @@ class FakeMember implements GroupMember {
 
 function setup() {
   const scheduled: (() => void)[] = [];
-  const loc = new Map<string, Path>();
-  const groups = new UpdateGroups(EXPORT_ALL, (prefix) => loc.get(prefix), (fn) => scheduled.push(fn));
-  /** A Loc-RIB change: the new best path (or none) and its journal entry. */
+  // The listener runs only on later changes, once `groups` exists.
+  const loc = new LocRib(DEFAULT_DECISION_OPTIONS, (c) => groups.enqueue(c.dest));
+  const groups = new UpdateGroups(EXPORT_ALL, loc, (fn) => scheduled.push(fn));
+  /** The Loc-RIB's best path for `prefix` becomes `best` (or none): the harness's one candidate. */
+  const current = new Map<string, Path>();
   const change = (prefix: string, best: Path | undefined): void => {
-    if (best) loc.set(prefix, best);
-    else loc.delete(prefix);
-    groups.enqueue(prefix);
+    const previous = current.get(prefix);
+    if (previous) loc.withdraw(previous.source, prefix);
+    current.delete(prefix);
+    if (best) {
+      loc.put(best);
+      current.set(prefix, best);
+    }
   };
   const runScheduled = (): void => {
     while (scheduled.length > 0) scheduled.shift()!();
@@ -66,7 +74,7 @@ function setup() {
   };
   const table = new AttrTable();
   const group = groups.obtain(settings, () => undefined);
-  return { groups, group, runScheduled, c1, c2, table, change };
+  return { groups, group, runScheduled, c1, c2, table, change, loc };
 }
 
 function prefixes(n: number, base = 0): string[] {
@@ -74,31 +82,25 @@ function prefixes(n: number, base = 0): string[] {
 }
 
 describe('update groups', () => {
-  it('reads a path entry while it is selected and skips it once a later change unseated it', () => {
-    const { groups, group, c1, table } = setup();
+  it('sends a prefix replaced before the flush once, in its latest state, and frees its entry once withdrawn', () => {
+    const { groups, group, c1, table, change, loc } = setup();
     const member = new FakeMember('c1', c1);
     group.join(member);
     const local = peer('local', { kind: 'local', address: '' });
     const P = '10.244.1.0/26';
-    const first = new Path(P, 0, table.intern({ origin: 'igp', med: 1 }), local);
-    const second = new Path(P, 0, table.intern({ origin: 'igp', med: 2 }), local);
-    // As the Loc-RIB does it: the new best is flagged and queued, the unseated one unflagged.
-    first.selected = true;
-    groups.enqueue(first);
-    first.selected = false;
-    second.selected = true;
-    groups.enqueue(second);
+    change(P, new Path(P, 0, table.intern({ origin: 'igp', med: 1 }), local));
+    change(P, new Path(P, 0, table.intern({ origin: 'igp', med: 2 }), local));
     groups.flushNow();
     const announced = member.updates().filter((u) => u.nlri.length > 0);
     expect(announced).toHaveLength(1);
     expect(announced[0]!.attributes.find((a) => a.type === 'med')).toMatchObject({ med: 2 });
-    // Unseated with nothing left: the prefix entry withdraws it.
-    second.selected = false;
-    groups.enqueue(second);
-    groups.enqueue(P);
+    // Withdrawn with nothing left: the group holds the entry until it has sent the withdrawal.
+    change(P, undefined);
+    expect(loc.dest(P)).toBeDefined();
     groups.flushNow();
     expect(member.updates().at(-1)!.withdrawn).toEqual([{ prefix: P }]);
     expect(group.advertisedTo(member)).toBe(0);
+    expect(loc.dest(P)).toBeUndefined();
   });
 
   it('packs N prefixes sharing one attribute set into ceil(N / fit) UPDATEs', () => {
@@ -189,9 +191,10 @@ describe('update groups', () => {
     const attrs = table.intern({ origin: 'igp' });
     for (const p of prefixes(3)) change(p, new Path(p, 0, attrs, local));
     groups.flushNow();
-    expect(attrs.refs).toBe(3);
+    // Three held by the Loc-RIB's candidates, three by the group's Adj-RIB-Out.
+    expect(attrs.refs).toBe(6);
     groups.leave(group, member);
-    expect(attrs.refs).toBe(0);
+    expect(attrs.refs).toBe(3);
     expect(groups.size).toBe(0);
   });
 
