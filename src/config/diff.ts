@@ -25,7 +25,8 @@ const PEER_FIELD_EFFECT: Readonly<Record<keyof EffectivePeer, ChangeEffect>> = {
   interface: ChangeEffect.SESSION,
   port: ChangeEffect.SESSION,
   asNumber: ChangeEffect.SESSION, // OPEN My AS / the peer's, RFC 4271 §4.2
-  localAsNumber: ChangeEffect.SESSION,
+  localAsNumber: ChangeEffect.SESSION, // OPEN My AS, RFC 4271 §4.2
+  allowedLocalAsNumbers: ChangeEffect.POLICY, // import loop check: stored paths are re-examined
   internal: ChangeEffect.SESSION,
   passive: ChangeEffect.SESSION,
   routeReflectorClient: ChangeEffect.POLICY, // RFC 4456: not negotiated, decides what we reflect
@@ -42,6 +43,8 @@ const PEER_FIELD_EFFECT: Readonly<Record<keyof EffectivePeer, ChangeEffect>> = {
   maxPrefixes: ChangeEffect.POLICY,
   addPaths: ChangeEffect.SESSION, // capability in OPEN, RFC 7911 §4
   families: ChangeEffect.SESSION, // multiprotocol capabilities in OPEN, RFC 4760 §8
+  importRules: ChangeEffect.POLICY, // ROUTE-REFRESH (RFC 2918) or local re-evaluation, as BIRD reloads
+  exportRules: ChangeEffect.POLICY, // the peer's update group changes; no reset
 };
 
 /** Top-level keys and what changing them affects; `peers` means "seen through effectivePeers". */
@@ -52,6 +55,7 @@ const CONFIG_KEY_EFFECT: Readonly<Record<keyof Config, 'peers' | 'policy' | 'oth
   listen: 'other',
   mesh: 'peers',
   peers: 'peers',
+  filters: 'peers',
   pools: 'policy',
   blocks: 'policy',
   serviceClusterIPs: 'policy',

@@ -8,9 +8,13 @@
  *   are reflectors are skipped;
  * - a reflector treats iBGP peers with a different or no cluster ID as clients (RFC 4456 §7),
  *   unless `routeReflectorClient` says otherwise;
- * - session timers follow Calico's BIRD template unless configured.
+ * - session timers follow Calico's BIRD template unless configured;
+ * - an explicit peer may speak as another AS (`localAsNumber`, BIRD `local as`), which also
+ *   decides iBGP or eBGP, and carries the rules of its `filters` in order per direction and
+ *   family (CALICO.md §1.7); mesh sessions get neither, as in Calico.
  */
 import type { IpFamily } from '../bgp/address.js';
+import type { FilterRule } from './filters.js';
 import type { KeyPath } from './locate.js';
 import { PeerNameKind, calicoPeerName } from './names.js';
 import { addressFamily, addressOf } from './prefixes.js';
@@ -38,8 +42,11 @@ export interface EffectivePeer {
   readonly interface?: string;
   readonly port: number;
   readonly asNumber: number;
+  /** The AS this session speaks as: OPEN My AS, AS_PATH prepend, loop detection. */
   readonly localAsNumber: number;
-  /** iBGP: the peer is in our AS. */
+  /** eBGP routes may hold `localAsNumber` this often in AS_PATH before they are loops. */
+  readonly allowedLocalAsNumbers: number;
+  /** iBGP: the peer is in the session's local AS. */
   readonly internal: boolean;
   readonly passive: boolean;
   readonly routeReflectorClient: boolean;
@@ -57,6 +64,16 @@ export interface EffectivePeer {
   readonly maxPrefixes?: { readonly limit: number; readonly warningOnly: boolean };
   readonly addPaths: AddPathsMode;
   readonly families: readonly PeerFamily[];
+  /** The rules of the peer's filters for routes received, in order; absent when there are none. */
+  readonly importRules?: FamilyRules;
+  /** Likewise for routes sent, applied before Calico's export policy. */
+  readonly exportRules?: FamilyRules;
+}
+
+/** Filter rules of one direction, per address family (BGPFilter `importV4`/`importV6`…). */
+export interface FamilyRules {
+  readonly ipv4: readonly FilterRule[];
+  readonly ipv6: readonly FilterRule[];
 }
 
 /**
@@ -100,6 +117,7 @@ export function meshPeers(config: Config): EffectivePeer[] {
         port: other.port,
         asNumber,
         localAsNumber: config.asNumber,
+        allowedLocalAsNumbers: 0,
         internal: asNumber === config.asNumber,
         passive: meshPassive(ourAddress, address),
         routeReflectorClient: false,
@@ -122,7 +140,9 @@ export function meshPeers(config: Config): EffectivePeer[] {
 
 export function explicitPeer(config: Config, peer: PeerConfig, index: number): EffectivePeer {
   const family = addressFamily(peer.address) ?? 4;
-  const internal = peer.asNumber === config.asNumber;
+  const localAsNumber = peer.localAsNumber ?? config.asNumber;
+  // BIRD: a session is internal when the peer's AS is the session's local AS.
+  const internal = peer.asNumber === localAsNumber;
   const ourClusterId = config.node.routeReflectorClusterId;
   const ownAddress = family === 4 ? config.node.ipv4Address : config.node.ipv6Address;
   const linkLocal = peer.interface !== undefined;
@@ -137,7 +157,8 @@ export function explicitPeer(config: Config, peer: PeerConfig, index: number): E
     ...(peer.interface !== undefined ? { interface: peer.interface } : {}),
     port: peer.port,
     asNumber: peer.asNumber,
-    localAsNumber: config.asNumber,
+    localAsNumber,
+    allowedLocalAsNumbers: peer.numAllowedLocalAsNumbers ?? 0,
     internal,
     passive: peer.passive,
     routeReflectorClient:
@@ -158,5 +179,18 @@ export function explicitPeer(config: Config, peer: PeerConfig, index: number): E
     ...(peer.maxPrefixes ? { maxPrefixes: { ...peer.maxPrefixes } } : {}),
     addPaths: peer.addPaths,
     families: peer.families,
+    ...filterRulesOf(config, peer.filters ?? []),
   };
+}
+
+/** The peer's filters' rules joined in the order it lists them (confd calls them in that order). */
+function filterRulesOf(config: Config, names: readonly string[]): { importRules?: FamilyRules; exportRules?: FamilyRules } {
+  const filters = names.map((name) => config.filters?.find((f) => f.name === name)).filter((f) => f !== undefined);
+  const join = (v4: 'importV4' | 'exportV4', v6: 'importV6' | 'exportV6'): FamilyRules | undefined => {
+    const rules = { ipv4: filters.flatMap((f) => f[v4]), ipv6: filters.flatMap((f) => f[v6]) };
+    return rules.ipv4.length + rules.ipv6.length === 0 ? undefined : rules;
+  };
+  const importRules = join('importV4', 'importV6');
+  const exportRules = join('exportV4', 'exportV6');
+  return { ...(importRules ? { importRules } : {}), ...(exportRules ? { exportRules } : {}) };
 }

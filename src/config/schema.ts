@@ -30,6 +30,7 @@ import {
   readPathField,
   validHoldTime,
 } from './fields.js';
+import { filterSchema } from './filters.js';
 import { BGP_PORT, PeerNameKind, calicoPeerName } from './names.js';
 import { addressFamily } from './prefixes.js';
 import type { Secret, SecretEnvironment } from './secrets.js';
@@ -91,6 +92,9 @@ function buildPeerSchema(environment: SecretEnvironment) {
     interface: z.string().min(1).max(15).optional().describe('Interface an IPv6 link-local (fe80::/10) peer is reached on; required for those, refused for any other address.'),
     port: portField.default(BGP_PORT).describe('The peer\u2019s TCP port.'),
     asNumber: asNumberField.describe('The peer\u2019s AS: ours makes the session iBGP, any other eBGP.'),
+    localAsNumber: asNumberField.optional().describe('The AS this session speaks as (OPEN My AS, prepended towards eBGP; BIRD `local as`, Calico BGPPeer localASNumber); the peer\u2019s AS equal to it makes the session iBGP. Default: asNumber.'),
+    numAllowedLocalAsNumbers: z.number().int().min(0).max(10).optional().describe('Accept eBGP routes whose AS_PATH holds our AS this many times (BIRD `allow local as`, Calico numAllowedLocalASNumbers); 0 or unset: any is a loop (RFC 4271 §9.1.2).'),
+    filters: z.array(z.string().min(1)).min(1).optional().describe('Names of filters (top-level `filters`) applied to this session, in order: the first matching rule decides, else Calico\u2019s policy does (Calico BGPPeer filters).'),
     passive: z.boolean().default(false).describe('Never dial; only accept the peer\u2019s connection.'),
     /** Unset: the Calico rule decides (peers.ts); set: overrides it. */
     routeReflectorClient: z.boolean().optional().describe('Treat the peer as our route-reflector client (RFC 4456). Unset: Calico\u2019s rule decides (a reflector node reflects to non-reflector iBGP peers).'),
@@ -146,6 +150,9 @@ function buildPeerSchema(environment: SecretEnvironment) {
       }
       if (peer.sourceAddress !== undefined && addressFamily(peer.sourceAddress) !== addressFamily(peer.address)) {
         ctx.addIssue({ code: 'custom', path: ['sourceAddress'], message: `sourceAddress ${peer.sourceAddress} is not of the same family as ${peer.address}` });
+      }
+      if (peer.filters && new Set(peer.filters).size !== peer.filters.length) {
+        ctx.addIssue({ code: 'custom', path: ['filters'], message: 'each filter may be listed once' });
       }
       if (peer.families && new Set(peer.families).size !== peer.families.length) {
         ctx.addIssue({ code: 'custom', path: ['families'], message: 'each family may be listed once' });
@@ -343,6 +350,7 @@ export function buildConfigSchema(environment: SecretEnvironment) {
         .describe('Where petrel accepts BGP connections.'),
       mesh: buildMeshSchema(environment).prefault({}).describe('Calico\u2019s node-to-node mesh.'),
       peers: z.array(buildPeerSchema(environment)).default([]).describe('Explicit BGP peers (Calico BGPPeer resources map here too).'),
+      filters: z.array(filterSchema).optional().describe('Route filters peers refer to by name (Calico BGPFilter resources map here too; CALICO.md §1.7).'),
       pools: z.array(poolSchema).default([]).describe('Calico IP pools: which routes are pod routes, and their encapsulation.'),
       /** Blocks affine to this node, originated as blackholes (CALICO.md §1.2). */
       blocks: z.array(cidrField).default([]).describe('IPAM blocks affine to this node: advertised, and installed as blackhole routes (CALICO.md §1.2).'),
@@ -405,6 +413,7 @@ export function buildConfigSchema(environment: SecretEnvironment) {
       calicoResources: z.array(readPathField(environment.baseDir)).default([]).describe('Calico resource manifests (YAML files or folders; relative to the config file) mapped onto these keys as CALICO.md describes: Nodes, BGPPeers, BGPConfiguration, IPPools, block affinities.'),
     })
     .strict()
+    .superRefine(checkFilterReferences)
     .transform((config, ctx) => {
       // SPEC §2: the router ID defaults to the node's IPv4 address.
       const routerId = config.routerId ?? config.node.ipv4Address?.split('/')[0];
@@ -420,6 +429,24 @@ export function buildConfigSchema(environment: SecretEnvironment) {
       const { asNumber, routerId: _written, ...rest } = config;
       return { asNumber, routerId, ...rest };
     });
+}
+
+/** Filter names are unique, and every name a peer lists is defined. */
+function checkFilterReferences(
+  config: { readonly filters?: readonly { readonly name: string }[] | undefined; readonly peers: readonly { readonly filters?: readonly string[] | undefined }[] },
+  ctx: z.RefinementCtx,
+): void {
+  const defined = new Map<string, number>();
+  (config.filters ?? []).forEach((filter, i) => {
+    const first = defined.get(filter.name);
+    if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['filters', i, 'name'], message: `filter ${filter.name} is already defined at filters[${first}]` });
+    else defined.set(filter.name, i);
+  });
+  config.peers.forEach((peer, i) => {
+    peer.filters?.forEach((name, j) => {
+      if (!defined.has(name)) ctx.addIssue({ code: 'custom', path: ['peers', i, 'filters', j], message: `no filter named "${name}" in filters` });
+    });
+  });
 }
 
 /** Read-only all the way down: a loaded config is shared and swapped whole, never edited. */

@@ -17,11 +17,17 @@
  *  8. accept anything inside a pool (so borrowed /32s outside local blocks go out, as in Calico);
  *  9. reject the rest: a ToR's default route or a foreign prefix is never passed on.
  *
+ * A peer's BGPFilter export rules run before all of this (`withFilter`, CALICO.md §1.7): the
+ * first matching rule accepts or rejects outright — an accepted route then skips the rules above,
+ * communities included, as BIRD's `accept` leaves the filter before `calico_export_to_bgp_peers`
+ * — and no matching rule falls through to them.
+ *
  * `exportPolicy: all` accepts everything (a central reflector for non-Calico clients), still
  * adding the communities. The context is compiled once per config; `decide` allocates nothing
  * for a prefix matched by at most one `prefixAdvertisements` entry.
  */
 import type { LargeCommunity } from '../bgp/types.js';
+import type { BgpFilter } from './bgp-filter.js';
 import type { PeerInfo } from './path.js';
 import { PrefixSet, prefixLength } from './prefix-set.js';
 
@@ -59,6 +65,8 @@ export interface ExportPolicyContext {
 
 /** Which rule decided, for logs and `show`. */
 export type ExportRule =
+  | 'export-filter-accept'
+  | 'export-filter-reject'
   | 'pool-export-disabled'
   | 'felix-interface'
   | 'ebpf-interface'
@@ -82,6 +90,7 @@ export interface ExportDecision {
 }
 
 const ACCEPTING: ReadonlySet<ExportRule> = new Set<ExportRule>([
+  'export-filter-accept',
   'local-block',
   'elevated-priority',
   'service-range',
@@ -90,6 +99,8 @@ const ACCEPTING: ReadonlySet<ExportRule> = new Set<ExportRule>([
   'export-all',
 ]);
 const RULES: readonly ExportRule[] = [
+  'export-filter-accept',
+  'export-filter-reject',
   'pool-export-disabled',
   'felix-interface',
   'ebpf-interface',
@@ -141,8 +152,15 @@ export class ExportPolicy {
   /** One table per `prefixAdvertisements` entry, for the common single-match case. */
   readonly #perAdvertisement: readonly DecisionTable[];
   readonly #ads: readonly PrefixAdvertisement[];
+  readonly #ctx: ExportPolicyContext;
+  /** A peer's export rules, consulted first; undefined on the shared policy. */
+  readonly #filter: BgpFilter | undefined;
+  /** Policies with a filter made from this one, by filter key. */
+  readonly #withFilters = new Map<string, ExportPolicy>();
 
-  constructor(ctx: ExportPolicyContext) {
+  constructor(ctx: ExportPolicyContext, filter?: BgpFilter) {
+    this.#ctx = ctx;
+    this.#filter = filter;
     this.mode = ctx.exportPolicy;
     this.#disabledPools = new PrefixSet(ctx.pools.filter((p) => p.disableBGPExport).map((p) => p.cidr));
     this.#pools = new PrefixSet(ctx.pools.filter((p) => !p.disableBGPExport).map((p) => p.cidr));
@@ -159,11 +177,32 @@ export class ExportPolicy {
     this.#perAdvertisement = ctx.prefixAdvertisements.map((a) => decisionTable(a.communities, a.largeCommunities));
   }
 
+  /** The key of the peer filter in front, '' for none: update groups must not mix policies. */
+  get filterKey(): string {
+    return this.#filter?.key ?? '';
+  }
+
+  /**
+   * This policy with a peer's export rules in front (CALICO.md §1.7); `this` for no filter.
+   * Memoised per filter, so every group with the same rules shares one policy.
+   */
+  withFilter(filter: BgpFilter | undefined): ExportPolicy {
+    if (filter === undefined || filter.key === this.filterKey) return this;
+    let policy = this.#withFilters.get(filter.key);
+    if (!policy) this.#withFilters.set(filter.key, (policy = new ExportPolicy(this.#ctx, filter)));
+    return policy;
+  }
+
   /**
    * Decides whether the route for `prefix` from `source` goes to a peer; `toInternalPeer` is
    * BIRD's `internal_peer` (peer AS == local AS).
    */
   decide(prefix: string, source: PeerInfo, toInternalPeer: boolean): ExportDecision {
+    if (this.#filter !== undefined) {
+      // §1.7: the peer's BGPFilter functions run before calico_export_to_bgp_peers.
+      const verdict = this.#filter.evaluate(prefix, source, toInternalPeer);
+      if (verdict !== undefined) return this.#plain[verdict === 'accept' ? 'export-filter-accept' : 'export-filter-reject'];
+    }
     const table = this.#communitiesFor(prefix);
     if (this.mode === 'all') return table['export-all'];
     // 1. Pools never to be exported.

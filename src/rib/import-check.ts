@@ -2,15 +2,19 @@
  * Import processing that every session applies before a path enters Adj-RIB-In:
  *  - eBGP: a received LOCAL_PREF is ignored (RFC 4271 §5.1.5), so it is removed and the decision
  *    process uses the configured default;
- *  - eBGP: our own AS in AS_PATH more often than `allowedLocalAs` (Calico's
- *    `numAllowedLocalASNumbers`, BIRD `allow local as`) is a loop (RFC 4271 §9.1.2);
- *  - iBGP: route reflection loops (RFC 4456 §8, `checkLoop`).
- * A looping path is stored flagged ineligible, not dropped.
+ *  - eBGP: our own AS (the session's local AS, BIRD `local as`) in AS_PATH more often than
+ *    the peer's `allowedLocalAs` (Calico's `numAllowedLocalASNumbers`, BIRD `allow local as`) is
+ *    a loop (RFC 4271 §9.1.2);
+ *  - iBGP: route reflection loops (RFC 4456 §8, `checkLoop`);
+ *  - per prefix, the peer's import filter (Calico BGPFilter `importV4`/`importV6`, CALICO.md
+ *    §1.7): Reject flags the path `import-rejected`; Accept or no matching rule accepts, as
+ *    Calico's import filter ends in `accept`.
+ * A looping or rejected path is stored flagged ineligible, not dropped, so `show routes` explains it.
  */
 import { checkLoop } from '../reflector/loop.js';
 import { countAs } from './as-path.js';
 import type { AttrSet, PathAttributes } from './attr-set.js';
-import type { IneligibleReason, PeerInfo } from './path.js';
+import type { IneligibleReason, Path, PeerInfo } from './path.js';
 import type { LocalSpeaker } from './speaker.js';
 
 const STRIP_LOCAL_PREF = 'import|strip-local-pref';
@@ -25,9 +29,26 @@ export function importAttrs(attrs: AttrSet, peer: PeerInfo): AttrSet {
   return out;
 }
 
-/** Why a path from `peer` may not be used, or null. `allowedLocalAs` defaults to 0. */
-export function importEligibility(attrs: PathAttributes, peer: PeerInfo, self: LocalSpeaker, allowedLocalAs = 0): IneligibleReason | null {
-  if (peer.kind === 'ebgp') return countAs(attrs.asPath, self.asn) > allowedLocalAs ? 'as-loop' : null;
+/** Why a path from `peer` may not be used, or null (the import filter aside: `importFilterVerdict`). */
+export function importEligibility(attrs: PathAttributes, peer: PeerInfo, self: LocalSpeaker, allowedLocalAs = peer.allowedLocalAs): IneligibleReason | null {
+  if (peer.kind === 'ebgp') return countAs(attrs.asPath, peer.localAsn ?? self.asn) > allowedLocalAs ? 'as-loop' : null;
   if (peer.kind === 'ibgp') return checkLoop({ attrs }, self);
   return null;
+}
+
+/** The peer's import filter on one prefix: `import-rejected`, or null to accept (§1.7 fall-through). */
+export function importFilterVerdict(prefix: string, peer: PeerInfo): IneligibleReason | null {
+  const filter = peer.importFilter;
+  if (filter === undefined) return null;
+  return filter.evaluate(prefix, peer, peer.kind === 'ibgp') === 'reject' ? 'import-rejected' : null;
+}
+
+/**
+ * A stored path judged again under `peer`'s current import settings (a reload changed its filter
+ * or allowed local AS count). An RFC 7606 treat-as-withdraw or unreachable next hop is about the
+ * route itself, not policy, and stands.
+ */
+export function reevaluateImport(path: Path, peer: PeerInfo, self: LocalSpeaker): IneligibleReason | null {
+  if (path.ineligible === 'treat-as-withdraw' || path.ineligible === 'next-hop-unreachable') return path.ineligible;
+  return importEligibility(path.attrs, peer, self) ?? importFilterVerdict(path.prefix, peer);
 }

@@ -135,23 +135,38 @@ describe('ToR peering per rack with node-scoped BGPPeers', () => {
     expect(session).toMatchObject({ name: 'Node_10_0_1_1', internal: false, passive: false, sourceAddress: '10.0.1.11', multihop: true });
   });
 
-  it('keeps what the config has no key for beside it: filters, local AS, reachableBy, sourceAddress None', () => {
+  it('maps BGPPeer filters, local AS and allowed local AS onto the peers, the named BGPFilters onto filters (CALICO.md §1.7)', () => {
+    expect(config.filters).toEqual([
+      {
+        name: 'tor-export',
+        exportV4: [
+          { action: 'Accept', matchOperator: 'In', cidr: '10.244.0.0/16', prefixLength: { min: 26, max: 26 } },
+          { action: 'Reject', source: 'RemotePeers' },
+        ],
+        importV4: [
+          { action: 'Reject', matchOperator: 'Equal', cidr: '0.0.0.0/0' },
+          { action: 'Accept', interface: 'eth*' },
+        ],
+        exportV6: [],
+        importV6: [],
+      },
+    ]);
+    expect(config.peers[1]!.filters).toEqual(['tor-export']);
+    expect(config.peers[2]).toMatchObject({ localAsNumber: 65201, numAllowedLocalAsNumbers: 1 });
+    const [, tor, torB] = effectivePeers(config);
+    expect(tor!.exportRules?.ipv4.map((r) => r.action)).toEqual(['Accept', 'Reject']);
+    expect(tor!.importRules?.ipv4).toHaveLength(2);
+    expect(tor!.importRules?.ipv6).toEqual([]);
+    // 65201 is the session's AS: the ToR's 65010 still makes it eBGP; its OPEN says 65201.
+    expect(torB).toMatchObject({ localAsNumber: 65201, allowedLocalAsNumbers: 1, internal: false });
+    expect(torB!.importRules).toBeUndefined();
+    expect(torB!.exportRules).toBeUndefined();
+  });
+
+  it('keeps what the config has no key for beside it: reachableBy, sourceAddress None', () => {
     const extras = result.calico!.peers;
     expect(Object.keys(extras)).toEqual(['Global_192_0_2_1', 'Node_10_0_1_1', 'Node_10_0_1_2_port_1790']);
-    expect(extras['Node_10_0_1_1']!.filters.map((f) => f.name)).toEqual(['tor-export']);
-    expect(extras['Node_10_0_1_1']!.filters[0]!.exportV4).toEqual([
-      { action: 'Accept', matchOperator: 'In', cidr: '10.244.0.0/16', prefixLength: { min: 26, max: 26 } },
-      { action: 'Reject', source: 'RemotePeers' },
-    ]);
-    expect(extras['Node_10_0_1_1']!.filters[0]!.importV4[1]).toEqual({ action: 'Accept', interface: 'eth*' });
-    expect(extras['Node_10_0_1_2_port_1790']).toEqual({
-      bgpPeer: 'rack1-tor-b',
-      localAsNumber: 65201,
-      numAllowedLocalAsNumbers: 1,
-      reachableBy: '10.0.1.254',
-      sourceAddress: 'None',
-      filters: [],
-    });
+    expect(extras['Node_10_0_1_2_port_1790']).toEqual({ bgpPeer: 'rack1-tor-b', reachableBy: '10.0.1.254', sourceAddress: 'None' });
   });
 
   it('maps pools including one not exported, and the node’s confirmed block', () => {

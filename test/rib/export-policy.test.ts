@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { BgpFilter } from '../../src/rib/bgp-filter.js';
 import { ExportPolicy } from '../../src/rib/export-policy.js';
 import type { ExportPolicyContext } from '../../src/rib/export-policy.js';
 import { peer } from './helpers.js';
@@ -97,5 +98,46 @@ describe('Calico export policy (calico_export_to_bgp_peers, CALICO.md §1.3)', (
 
   it('shares decision objects for single-advertisement matches', () => {
     expect(policy.decide('10.244.5.0/26', node2, false)).toBe(policy.decide('10.244.6.0/26', node2, false));
+  });
+});
+
+describe('a peer’s BGPFilter export rules before Calico’s policy (CALICO.md §1.7)', () => {
+  const base = new ExportPolicy(CTX);
+  const rules = () =>
+    [
+      { action: 'Reject', matchOperator: 'Equal', cidr: '10.244.101.128/26' },
+      { action: 'Accept', matchOperator: 'Equal', cidr: '192.0.2.0/24' },
+      { action: 'Reject', source: 'RemotePeers', matchOperator: 'In', cidr: '10.244.0.0/16' },
+    ] as const;
+  const filter = BgpFilter.compile({ ipv4: rules(), ipv6: [] })!;
+  const policy = base.withFilter(filter);
+
+  it('rejects what a rule rejects, even a local block Calico would export', () => {
+    expect(policy.decide('10.244.101.128/26', staticSrc, false)).toMatchObject({ accept: false, rule: 'export-filter-reject' });
+    expect(base.decide('10.244.101.128/26', staticSrc, false)).toMatchObject({ accept: true, rule: 'local-block' });
+  });
+
+  it('accepts what a rule accepts, even outside every pool, without Calico’s communities', () => {
+    expect(policy.decide('192.0.2.0/24', tor, false)).toMatchObject({ accept: true, rule: 'export-filter-accept', communities: [], communityKey: '' });
+    expect(base.decide('192.0.2.0/24', tor, false)).toMatchObject({ accept: false, rule: 'outside-pools' });
+  });
+
+  it('falls through to Calico’s policy, communities included, when no rule matches', () => {
+    expect(policy.decide('10.244.7.0/26', staticSrc, false)).toEqual(base.decide('10.244.7.0/26', staticSrc, false));
+    expect(policy.decide('10.244.7.0/26', node2, false)).toMatchObject({ accept: false, rule: 'export-filter-reject' });
+    expect(policy.decide('0.0.0.0/0', tor, false)).toMatchObject({ accept: false, rule: 'outside-pools' });
+  });
+
+  it('is memoised per filter, and no filter leaves the shared policy', () => {
+    expect(base.withFilter(BgpFilter.compile({ ipv4: rules(), ipv6: [] }))).toBe(policy);
+    expect(base.withFilter(undefined)).toBe(base);
+    expect(policy.filterKey).toBe(filter.key);
+    expect(base.filterKey).toBe('');
+  });
+
+  it('runs before exportPolicy all as well', () => {
+    const all = new ExportPolicy({ ...CTX, exportPolicy: 'all' }).withFilter(filter);
+    expect(all.decide('10.244.101.128/26', staticSrc, false)).toMatchObject({ accept: false, rule: 'export-filter-reject' });
+    expect(all.decide('0.0.0.0/0', tor, false)).toMatchObject({ accept: true, rule: 'export-all' });
   });
 });

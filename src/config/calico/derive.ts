@@ -12,15 +12,16 @@
  *   port and cluster ID kept, so reflectors are skipped by the session logic, §1.5) — listed
  *   even when the mesh is off, because they also carry each node's VXLAN tunnel endpoint
  *   (`ipv4VXLANTunnelAddr`, `vxlanTunnelMACAddr`, which Felix writes), as this node's own does;
- * - explicit peers from BGPPeers (peerings.ts), their secrets as files (index.ts);
+ * - explicit peers from BGPPeers (peerings.ts), their secrets as files (index.ts), with
+ *   `localASNumber`, `numAllowedLocalASNumbers` and `filters`; the BGPFilters those peers name
+ *   become top-level `filters` (§1.7);
  * - pools from IPPools (all of them: `nodeSelector` limits IPAM allocation, not routing);
  * - blocks: this node's BlockAffinities that are `confirmed` (or carry no state) and not
  *   deleted, leaving out /32 and /128 blocks, which a blackhole would shadow (§1.2);
  * - service ranges and prefix advertisements, community names resolved (§1.3, §1.6).
  *
- * What petrel's config has no key for — BGPFilters per peer, per-peer local AS, allowed local
- * AS count, `reachableBy`, `sourceAddress: None`, ignored interfaces — comes back as
- * `CalicoExtras` beside the config.
+ * What petrel's config has no key for — `reachableBy`, `sourceAddress: None`, ignored
+ * interfaces — comes back as `CalicoExtras` beside the config.
  */
 import { join } from 'node:path';
 import type { ConfigIssue } from '../load.js';
@@ -30,7 +31,7 @@ import { DEFAULT_RESTART_TIME_SEC } from '../schema.js';
 import { Cluster, GLOBAL_CONFIG_NAME, NODE_CONFIG_PREFIX } from './cluster.js';
 import { issueAt, type ResourceSource } from './documents.js';
 import { derivePeerings, type Peering, type Self } from './peerings.js';
-import type { BgpFilterRule, CalicoBgpConfiguration, CalicoBgpPeer, CalicoNode, CalicoResources, SecretKeyRef } from './resources.js';
+import type { CalicoBgpConfiguration, CalicoBgpFilter, CalicoBgpPeer, CalicoNode, CalicoResources, SecretKeyRef } from './resources.js';
 
 /** Where a derived value came from: a resource and the key path inside it. */
 export interface Origin {
@@ -45,25 +46,13 @@ export interface OriginEntry {
   readonly origin: Origin;
 }
 
-export interface BgpFilterSpec {
-  readonly name: string;
-  readonly exportV4: readonly BgpFilterRule[];
-  readonly importV4: readonly BgpFilterRule[];
-  readonly exportV6: readonly BgpFilterRule[];
-  readonly importV6: readonly BgpFilterRule[];
-}
-
 /** Per-session settings from a BGPPeer that petrel's peer config has no key for. */
 export interface CalicoPeerExtras {
   readonly bgpPeer: string;
-  readonly localAsNumber?: number;
-  readonly numAllowedLocalAsNumbers?: number;
   /** Calico adds a static `/32 via reachableBy` so a multihop peer can be reached. */
   readonly reachableBy?: string;
   /** `None`: bind no source address (the kernel chooses). */
   readonly sourceAddress: 'UseNodeIP' | 'None';
-  /** In `spec.filters` order, applied before Calico's own export policy (§1.7). */
-  readonly filters: readonly BgpFilterSpec[];
 }
 
 export interface CalicoExtras {
@@ -257,6 +246,7 @@ function derivePeers(context: Context): Record<string, CalicoPeerExtras> {
   const filters = new Map(cluster.resources.bgpFilters.map((f) => [f.name, f]));
   const peers: Record<string, unknown>[] = [];
   const peerExtras: Record<string, CalicoPeerExtras> = {};
+  const used = new Set<string>();
   for (const peering of derivePeerings(cluster, self)) {
     const index = peers.length;
     const result = peerFromPeering(peering, {
@@ -268,9 +258,19 @@ function derivePeers(context: Context): Record<string, CalicoPeerExtras> {
     errors.push(...result.errors);
     peers.push(result.peer);
     peerExtras[peering.name] = result.extras;
+    for (const name of peering.bgpPeer.filters) used.add(name);
     for (const [key, resourceKey] of result.origins) from(['peers', index, ...key], 'BGPPeer', peering.bgpPeer, resourceKey);
   }
   if (peers.length > 0) fragment['peers'] = peers;
+  // The BGPFilters this node's peers name, as petrel filters (§1.7).
+  const derived = [...used].flatMap((name) => filters.get(name) ?? []).sort(byName);
+  if (derived.length > 0) {
+    fragment['filters'] = derived.map((filter, i) => {
+      from(['filters', i], 'BGPFilter', filter, ['spec']);
+      from(['filters', i, 'name'], 'BGPFilter', filter, ['metadata', 'name']);
+      return filterEntry(filter);
+    });
+  }
 
   return peerExtras;
 }
@@ -338,7 +338,7 @@ interface PeerContext {
   readonly localAsNumber: number;
   readonly meshRestartTimeSet: boolean;
   readonly secret: (ref: SecretKeyRef) => { file: string } | undefined;
-  readonly filters: ReadonlyMap<string, BgpFilterSpec & Named>;
+  readonly filters: ReadonlyMap<string, CalicoBgpFilter>;
 }
 
 /** One peering as a petrel peer entry, the keys it came from, and what the entry cannot hold. */
@@ -388,21 +388,34 @@ function peerFromPeering(
   } else if (context.meshRestartTimeSet) {
     peer['gracefulRestart'] = { restartTimeSec: DEFAULT_RESTART_TIME_SEC };
   }
-  const filters: BgpFilterSpec[] = [];
+  if (spec.localASNumber !== undefined) {
+    peer['localAsNumber'] = spec.localASNumber;
+    origins.push([['localAsNumber'], ['spec', 'localASNumber']]);
+  }
+  if (spec.numAllowedLocalASNumbers !== undefined) {
+    peer['numAllowedLocalAsNumbers'] = spec.numAllowedLocalASNumbers;
+    origins.push([['numAllowedLocalAsNumbers'], ['spec', 'numAllowedLocalASNumbers']]);
+  }
   spec.filters.forEach((name, i) => {
-    const filter = context.filters.get(name);
-    if (!filter) errors.push(issueAt(spec.source, ['spec', 'filters', i], `no BGPFilter named "${name}" in calicoResources`));
-    else filters.push({ name, exportV4: filter.exportV4, importV4: filter.importV4, exportV6: filter.exportV6, importV6: filter.importV6 });
+    if (!context.filters.has(name)) errors.push(issueAt(spec.source, ['spec', 'filters', i], `no BGPFilter named "${name}" in calicoResources`));
   });
+  if (spec.filters.length > 0) {
+    peer['filters'] = [...spec.filters];
+    origins.push([['filters'], ['spec', 'filters']]);
+  }
   const extras: CalicoPeerExtras = {
     bgpPeer: spec.name,
-    ...(spec.localASNumber !== undefined ? { localAsNumber: spec.localASNumber } : {}),
-    ...(spec.numAllowedLocalASNumbers !== undefined ? { numAllowedLocalAsNumbers: spec.numAllowedLocalASNumbers } : {}),
     ...(spec.reachableBy !== undefined ? { reachableBy: spec.reachableBy } : {}),
     sourceAddress: spec.sourceAddress,
-    filters,
   };
   return { peer, origins, extras, errors };
+}
+
+/** A BGPFilter as a petrel `filters` entry: its name and the rule lists that have rules. */
+function filterEntry(filter: CalicoBgpFilter): Record<string, unknown> {
+  const entry: Record<string, unknown> = { name: filter.name };
+  for (const key of ['exportV4', 'importV4', 'exportV6', 'importV6'] as const) if (filter[key].length > 0) entry[key] = filter[key];
+  return entry;
 }
 
 /** BGPConfiguration names are `default` or `node.<name>`; per-node ones set only a few keys. */

@@ -29,7 +29,7 @@ import { deriveConfig, type CalicoExtras, type CalicoPeerExtras, type Origin, ty
 import { mergeDerived } from './merge.js';
 import { checkResources } from './resources.js';
 
-export type { BgpFilterSpec, CalicoExtras, CalicoPeerExtras } from './derive.js';
+export type { CalicoExtras, CalicoPeerExtras } from './derive.js';
 export type { BgpFilterRule } from './resources.js';
 
 export const CALICO_SECRETS_DIR_ENV = 'PETREL_CALICO_SECRETS_DIR';

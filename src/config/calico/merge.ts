@@ -8,7 +8,7 @@
  * - the mappings `node`, `listen`, `mesh`, `log` and `gracefulRestart` merge key by key (a
  *   password or any deeper mapping is replaced whole: `{env}` over a derived `{file}` is one choice);
  * - keyed lists merge entry by entry — `peers` by address, `mesh.nodes` by name, `pools` and
- *   `prefixAdvertisements` by CIDR: the file's entries come first, in the file's order, and a
+ *   `prefixAdvertisements` by CIDR, `filters` by name: the file's entries come first, in the file's order, and a
  *   derived entry with the same key is dropped; the other derived entries follow;
  * - other lists (`blocks`, service ranges) written in the file replace the derived list whole.
  *
@@ -29,6 +29,7 @@ const LIST_KEYS: Readonly<Record<string, (entry: Plain) => string | undefined>> 
   'mesh.nodes': (entry) => textOf(entry['name'], (s) => s),
   pools: (entry) => textOf(entry['cidr'], canonicalPrefix),
   prefixAdvertisements: (entry) => textOf(entry['cidr'], canonicalPrefix),
+  filters: (entry) => textOf(entry['name'], (s) => s),
 };
 
 function textOf(value: unknown, canonical: (s: string) => string | undefined): string | undefined {

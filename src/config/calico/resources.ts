@@ -8,9 +8,9 @@
  * are skipped, so a cluster's whole manifest folder can be named; anything else is an error.
  */
 import { z, type core } from 'zod';
+import { checkRuleLists, filterRuleLists } from '../filters.js';
 import { cidrField, communityField, interfaceAddressField, ipAddressField, ipv4Field, portField } from '../fields.js';
 import type { ConfigIssue } from '../load.js';
-import { mustParsePrefix } from '../prefixes.js';
 import { issueAt, type RawResource, type ResourceSource } from './documents.js';
 import { parseSelector, type Labels, type Selector } from './selector.js';
 import { parseAsNumber, parseDurationSec, parsePeerIp, type Parsed } from './values.js';
@@ -203,55 +203,9 @@ const blockAffinitySpec = z
   })
   .strict();
 
-const filterRule = z
-  .object({
-    action: z.enum(['Accept', 'Reject']),
-    matchOperator: z.enum(['Equal', 'NotEqual', 'In', 'NotIn']).optional(),
-    cidr: cidrField.optional(),
-    prefixLength: z.object({ min: z.number().int().min(0).optional(), max: z.number().int().min(0).optional() }).strict().optional(),
-    source: z.enum(['RemotePeers']).optional(),
-    interface: z.string().min(1).optional(),
-    peerType: z.enum(['eBGP', 'iBGP']).optional(),
-  })
-  .strict()
-  .superRefine((rule, ctx) => {
-    if ((rule.cidr === undefined) !== (rule.matchOperator === undefined)) {
-      ctx.addIssue({ code: 'custom', path: [rule.cidr === undefined ? 'cidr' : 'matchOperator'], message: 'cidr and matchOperator go together' });
-    }
-    if (rule.prefixLength !== undefined && rule.cidr === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['prefixLength'], message: 'prefixLength refines a cidr match: set cidr and matchOperator' });
-    }
-  });
-export type BgpFilterRule = z.output<typeof filterRule>;
+export type { FilterRule as BgpFilterRule } from '../filters.js';
 
-const bgpFilterSpec = z
-  .object({
-    exportV4: z.array(filterRule).default([]),
-    importV4: z.array(filterRule).default([]),
-    exportV6: z.array(filterRule).default([]),
-    importV6: z.array(filterRule).default([]),
-  })
-  .strict()
-  .superRefine((spec, ctx) => {
-    for (const [key, family] of [['exportV4', 4], ['importV4', 4], ['exportV6', 6], ['importV6', 6]] as const) {
-      const bits = family === 4 ? 32 : 128;
-      spec[key].forEach((rule, i) => {
-        if (rule.cidr !== undefined && mustParsePrefix(rule.cidr).family !== family) {
-          ctx.addIssue({ code: 'custom', path: [key, i, 'cidr'], message: `${key} rules match IPv${family} prefixes: ${rule.cidr} is not one` });
-        }
-        const { min, max } = rule.prefixLength ?? {};
-        const cidrLength = rule.cidr === undefined ? 0 : mustParsePrefix(rule.cidr).length;
-        for (const [name, value] of [['min', min], ['max', max]] as const) {
-          if (value !== undefined && (value > bits || value < cidrLength)) {
-            ctx.addIssue({ code: 'custom', path: [key, i, 'prefixLength', name], message: `prefix lengths here are ${cidrLength}..${bits}` });
-          }
-        }
-        if (min !== undefined && max !== undefined && min > max) {
-          ctx.addIssue({ code: 'custom', path: [key, i, 'prefixLength'], message: `min ${min} is above max ${max}` });
-        }
-      });
-    }
-  });
+const bgpFilterSpec = z.object(filterRuleLists).strict().superRefine(checkRuleLists);
 
 const metadata = z.looseObject({
   name: z.string({ error: 'every resource has metadata.name' }).min(1),
