@@ -16,7 +16,26 @@ import type { WireWriter } from './wire/writer.js';
 
 export type PrefixFamily = 4 | 6;
 
-const DECIMAL: readonly string[] = Array.from({ length: 256 }, (_, i) => String(i));
+/** Each octet value's decimal digits, packed as (digit count << 24 | ASCII digits, first highest). */
+const DIGITS: Int32Array = Int32Array.from({ length: 256 }, (_, i) => {
+  const text = String(i);
+  let packed = 0;
+  for (let k = 0; k < text.length; k++) packed = (packed << 8) | text.charCodeAt(k);
+  return (text.length << 24) | packed;
+});
+const DOT = 0x2e;
+const SLASH = 0x2f;
+/** Scratch for one `a.b.c.d/len` (at most 18 characters). */
+const textScratch = Buffer.alloc(24);
+
+function putOctet(at: number, value: number): number {
+  const packed = DIGITS[value]!;
+  const n = packed >>> 24;
+  if (n === 3) textScratch[at++] = (packed >>> 16) & 0xff;
+  if (n >= 2) textScratch[at++] = (packed >>> 8) & 0xff;
+  textScratch[at++] = packed & 0xff;
+  return at;
+}
 const PATH_ID_LENGTH = 4;
 
 function prefixTooLong(len: number, family: PrefixFamily): BgpError {
@@ -40,7 +59,18 @@ export function formatIpv4Prefix(buf: Uint8Array, p: number, octets: number, len
   let v = 0;
   for (let i = 0; i < 4; i++) v = (v << 8) | (i < octets ? buf[p + i]! : 0);
   if (len < 32) v &= len === 0 ? 0 : -1 << (32 - len);
-  return `${DECIMAL[v >>> 24]!}.${DECIMAL[(v >>> 16) & 0xff]!}.${DECIMAL[(v >>> 8) & 0xff]!}.${DECIMAL[v & 0xff]!}/${DECIMAL[len]!}`;
+  // Written as ASCII and read back as one flat string: a template literal of nine parts makes a
+  // rope that every first Map lookup of the prefix has to flatten (the RIB's first cost per route).
+  let at = putOctet(0, v >>> 24);
+  textScratch[at++] = DOT;
+  at = putOctet(at, (v >>> 16) & 0xff);
+  textScratch[at++] = DOT;
+  at = putOctet(at, (v >>> 8) & 0xff);
+  textScratch[at++] = DOT;
+  at = putOctet(at, v & 0xff);
+  textScratch[at++] = SLASH;
+  at = putOctet(at, len);
+  return textScratch.toString('latin1', 0, at);
 }
 
 const v6Scratch = new Uint8Array(16);

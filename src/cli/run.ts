@@ -1,9 +1,12 @@
 /**
  * `petrel run --config FILE`: the daemon in the foreground. Log lines on stdout (level from
- * `log.level`, or `--log-level`), JSON unless stdout is a terminal or `--log-format` says otherwise; SIGTERM and SIGINT stop cleanly — Cease / Administrative
- * Shutdown to every peer, then exit 0; SIGHUP reloads the config file (an invalid one is logged
- * error by error and the running config kept). An invalid config at start is printed like
- * `petrel validate` does, exit 1.
+ * `log.level`, or `--log-level`), JSON unless stdout is a terminal or `--log-format` says
+ * otherwise; SIGTERM and SIGINT stop cleanly — Cease / Administrative Shutdown to every peer,
+ * then exit 0; SIGHUP reloads the config file (an invalid one is logged error by error and the
+ * running config kept), and so does a change to the config file or a `calicoResources` path
+ * unless `reload.watchFiles` is off. Whether peers see a graceful restart (RFC 4724 R bit)
+ * follows the restart marker in `stateDir` (daemon/state-dir.ts). An invalid config at start is
+ * printed like `petrel validate` does, exit 1.
  */
 import { readFileSync } from 'node:fs';
 import { formatIssue, loadConfigFile } from '../config/load.js';
@@ -27,7 +30,7 @@ export async function runCommand(options: RunOptions): Promise<ExitCode> {
   const logger = createLogger({ level: options.logLevel ?? config.log.level, format: chooseLogFormat(options.logFormat, process.stdout.isTTY) });
   let daemon: Daemon;
   try {
-    daemon = await Daemon.start({ configFile: options.config, config, logger, backend: new TcpSessionBackend(logger), version: packageVersion() });
+    daemon = await Daemon.start({ configFile: options.config, config, logger, backend: (restarting) => new TcpSessionBackend(logger, restarting), version: packageVersion() });
   } catch (err) {
     logger.fatal({ err }, `cannot start: ${err instanceof Error ? err.message : String(err)}`);
     return 1;

@@ -69,6 +69,7 @@ const CONFIG_KEY_EFFECT: Readonly<Record<keyof Config, 'peers' | 'policy' | 'oth
   gracefulRestart: 'peers',
   stateDir: 'other',
   control: 'other',
+  reload: 'other',
   metrics: 'other',
   log: 'other',
   calicoResources: 'other',

@@ -393,12 +393,19 @@ export function buildConfigSchema(environment: SecretEnvironment) {
           socket: absolutePathField.default('/run/petrel/petrel.sock').describe('Unix socket for `petrel show`, `reload` and `peer`.'),
           /** Serve BIRD's control protocol subset here for calicoctl and the readiness probe. */
           birdSocket: absolutePathField.optional().describe('Also serve the subset of BIRD\u2019s control protocol calicoctl node status and the calico-node readiness probe use, e.g. /var/run/calico/bird.ctl.'),
+          /** BIRD 1.x Calico ran bird6 beside bird: its socket shows the IPv6 sessions and routes only. */
+          bird6Socket: absolutePathField.optional().describe('Also serve that protocol with bird6\u2019s view (IPv6 sessions and routes only) for older calicoctl and the -bird6-ready probe, e.g. /var/run/calico/bird6.ctl.'),
           /** Group allowed to use the control socket (it is never world-writable). */
           socketGroup: z.string().min(1).optional().describe('Group allowed to use the control sockets (they are never world-writable).'),
         })
         .strict()
         .prefault({})
         .describe('Control sockets.'),
+      reload: z
+        .object({ watchFiles: z.boolean().default(true).describe('Reload when the config file or a calicoResources file or folder changes, as SIGHUP does (after 500 ms without further changes).') })
+        .strict()
+        .prefault({})
+        .describe('Configuration reloads.'),
       metrics: z
         .object({ listen: hostPortField.default('127.0.0.1:9900').describe('Address of the Prometheus endpoint GET /metrics, IP:port ([v6]:port for IPv6).') })
         .strict()

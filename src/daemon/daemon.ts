@@ -9,13 +9,20 @@
  * what a previous run left, learn other owners' routes), speaker, metrics. Stop order: the kernel
  * is frozen first so the RIB emptying as sessions close never reaches it (persist), then the
  * sessions get their Cease, then the kernel syncer and the endpoints close.
+ *
+ * Once the control socket is ours (no other petrel runs), the restart marker in `stateDir` says
+ * whether this start is a graceful restart towards the peers (state-dir.ts), and the session
+ * backend is built knowing it. With `reload.watchFiles`, a change to the config file or a
+ * `calicoResources` path reloads as SIGHUP does (config/watch.ts), re-armed after every reload.
  */
 import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
 import { canonicalPrefix } from '../bgp/address.js';
 import { formatIssue, loadConfigFile, type LoadResult } from '../config/load.js';
 import type { Config } from '../config/schema.js';
+import { ConfigWatcher } from '../config/watch.js';
 import { BirdControlServer } from '../control/bird/server.js';
-import { speakerSource } from '../control/bird/source.js';
+import { speakerSource, type AddressFamily } from '../control/bird/source.js';
 import { ControlServer } from '../control/server.js';
 import type { ControlRequest, ControlResponse } from '../control/protocol.js';
 import type { Logger } from '../log.js';
@@ -25,12 +32,17 @@ import type { RouteSink } from './route-sink.js';
 import type { SessionBackend } from './session-backend.js';
 import { SessionObserver } from './session-observer.js';
 import { Speaker, type ReloadOutcome, type Timers } from './speaker.js';
+import { restartPolicy, StateDir, type PreviousRun, type RestartPolicy } from './state-dir.js';
+
+/** Builds the session backend once the restart marker has said whether this start is a restart. */
+export type SessionBackendFactory = (restarting: RestartPolicy) => SessionBackend;
 
 export interface DaemonOptions {
   readonly configFile: string;
   readonly config: Config;
   readonly logger: Logger;
-  readonly backend: SessionBackend;
+  /** A backend, or a factory told whether this start is a graceful restart (the TCP backend). */
+  readonly backend: SessionBackend | SessionBackendFactory;
   /** Replaces the kernel FIB (`kernel.enabled` is then ignored): in-memory pipeline tests. */
   readonly routeSink?: RouteSink;
   readonly version?: string;
@@ -38,6 +50,8 @@ export interface DaemonOptions {
   readonly timers?: Timers;
   /** Reads the config file again on reload (injected by tests). */
   readonly load?: (file: string) => LoadResult;
+  /** Quiet time after a file change before the reload (`reload.watchFiles`; tests shorten it). */
+  readonly watchDebounceMs?: number;
 }
 
 export type ReloadResult = { readonly ok: true; readonly outcome: ReloadOutcome } | { readonly ok: false; readonly errors: readonly string[] };
@@ -52,11 +66,15 @@ export class Daemon {
   readonly #log: Logger;
   #control: ControlServer | undefined;
   #metricsAddress: AddressInfo | undefined;
-  #bird: BirdControlServer | undefined;
+  readonly #birdSockets: BirdControlServer[] = [];
   #reloading: Promise<unknown> = Promise.resolve();
+  readonly #state: StateDir;
+  #watcher: ConfigWatcher | undefined;
+  #stopped = false;
 
-  private constructor(options: DaemonOptions) {
+  private constructor(options: DaemonOptions, backend: SessionBackend, state: StateDir) {
     this.#options = options;
+    this.#state = state;
     this.#log = options.logger;
     const config = options.config;
     this.sessions = new SessionObserver({ onTableComplete: (peer) => this.kernel?.tableComplete(peer) });
@@ -76,7 +94,7 @@ export class Daemon {
     const routeSink = options.routeSink ?? this.kernel?.sink;
     this.speaker = new Speaker({
       config,
-      backend: this.sessions.wrap(options.backend),
+      backend: this.sessions.wrap(backend),
       logger: options.logger,
       ...(routeSink ? { routeSink } : {}),
       ...(options.version !== undefined ? { version: options.version } : {}),
@@ -91,29 +109,59 @@ export class Daemon {
 
   /** Control socket, kernel, speaker, metrics (see the header for why in that order). */
   static async start(options: DaemonOptions): Promise<Daemon> {
-    const daemon = new Daemon(options);
+    const state = StateDir.open(options.config.stateDir, options.logger);
+    let daemon: Daemon | undefined;
     const control = new ControlServer({
       path: options.config.control.socket,
-      handler: (request) => daemon.handle(request),
+      handler: (request) => (daemon ? daemon.handle(request) : { ok: false, error: 'petrel is starting' }),
       logger: options.logger,
       ...(options.config.control.socketGroup !== undefined ? { group: options.config.control.socketGroup } : {}),
     });
     await control.listen();
-    daemon.#control = control;
+    // The control socket is ours, so no other petrel runs: the markers are ours to write.
+    const startedAt = new Date();
+    const previous = state.markRunning(startedAt);
     try {
+      const backend = typeof options.backend === 'function' ? options.backend(restartPolicy(previous, startedAt)) : options.backend;
+      daemon = new Daemon(options, backend, state);
+      daemon.#control = control;
+      daemon.#logPreviousRun(previous);
       await daemon.#listenBird();
       await daemon.kernel?.start();
       await daemon.speaker.start();
     } catch (err) {
-      await daemon.kernel?.stop();
-      await daemon.#bird?.close();
+      await daemon?.kernel?.stop();
+      if (daemon) for (const bird of daemon.#birdSockets) await bird.close();
       await control.close();
+      state.markStartFailed();
       throw err;
     }
     // RFC 4724 §4.1: adopted routes wait for every peer's End-of-RIB, at most the restart time.
     daemon.kernel?.awaitTables(daemon.speaker.peerNames(), options.config.gracefulRestart.restartTimeSec);
     await daemon.#listenMetrics();
+    daemon.#armWatch();
     return daemon;
+  }
+
+  #logPreviousRun(previous: PreviousRun): void {
+    const stateDir = this.#state.dir;
+    switch (previous.kind) {
+      case 'none':
+        this.#log.info({ stateDir, previousRun: previous.kind }, 'cold start: no restart marker, so no peer holds routes of ours (R bit clear)');
+        break;
+      case 'crashed':
+        this.#log.warn({ stateDir, previousRun: previous.kind, ...(previous.pid !== undefined ? { pid: previous.pid } : {}) }, 'the last run did not stop cleanly: restarting gracefully (R bit set, RFC 4724)');
+        break;
+      case 'stopped':
+        this.#log.info(
+          { stateDir, previousRun: previous.kind, stoppedAt: previous.stoppedAt.toISOString() },
+          'stopped cleanly before: restarting gracefully with the peers whose restart time has not run out since (R bit)',
+        );
+        break;
+      case 'unknown':
+        this.#log.info({ stateDir, previousRun: previous.kind, reason: previous.reason }, 'no usable restart marker: restarting gracefully (R bit set)');
+        break;
+    }
   }
 
   /**
@@ -130,18 +178,48 @@ export class Daemon {
     }
   }
 
-  /** `control.birdSocket`: BIRD's CLI subset for calicoctl and calico-node (CALICO.md §6). */
+  /**
+   * `control.birdSocket`: BIRD's CLI subset for calicoctl and calico-node (CALICO.md §6), every
+   * session and route (a BIRD 2+ daemon's view, and what calico-node ≥ 3.31 reads for both
+   * families). `control.bird6Socket`: the same with BIRD 1.x bird6's view, IPv6 only, for older
+   * calicoctl (`IPv6 BGP status` from bird6.ctl) and calico-node's `-bird6-ready`.
+   */
   async #listenBird(): Promise<void> {
-    const { birdSocket, socketGroup } = this.#options.config.control;
-    if (birdSocket === undefined) return;
-    const bird = new BirdControlServer({
-      path: birdSocket,
-      source: speakerSource(this.speaker),
+    const { birdSocket, bird6Socket, socketGroup } = this.#options.config.control;
+    const sockets: [string | undefined, AddressFamily | undefined][] = [
+      [birdSocket, undefined],
+      [bird6Socket, 6],
+    ];
+    for (const [path, family] of sockets) {
+      if (path === undefined) continue;
+      const bird = new BirdControlServer({
+        path,
+        source: speakerSource(this.speaker, family === undefined ? {} : { family }),
+        logger: this.#log,
+        ...(socketGroup !== undefined ? { group: socketGroup } : {}),
+      });
+      await bird.listen();
+      this.#birdSockets.push(bird);
+    }
+  }
+
+  /** (Re)arms the file watch on the running config's files, or drops it when turned off. */
+  #armWatch(): void {
+    if (this.#stopped) return;
+    const config = this.speaker.config;
+    if (!config.reload.watchFiles) {
+      this.#watcher?.close();
+      return;
+    }
+    this.#watcher ??= new ConfigWatcher({
       logger: this.#log,
-      ...(socketGroup !== undefined ? { group: socketGroup } : {}),
+      onChange: () => {
+        this.#log.info({ file: this.#options.configFile }, 'configuration files changed: reloading');
+        void this.reload();
+      },
+      ...(this.#options.watchDebounceMs !== undefined ? { debounceMs: this.#options.watchDebounceMs } : {}),
     });
-    await bird.listen();
-    this.#bird = bird;
+    this.#watcher.watch([resolve(this.#options.configFile), ...config.calicoResources]);
   }
 
   /** Re-reads the config file; an invalid one is logged error by error and the old one kept. */
@@ -152,6 +230,15 @@ export class Daemon {
   }
 
   async #reload(): Promise<ReloadResult> {
+    try {
+      return await this.#applyReload();
+    } finally {
+      // Re-armed whatever the outcome: a file or folder may have been replaced, or the paths changed.
+      this.#armWatch();
+    }
+  }
+
+  async #applyReload(): Promise<ReloadResult> {
     const file = this.#options.configFile;
     const result = (this.#options.load ?? loadConfigFile)(file);
     if (!result.ok) {
@@ -166,8 +253,9 @@ export class Daemon {
     for (const peer of outcome.peersRemoved) this.kernel?.tableComplete(peer);
     await this.kernel?.reload(result.config);
     this.metrics.reloaded('success');
+    this.#log.info({ file, peersAdded: outcome.peersAdded.length, peersRemoved: outcome.peersRemoved.length }, 'configuration reloaded');
     if (outcome.otherChanged.some((k) => NEXT_START_KEYS.has(k))) {
-      this.#log.warn({ changed: outcome.otherChanged }, 'some changes (listen, control, log, metrics, kernel, vxlan) take effect at the next start');
+      this.#log.warn({ changed: outcome.otherChanged }, 'some changes (listen, control, log, metrics, kernel, vxlan, stateDir) take effect at the next start');
     }
     return { ok: true, outcome };
   }
@@ -193,19 +281,22 @@ export class Daemon {
     }
   }
 
-  /** Cease / Administrative Shutdown to every peer, then close the control socket. */
+  /** Cease / Administrative Shutdown to every peer, then close the sockets; the marker says `stopped`. */
   async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#watcher?.close();
     this.kernel?.freeze();
     await this.speaker.stop();
     await this.kernel?.stop();
     await this.metrics.close();
-    await this.#bird?.close();
+    for (const bird of this.#birdSockets) await bird.close();
     await this.#control?.close();
+    this.#state.markStopped(new Date());
   }
 }
 
 /** Config keys a reload records but applies only at the next start. */
-const NEXT_START_KEYS: ReadonlySet<string> = new Set(['control', 'listen', 'log', 'metrics', 'kernel', 'vxlan']);
+const NEXT_START_KEYS: ReadonlySet<string> = new Set(['control', 'listen', 'log', 'metrics', 'kernel', 'vxlan', 'stateDir']);
 
 /** `10.0.0.1` means the host route; prefixes in canonical form (RFC 5952 for IPv6), as the RIB keys them. */
 function normalisePrefix(text: string): string {

@@ -13,6 +13,7 @@ import { Session, ttlFor, type SessionLogger, type TransportSecurity } from '../
 import type { SessionHandle } from '../fsm/session-api.js';
 import { sessionConfig } from '../fsm/session-config.js';
 import type { SessionBackend } from './session-backend.js';
+import type { RestartPolicy } from './state-dir.js';
 
 function addPathOf(peer: EffectivePeer): Partial<Record<AfiSafiName, AddPathMode>> | undefined {
   if (peer.addPaths === AddPathsMode.OFF) return undefined;
@@ -21,9 +22,11 @@ function addPathOf(peer: EffectivePeer): Partial<Record<AfiSafiName, AddPathMode
 }
 
 /**
- * `restarting`: no session with this peer has come up since the process started. RFC 4724 §4.1:
- * petrel says so (R bit) in that first OPEN, as BIRD started with `-R` does under Calico, so the
- * peer sends its routes without waiting for ours and keeps our stale ones until our End-of-RIB.
+ * `restarting`: petrel came back from a restart its peers may still be covering for (the restart
+ * marker, state-dir.ts) and no session with this peer has come up since the process started.
+ * RFC 4724 §4.1: petrel says so (R bit) in that first OPEN, as BIRD started with `-R` does under
+ * Calico, so the peer sends its routes without waiting for ours and keeps our stale ones until
+ * our End-of-RIB. On a cold start the bit stays clear: no peer holds routes of ours.
  */
 export function localSpeakerFor(peer: EffectivePeer, config: Config, restarting = false): LocalSpeaker {
   const addPath = addPathOf(peer);
@@ -63,8 +66,12 @@ export class TcpSessionBackend implements SessionBackend {
   /** Peers with which a session has been Established since this process started. */
   readonly #establishedOnce = new Set<string>();
 
-  constructor(logger: SessionLogger) {
+  readonly #restarting: RestartPolicy;
+
+  /** `restarting`: from the restart marker; without one, every start is a restart (BIRD's `-R`). */
+  constructor(logger: SessionLogger, restarting: RestartPolicy = () => true) {
     this.#logger = logger;
+    this.#restarting = restarting;
   }
 
   /** Where the listener is bound (tests asking for port 0). */
@@ -90,7 +97,7 @@ export class TcpSessionBackend implements SessionBackend {
         connectDelaySec: peer.connectDelaySec,
         connectRetrySec: peer.connectRetrySec,
       }),
-      local: localSpeakerFor(peer, config, !this.#establishedOnce.has(peer.address)),
+      local: localSpeakerFor(peer, config, this.#restarting(peer.gracefulRestart.restartTimeSec) && !this.#establishedOnce.has(peer.address)),
       security,
       logger: this.#logger,
     });

@@ -228,8 +228,13 @@ export class LocRib {
     return old;
   }
 
+  /**
+   * An entry leaves the table only once unused, and an unused entry can't gain a path or an
+   * advertised one again (a group examining it finds nothing to send), so whatever the table
+   * holds under its prefix is this entry: no lookup needed to check.
+   */
   #dropIfUnused(dest: Dest): void {
-    if (dest.unused && this.#dests.get(dest.prefix) === dest) this.#dests.delete(dest.prefix);
+    if (dest.unused) this.#dests.delete(dest.prefix);
   }
 
   #recompute(dest: Dest): void {

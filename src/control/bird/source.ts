@@ -78,6 +78,29 @@ export interface SpeakerSourceOptions {
   readonly interfaces?: InterfaceAddresses;
   /** BIRD's `graceful restart wait` (default 240 s). */
   readonly recoveryWaitSec?: number;
+  /**
+   * One address family only, as BIRD 1.x's two daemons each saw theirs (bird6.ctl: 6): sessions
+   * over that family's addresses, routes of that family. Both when absent (one daemon, BIRD 2+).
+   */
+  readonly family?: AddressFamily;
+}
+
+export type AddressFamily = 4 | 6;
+
+function familyOf(addressOrPrefix: string): AddressFamily {
+  return addressOrPrefix.includes(':') ? 6 : 4;
+}
+
+/** The routes of one family: a view over the Loc-RIB, nothing copied. */
+export function familyRoutes(routes: RouteTable, family: AddressFamily): RouteTable {
+  return {
+    forEachBest: (fn) =>
+      routes.forEachBest((best) => {
+        if (familyOf(best.prefix) === family) fn(best);
+      }),
+    candidates: (prefix) => (familyOf(prefix) === family ? routes.candidates(prefix) : []),
+    best: (prefix) => (familyOf(prefix) === family ? routes.best(prefix) : undefined),
+  };
 }
 
 /** The BIRD socket's view of a running speaker. */
@@ -87,7 +110,9 @@ export function speakerSource(speaker: Speaker, options: SpeakerSourceOptions = 
   const recovery = new StartupRecovery(startedAt, options.recoveryWaitSec);
   const snapshot = (): BirdPeer[] => {
     const config = new Map(effectivePeers(speaker.config).map((p) => [p.name, p]));
-    return speaker.peers().map((v): BirdPeer => {
+    const views = speaker.peers();
+    const shown = options.family === undefined ? views : views.filter((v) => familyOf(v.address) === options.family);
+    return shown.map((v): BirdPeer => {
       const c = config.get(v.name);
       return {
         name: v.name,
@@ -127,7 +152,7 @@ export function speakerSource(speaker: Speaker, options: SpeakerSourceOptions = 
       };
     },
     peers,
-    routes: speaker.locRib,
+    routes: options.family === undefined ? speaker.locRib : familyRoutes(speaker.locRib, options.family),
     recovery() {
       return recovery.observe(snapshot(), now());
     },
