@@ -10,18 +10,25 @@
  * the config, MAC this node's VTEP MAC, address this node's VTEP IP/32. It is created when missing
  * and never recreated when present (recreating would drop every pod flow through it), only set up.
  *
+ * IPv6 pools get a second plane of the same kind, as Felix's second VXLAN manager does: the
+ * `vxlan-v6.calico` device over the node's IPv6 address (IFLA_VXLAN_LOCAL6, same VNI and port:
+ * the kernel keeps an IPv4 and an IPv6 socket apart), the VTEP's IPv6 address as /128, and per
+ * remote node a permanent NDP entry and an FDB entry whose destination is the node's IPv6
+ * address (RFC 7348 §6: an IPv6 underlay).
+ *
  * How a node learns each remote node's VTEP without a datastore: petrel takes `{vtepIp, vtepMac,
  * nodeIp}` per remote node from Calico `Node` resources (`spec.ipv4VXLANTunnelAddr` and
- * `spec.vxlanTunnelMACAddr`, which Felix itself writes, so a cluster's VTEPs carry over
- * unchanged), mapped by the daemon from `calicoResources`. Nodes without a recorded MAC use the
- * deterministic `vtepMacFor(nodeIp)`: `02:50` (a locally administered unicast prefix, IEEE 802
- * U/L bit) followed by the four octets of the node's IPv4 address, so every petrel derives the
- * same MAC for a node with no exchange at all. The BGP alternative (RFC 9012 tunnel
- * encapsulation and Router's MAC extended communities on block routes) would need every speaker
- * on the path to carry them; Calico's BIRD does not. This module is the kernel side only: it
- * takes the typed remotes and programs them.
+ * `spec.vxlanTunnelMACAddr`, for IPv6 `spec.ipv6VXLANTunnelAddr` and `spec.vxlanTunnelMACAddrV6`,
+ * which Felix itself writes, so a cluster's VTEPs carry over unchanged), mapped by the daemon
+ * from `calicoResources`. Nodes without a recorded MAC use the deterministic `vtepMacFor(nodeIp)`:
+ * `02:50` (a locally administered unicast prefix, IEEE 802 U/L bit) followed by the four octets
+ * of the node's IPv4 address, or `02:56` and the last four octets of its IPv6 address, so every
+ * petrel derives the same MAC for a node with no exchange at all. The BGP alternative (RFC 9012
+ * tunnel encapsulation and Router's MAC extended communities on block routes) would need every
+ * speaker on the path to carry them; Calico's BIRD does not. This module is the kernel side only:
+ * it takes the typed remotes and programs them.
  */
-import { parseIpv4 } from '../bgp/address.js';
+import { parseIpv4, parseIpv6 } from '../bgp/address.js';
 import { RequestChannel, dumpAll } from './channel.js';
 import type { KernelLog } from './fib-port.js';
 import {
@@ -46,6 +53,7 @@ import {
   writeNeighBody,
   IffFlag,
   type LinkMessage,
+  versionOf,
 } from './netlink/index.js';
 
 /** One remote node's VTEP. */
@@ -62,20 +70,22 @@ export interface VxlanPlaneOptions {
   readonly vni: number;
   readonly port: number;
   readonly mtu: number;
-  /** This node's underlay IPv4 address: the device's local address; its NIC is the parent link. */
+  /** This node's underlay address (IPv4, or IPv6 for the IPv6 plane): the device's local address; its NIC is the parent link. */
   readonly nodeIp: string;
-  /** This node's VTEP address, put on the device as /32. */
+  /** This node's VTEP address, put on the device as /32 (/128). */
   readonly vtepIp?: string;
   /** This node's VTEP MAC; default `vtepMacFor(nodeIp)`. */
   readonly vtepMac?: string;
   readonly log: KernelLog;
 }
 
-/** The deterministic VTEP MAC of a node: 02:50 and the node's IPv4 octets. */
+/** The deterministic VTEP MAC of a node: 02:50 and the node's IPv4 octets, or 02:56 and the last four of its IPv6 address. */
 export function vtepMacFor(nodeIp: string): string {
-  const octets = parseIpv4(nodeIp);
-  if (octets === undefined) throw new Error(`not an IPv4 address: ${nodeIp}`);
-  return ['02', '50', ...Array.from(octets, (b) => b.toString(16).padStart(2, '0'))].join(':');
+  const v4 = parseIpv4(nodeIp);
+  const v6 = v4 === undefined ? parseIpv6(nodeIp) : undefined;
+  const tail = v4 ?? v6?.subarray(12);
+  if (tail === undefined) throw new Error(`not an IP address: ${nodeIp}`);
+  return ['02', v4 === undefined ? '56' : '50', ...Array.from(tail, (b) => b.toString(16).padStart(2, '0'))].join(':');
 }
 
 export class VxlanError extends Error {
@@ -123,7 +133,10 @@ export class VxlanPlane {
     const vtepIp = this.#options.vtepIp;
     await this.#send('configure', (batch) => {
       if ((link.flags & IffFlag.UP) === 0) batch.add('up', RtmType.NEWLINK, LINK_CHANGE_FLAGS, writeLinkBody, linkUp(link.index));
-      if (vtepIp !== undefined) batch.add('address', RtmType.NEWADDR, ADDRESS_REPLACE_FLAGS, writeAddressBody, interfaceAddress(link.index, 4, vtepIp, 32));
+      if (vtepIp !== undefined) {
+        const version = versionOf(vtepIp);
+        batch.add('address', RtmType.NEWADDR, ADDRESS_REPLACE_FLAGS, writeAddressBody, interfaceAddress(link.index, version, vtepIp, version === 4 ? 32 : 128));
+      }
     });
     return { index: link.index, created };
   }
@@ -186,7 +199,7 @@ async function findLink(name: string): Promise<LinkMessage | undefined> {
 }
 
 async function interfaceHolding(address: string): Promise<number | undefined> {
-  const [addresses = []] = await dumpAll([addressDump(AddressFamily.INET)]);
+  const [addresses = []] = await dumpAll([addressDump(versionOf(address) === 4 ? AddressFamily.INET : AddressFamily.INET6)]);
   for (const message of addresses) {
     if (message.kind === 'address' && (message.address.local ?? message.address.address) === address) return message.address.index;
   }

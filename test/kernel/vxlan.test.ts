@@ -33,6 +33,9 @@ async function inChild<T>(body: (child: SyncerChild) => Promise<T>): Promise<T> 
 describe('VxlanPlane in a namespace', () => {
   it('derives a locally administered unicast VTEP MAC from the node address', () => {
     expect(vtepMacFor('192.0.2.22')).toBe('02:50:c0:00:02:16');
+    // IPv6 nodes (vxlan-v6.calico): 02:56 and the address's last four octets.
+    expect(vtepMacFor('fd00:1::c0a8:1')).toBe('02:56:c0:a8:00:01');
+    expect(() => vtepMacFor('node-a')).toThrow(/not an IP address/);
   });
 
   it('creates vxlan.calico once with VNI, port, MTU, local address, parent, learning off, and programs ARP and FDB', async () => {

@@ -124,10 +124,12 @@ export function deriveConfig(resources: CalicoResources, options: DeriveOptions)
     node['routeReflectorClusterId'] = bgp.routeReflectorClusterID;
     from(['node', 'routeReflectorClusterId'], 'Node', own, ['spec', 'bgp', 'routeReflectorClusterID']);
   }
-  if (own?.ipv4VXLANTunnelAddr !== undefined) {
+  if (own !== undefined) {
     Object.assign(node, vtepOf(own));
     from(['node', 'vxlanTunnelAddress'], 'Node', own, ['spec', 'ipv4VXLANTunnelAddr']);
     from(['node', 'vxlanTunnelMac'], 'Node', own, ['spec', 'vxlanTunnelMACAddr']);
+    from(['node', 'vxlanTunnelAddressV6'], 'Node', own, ['spec', 'ipv6VXLANTunnelAddr']);
+    from(['node', 'vxlanTunnelMacV6'], 'Node', own, ['spec', 'vxlanTunnelMACAddrV6']);
   }
   if (Object.keys(node).length > 0) fragment['node'] = node;
   if (own && bgp?.asNumber !== undefined) {
@@ -215,6 +217,8 @@ function deriveMesh(context: Context): void {
     from(at, 'Node', other, ['spec', 'bgp']);
     from([...at, 'vxlanTunnelAddress'], 'Node', other, ['spec', 'ipv4VXLANTunnelAddr']);
     from([...at, 'vxlanTunnelMac'], 'Node', other, ['spec', 'vxlanTunnelMACAddr']);
+    from([...at, 'vxlanTunnelAddressV6'], 'Node', other, ['spec', 'ipv6VXLANTunnelAddr']);
+    from([...at, 'vxlanTunnelMacV6'], 'Node', other, ['spec', 'vxlanTunnelMACAddrV6']);
     nodes.push({
       name: other.name,
       ipv4Address: address,
@@ -437,8 +441,9 @@ function checkConfigurationNames(configs: readonly CalicoBgpConfiguration[]): Co
 
 /** A node's VTEP in the config's terms; a MAC without a VTEP address means nothing to Felix either. */
 function vtepOf(node: CalicoNode): Record<string, string> {
-  if (node.ipv4VXLANTunnelAddr === undefined) return {};
-  return { vxlanTunnelAddress: node.ipv4VXLANTunnelAddr, ...(node.vxlanTunnelMACAddr !== undefined ? { vxlanTunnelMac: node.vxlanTunnelMACAddr } : {}) };
+  const v4 = node.ipv4VXLANTunnelAddr === undefined ? {} : { vxlanTunnelAddress: node.ipv4VXLANTunnelAddr, ...(node.vxlanTunnelMACAddr !== undefined ? { vxlanTunnelMac: node.vxlanTunnelMACAddr } : {}) };
+  const v6 = node.ipv6VXLANTunnelAddr === undefined ? {} : { vxlanTunnelAddressV6: node.ipv6VXLANTunnelAddr, ...(node.vxlanTunnelMACAddrV6 !== undefined ? { vxlanTunnelMacV6: node.vxlanTunnelMACAddrV6 } : {}) };
+  return { ...v4, ...v6 };
 }
 
 function byName(a: Named, b: Named): number {

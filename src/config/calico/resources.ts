@@ -181,8 +181,12 @@ const nodeSpec = z
       .regex(/^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/, 'expected a MAC address such as 66:3e:ad:8e:29:1a')
       .transform((mac) => mac.toLowerCase())
       .optional(),
-    ipv6VXLANTunnelAddr: ignored,
-    vxlanTunnelMACAddrV6: ignored,
+    ipv6VXLANTunnelAddr: ipAddressField.optional(),
+    vxlanTunnelMACAddrV6: z
+      .string()
+      .regex(/^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/, 'expected a MAC address such as 66:3e:ad:8e:29:1a')
+      .transform((mac) => mac.toLowerCase())
+      .optional(),
     orchRefs: ignored,
     addresses: ignored,
     wireguard: ignored,
