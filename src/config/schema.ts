@@ -180,18 +180,34 @@ const vtepMacField = z
   .meta({ title: 'MAC address' });
 
 /**
- * A node's VXLAN tunnel endpoint, as Calico's Node resource records it (`ipv4VXLANTunnelAddr`,
- * `vxlanTunnelMACAddr`); without a MAC, every petrel derives the same one from the node IP
- * (src/kernel/vxlan.ts `vtepMacFor`).
+ * A node's VXLAN tunnel endpoints, as Calico's Node resource records them (`ipv4VXLANTunnelAddr`,
+ * `vxlanTunnelMACAddr`; for IPv6 pools `ipv6VXLANTunnelAddr`, `vxlanTunnelMACAddrV6`); without a
+ * MAC, every petrel derives the same one from the node IP (src/kernel/vxlan.ts `vtepMacFor`).
  */
 const vtepFields = {
   vxlanTunnelAddress: ipv4Field.optional().describe('The node\u2019s VXLAN tunnel endpoint address (Node spec.ipv4VXLANTunnelAddr); routes to its VXLAN blocks go via it on the VXLAN device.'),
   vxlanTunnelMac: vtepMacField.optional().describe('The VTEP\u2019s unicast MAC (Node spec.vxlanTunnelMACAddr); needs vxlanTunnelAddress. Default: derived from the node IP, the same on every petrel.'),
+  vxlanTunnelAddressV6: ipAddressField
+    .refine((address) => address.includes(':'), 'expected an IPv6 address such as fd00:247::1')
+    .optional()
+    .describe('The node\u2019s IPv6 VXLAN tunnel endpoint address (Node spec.ipv6VXLANTunnelAddr); routes to its IPv6 VXLAN blocks go via it on vxlan-v6.calico.'),
+  vxlanTunnelMacV6: vtepMacField.optional().describe('The IPv6 VTEP\u2019s unicast MAC (Node spec.vxlanTunnelMACAddrV6); needs vxlanTunnelAddressV6. Default: derived from the node\u2019s IPv6 address.'),
 };
 
-function vtepMacNeedsAddress(node: { readonly vxlanTunnelAddress?: string | undefined; readonly vxlanTunnelMac?: string | undefined }, ctx: z.RefinementCtx): void {
+function vtepMacNeedsAddress(
+  node: {
+    readonly vxlanTunnelAddress?: string | undefined;
+    readonly vxlanTunnelMac?: string | undefined;
+    readonly vxlanTunnelAddressV6?: string | undefined;
+    readonly vxlanTunnelMacV6?: string | undefined;
+  },
+  ctx: z.RefinementCtx,
+): void {
   if (node.vxlanTunnelMac !== undefined && node.vxlanTunnelAddress === undefined) {
     ctx.addIssue({ code: 'custom', path: ['vxlanTunnelMac'], message: 'vxlanTunnelMac needs vxlanTunnelAddress (the VTEP IP the MAC answers for)' });
+  }
+  if (node.vxlanTunnelMacV6 !== undefined && node.vxlanTunnelAddressV6 === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['vxlanTunnelMacV6'], message: 'vxlanTunnelMacV6 needs vxlanTunnelAddressV6 (the VTEP IP the MAC answers for)' });
   }
 }
 
