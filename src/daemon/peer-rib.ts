@@ -17,7 +17,7 @@ import { Afi, Safi } from '../bgp/constants.js';
 import type { Nlri, PathAttribute, UpdateMessage } from '../bgp/types.js';
 import { AdjRibIn } from '../rib/adj-rib-in.js';
 import type { AttrTable, AttrSet, NextHopSource } from '../rib/attr-set.js';
-import { importAttrs, importEligibility } from '../rib/import-check.js';
+import { importAttrs, importEligibility, importFilterVerdict } from '../rib/import-check.js';
 import type { LocRib } from '../rib/loc-rib.js';
 import { Path, type IneligibleReason, type PeerInfo } from '../rib/path.js';
 import type { LocalSpeaker } from '../rib/speaker.js';
@@ -79,7 +79,7 @@ export class PeerRib {
     const ineligible: IneligibleReason | null = treatAsWithdraw ? 'treat-as-withdraw' : importEligibility(attrs, info, this.#self());
     for (let i = 0; i < nlri.length; i++) {
       const n = nlri[i]!;
-      this.#put(new Path(n.prefix, n.pathId ?? 0, attrs, info, ineligible));
+      this.#put(new Path(n.prefix, n.pathId ?? 0, attrs, info, ineligible ?? importFilterVerdict(n.prefix, info)));
     }
   }
 

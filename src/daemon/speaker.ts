@@ -30,13 +30,16 @@ import { AdjRibIn } from '../rib/adj-rib-in.js';
 import { AttrTable } from '../rib/attr-set.js';
 import { DEFAULT_DECISION_OPTIONS, type MultipathOptions } from '../rib/decision.js';
 import { makeExportTarget } from '../rib/export-attrs.js';
+import type { BgpFilter } from '../rib/bgp-filter.js';
 import type { ExportPolicy } from '../rib/export-policy.js';
 import { LocRib, type LocRibChange } from '../rib/loc-rib.js';
+import { reevaluateImport } from '../rib/import-check.js';
 import { makePeerInfo, Path, Preference, type KernelRouteInfo, type PeerInfo } from '../rib/path.js';
 import type { LocalSpeaker } from '../rib/speaker.js';
 import { UpdateGroups, type GroupMember, type UpdateGroup, type UpdateGroupSettings } from '../rib/update-groups.js';
 import { targetKindOf } from '../reflector/targets.js';
 import { exportPolicyOf, originatedPrefixes } from './policy.js';
+import { exportFilterOf, importPolicyOf, resourcedPath, routeRefreshRequests, sameImportPolicy } from './peer-policy.js';
 import { PeerRib, unicastFamily } from './peer-rib.js';
 import type { RouteSink } from './route-sink.js';
 import type { SessionBackend } from './session-backend.js';
@@ -129,6 +132,8 @@ export class Speaker {
   readonly #schedule: (fn: () => void) => void;
   readonly #maxPrefixRestartMs: number;
   readonly #peers = new Map<string, PeerState>();
+  /** Export rules of the update groups that have some, by group key (CALICO.md §1.7). */
+  readonly #groupFilters = new Map<string, BgpFilter>();
   #local: AdjRibIn;
   /** Other owners' kernel routes, originated as BIRD's kernel protocol with `learn` does. */
   #kernel: AdjRibIn;
@@ -281,6 +286,7 @@ export class Speaker {
       asn: negotiated.peerAs,
       kind: negotiated.internal ? 'ibgp' : 'ebgp',
       isClient: p.routeReflectorClient,
+      ...importPolicyOf(p),
     });
   }
 
@@ -294,6 +300,8 @@ export class Speaker {
       old.clear();
       state.rib = undefined;
     }
+    // Import settings changed while the session was down: judge the kept routes anew.
+    if (state.rib && !sameImportPolicy(state.rib.info, info)) this.#resource(state, info, true);
     state.rib ??= new PeerRib(info, this.table, this.locRib, this.#selfNow);
     if (state.rib.hasStale()) {
       // RFC 4724 §4.2: without graceful restart this time, the stale routes go at once;
@@ -432,6 +440,8 @@ export class Speaker {
     const targetKind = targetKindOf(info);
     const key = [
       this.#config.exportPolicy,
+      exportFilterOf(p)?.key ?? '', // §1.7: peers with different export rules never share UPDATEs
+      p.localAsNumber, // prepended towards eBGP (BIRD `local as`)
       targetKind,
       negotiated.internal,
       localAddress,
@@ -444,7 +454,7 @@ export class Speaker {
     ].join('|');
     const target = makeExportTarget({
       peer: info,
-      self: this.#self,
+      self: { ...this.#self, asn: p.localAsNumber },
       localAddress,
       ...(localAddressV6 !== undefined ? { localAddressV6 } : {}),
       nextHopMode: p.nextHopMode,
@@ -464,14 +474,24 @@ export class Speaker {
       peer: rib.info,
       send: (messages) => session.send(messages),
     };
-    const group = this.groups.obtain(this.#groupSettings(state, rib.info, negotiated), (g) => this.locRib.forEachBest((_best, _set, dest) => g.addBacklog(dest)));
+    const settings = this.#groupSettings(state, rib.info, negotiated);
+    const filter = exportFilterOf(state.peer);
+    const group = this.groups.obtain(settings, (g) => {
+      if (filter === undefined) return this.locRib.forEachBest((_best, _set, dest) => g.addBacklog(dest));
+      // The group's policy with the peer's export rules in front; revalidate seeds the table too.
+      this.#groupFilters.set(settings.key, filter);
+      g.revalidate(this.#policy.withFilter(filter));
+    });
     state.group = group;
     state.member = member;
     group.join(member, { initial });
   }
 
   #leaveGroup(state: PeerState): void {
-    if (state.group && state.member) this.groups.leave(state.group, state.member);
+    if (state.group && state.member) {
+      this.groups.leave(state.group, state.member);
+      if (this.groups.get(state.group.key) !== state.group) this.#groupFilters.delete(state.group.key);
+    }
     state.group = undefined;
     state.member = undefined;
   }
@@ -591,7 +611,7 @@ export class Speaker {
       state.peer = peer;
       if (change.policy.length > 0) {
         updated.push(change.name);
-        this.#refreshPeerInfo(state);
+        this.#refreshPeerInfo(state, change.policy.includes('importRules'));
       }
     }
     for (const peer of diff.peersAdded) this.#addPeer(peer);
@@ -601,6 +621,7 @@ export class Speaker {
     if (diff.policyChanged.length > 0 || selfChanged) {
       // Re-run export everywhere: each group re-examines the Loc-RIB and what it advertised.
       this.groups.setPolicy(this.#policy);
+      for (const [key, filter] of this.#groupFilters) this.groups.get(key)?.revalidate(this.#policy.withFilter(filter));
       if (selfChanged) for (const state of this.#peers.values()) this.#rehome(state);
     }
     await Promise.all(stops);
@@ -615,21 +636,36 @@ export class Speaker {
     };
   }
 
-  /** A peer's role changed (route reflector client, next-hop mode): re-source its routes, re-home it. */
-  #refreshPeerInfo(state: PeerState): void {
+  /**
+   * A peer's role or policy changed (route reflector client, next-hop mode, filters): re-source
+   * its routes, re-home it. Changed import rules re-run import as BIRD reloads a protocol: a
+   * ROUTE-REFRESH per family when the peer supports it (RFC 2918), else the stored Adj-RIB-In,
+   * rejected paths included, is judged again here.
+   */
+  #refreshPeerInfo(state: PeerState, importRulesChanged = false): void {
     const rib = state.rib;
     const negotiated = state.negotiated;
     if (!rib || !negotiated) return;
     const info = this.#peerInfo(state, negotiated);
-    if (!samePeerInfo(rib.info, info)) {
-      const fresh = new PeerRib(info, this.table, this.locRib, this.#selfNow);
-      for (const path of [...rib.adjIn]) {
-        fresh.applyPath(new Path(path.prefix, path.pathId, path.attrs, info, path.ineligible));
-      }
-      rib.clear();
-      state.rib = fresh;
+    const askPeer = importRulesChanged && negotiated.routeRefresh;
+    if (!samePeerInfo(rib.info, info) || !sameImportPolicy(rib.info, info)) this.#resource(state, info, !askPeer);
+    if (askPeer) {
+      this.#log.info({ peer: state.peer.name }, 'import rules changed: requesting route refresh');
+      state.session.send(routeRefreshRequests(negotiated));
     }
     this.#rehome(state);
+  }
+
+  /** Moves the peer's stored paths to `info`; `reevaluate`: judge them under its import settings. */
+  #resource(state: PeerState, info: PeerInfo, reevaluate: boolean): void {
+    const rib = state.rib;
+    if (!rib) return;
+    const fresh = new PeerRib(info, this.table, this.locRib, this.#selfNow);
+    for (const path of [...rib.adjIn]) {
+      fresh.applyPath(resourcedPath(path, info, reevaluate ? reevaluateImport(path, info, this.#self) : path.ineligible));
+    }
+    rib.clear();
+    state.rib = fresh;
   }
 
   async #retire(state: PeerState, why: BgpError): Promise<void> {

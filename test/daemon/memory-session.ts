@@ -26,6 +26,8 @@ export interface EndSettings {
   /** The families this end's GR capability lists, with the F bit (default: IPv4 with F set). */
   readonly gracefulRestartFamilies?: readonly { readonly name: AfiSafiName; readonly forwardingPreserved: boolean }[];
   readonly enhancedRouteRefresh?: boolean;
+  /** Advertise route refresh (RFC 2918); default true. */
+  readonly routeRefresh?: boolean;
   readonly highWaterMark?: number;
 }
 
@@ -41,7 +43,7 @@ function negotiatedFor(self: EndSettings, other: EndSettings): Negotiated {
     fourOctetAs: true,
     addPath: { receive: [], send: [] },
     extendedMessage: false,
-    routeRefresh: true,
+    routeRefresh: self.routeRefresh !== false && other.routeRefresh !== false,
     enhancedRouteRefresh: self.enhancedRouteRefresh === true && other.enhancedRouteRefresh === true,
     ...(gr
       ? {
@@ -281,7 +283,7 @@ export class MemoryNetwork {
           localAddress,
           address: peer.address,
           asNumber: peer.asNumber,
-          localAs: config.asNumber,
+          localAs: peer.localAsNumber,
           routerId: config.routerId,
           ...(peer.gracefulRestart.enabled ? { gracefulRestartSec: peer.gracefulRestart.restartTimeSec } : {}),
           enhancedRouteRefresh: true,
