@@ -40,7 +40,7 @@ export interface EncapOptions {
   readonly nodeIpv6Address?: string;
   /** The VXLAN device (`vxlan.device`, default vxlan.calico). */
   readonly vxlanDevice: string;
-  /** The IPv6 VXLAN device (`vxlan.deviceV6`, default vxlan-v6.calico, Felix's VXLANIfaceNameV6). */
+  /** The IPv6 VXLAN device (default vxlan-v6.calico, Felix's VXLANIfaceNameV6). */
   readonly vxlanDeviceV6?: string;
   readonly ipipDevice?: string;
 }
