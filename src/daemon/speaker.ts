@@ -156,7 +156,11 @@ export class Speaker {
     this.#version = options.version ?? '0.0.0';
     this.#self = localSpeakerOf(options.config);
     this.#policy = exportPolicyOf(options.config);
-    this.locRib = new LocRib(decisionOptionsOf(options.config), (change) => this.#onLocRibChange(change));
+    this.locRib = new LocRib(
+      decisionOptionsOf(options.config),
+      (change) => this.#onLocRibChange(change),
+      (dest) => this.groups.enqueueCandidate(dest),
+    );
     this.groups = new UpdateGroups(this.#policy, this.locRib, this.#schedule);
     this.#local = new AdjRibIn(localPeerOf(options.config), this.locRib);
     this.#kernel = new AdjRibIn(kernelPeerOf(options.config), this.locRib);
@@ -505,8 +509,7 @@ export class Speaker {
     const oldGroup = state.group;
     const oldMember = state.member;
     if (!oldGroup || !oldMember || !state.negotiated || !state.rib) return;
-    const held: string[] = [];
-    for (const prefix of oldGroup.adjRibOut.keys()) if (oldGroup.advertises(oldMember, prefix)) held.push(prefix);
+    const held = oldGroup.heldBy(oldMember);
     this.#leaveGroup(state);
     this.#joinGroup(state, false);
     const group = state.group;
@@ -514,10 +517,7 @@ export class Speaker {
     if (!group || !member) return;
     group.onSettled(() => {
       if (state.member !== member) return;
-      group.withdrawFrom(
-        member,
-        held.filter((prefix) => !group.advertises(member, prefix)),
-      );
+      group.withdrawFrom(member, held);
     });
   }
 

@@ -1,19 +1,40 @@
 /**
  * Adj-RIB-Out (RFC 4271 §3.2): what has been advertised, per update group (every member of a
  * group was sent the same thing, save split horizon). For each prefix it keeps the Loc-RIB path
- * that was exported: the path's source decides split horizon (never back to the session it came
- * from, RFC 4456 §8 / BIRD `bgp_preexport`), and since paths are immutable, "unchanged" is an
- * identity test. The exported attribute set is derived again (memoised, export-attrs.ts) when the
- * table is resent, so nothing is allocated per prefix. A stored path's set is retained
- * (attr-set.ts) for as long as it is held here, which may outlast its place in the Adj-RIB-In
- * until the next flush. A stored path doubles as the NLRI of its withdrawal.
+ * that was exported — or, with ADD-PATH (RFC 7911), the paths with the identifiers they were sent
+ * under: a path's source decides split horizon (never back to the session it came from, RFC 4456
+ * §8 / BIRD `bgp_preexport`), and since paths are immutable, "unchanged" is an identity test. The
+ * exported attribute set is derived again (memoised, export-attrs.ts) when the table is resent,
+ * so nothing is allocated per prefix. A stored path's set is retained (attr-set.ts) for as long
+ * as it is held here, which may outlast its place in the Adj-RIB-In until the next flush. A
+ * stored path doubles as the NLRI of its withdrawal.
  *
  * The paths live in the route table's per-prefix entries (dest.ts), in this group's slot: the
  * flush, which holds the entry already, reads and writes it without a lookup.
  */
-import type { Dest } from './dest.js';
+import { AdvertisedPaths, type Advertised, type Dest } from './dest.js';
 import type { LocRib } from './loc-rib.js';
 import type { Path } from './path.js';
+
+/** The session address a path came from; empty for this speaker's own routes. */
+function sourceAddress(path: Path): string {
+  return path.source.kind === 'local' ? '' : path.source.address;
+}
+
+/** The one session address every advertised path came from, or undefined when they differ or are local. */
+function onlySource(advertised: Advertised): string | undefined {
+  if (!(advertised instanceof AdvertisedPaths)) return sourceAddress(advertised) || undefined;
+  const first = advertised.paths[0];
+  if (first === undefined) return undefined;
+  const address = sourceAddress(first);
+  if (address === '' || advertised.paths.some((p) => sourceAddress(p) !== address)) return undefined;
+  return address;
+}
+
+function forEachPath(advertised: Advertised, fn: (path: Path) => void): void {
+  if (advertised instanceof AdvertisedPaths) for (const p of advertised.paths) fn(p);
+  else fn(advertised);
+}
 
 export class AdjRibOut {
   readonly #table: LocRib;
@@ -25,48 +46,68 @@ export class AdjRibOut {
     this.slot = slot;
   }
 
+  /** Prefixes advertised. */
   get size(): number {
     return this.#size;
   }
 
-  get(prefix: string): Path | undefined {
-    return this.#table.dest(prefix)?.outAt(this.slot);
+  get(prefix: string): Advertised | undefined {
+    const dest = this.#table.dest(prefix);
+    return dest === undefined ? undefined : this.at(dest);
   }
 
   /** What this group advertised for `dest`. */
-  at(dest: Dest): Path | undefined {
+  at(dest: Dest): Advertised | undefined {
     return dest.outAt(this.slot);
   }
 
-  /** Records that `path` was advertised for `dest`, which held `current` (read by `at`). */
-  replace(dest: Dest, path: Path, current: Path | undefined): void {
-    path.attrs.retain();
-    dest.setOut(this.slot, path);
+  /** Records that `advertised` was sent for `dest`, which held `current` (read by `at`). */
+  replace(dest: Dest, advertised: Advertised, current: Advertised | undefined): void {
+    forEachPath(advertised, (p) => p.attrs.retain());
+    dest.setOut(this.slot, advertised);
     if (current === undefined) this.#size++;
-    else current.attrs.release();
+    else forEachPath(current, (p) => p.attrs.release());
   }
 
   /** Records the withdrawal of `current`, what `dest` held (read by `at`). */
-  remove(dest: Dest, current: Path): void {
+  remove(dest: Dest, current: Advertised): void {
     dest.setOut(this.slot, undefined);
-    current.attrs.release();
+    forEachPath(current, (p) => p.attrs.release());
     this.#size--;
     this.#table.released(dest);
   }
 
-  /** Prefixes whose path came from a session with this address (held back by split horizon). */
+  /** Whether a session at `address` holds the prefix (split horizon kept some paths from it). */
+  static reaches(advertised: Advertised | undefined, address: string): boolean {
+    if (advertised === undefined) return false;
+    if (!(advertised instanceof AdvertisedPaths)) return sourceAddress(advertised) !== address || address === '';
+    return advertised.paths.some((p) => sourceAddress(p) !== address);
+  }
+
+  /**
+   * Per session address, the prefixes split horizon held back from it entirely (every path
+   * advertised came from it), in one pass for every member.
+   */
+  heldBackByAddress(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const dest of this.dests()) {
+      const address = onlySource(dest.outAt(this.slot)!);
+      if (address !== undefined) out.set(address, (out.get(address) ?? 0) + 1);
+    }
+    return out;
+  }
+
+  /** Prefixes held back from a session at this address by split horizon. */
   countFromAddress(address: string): number {
-    let n = 0;
-    for (const path of this.values()) if (path.source.kind !== 'local' && path.source.address === address) n++;
-    return n;
+    return this.heldBackByAddress().get(address) ?? 0;
   }
 
   /** Every advertised path (one pass over the route table). */
   *values(): IterableIterator<Path> {
-    if (this.#size === 0) return;
-    for (const dest of this.#table.dests()) {
-      const path = dest.outAt(this.slot);
-      if (path !== undefined) yield path;
+    for (const dest of this.dests()) {
+      const advertised = dest.outAt(this.slot)!;
+      if (advertised instanceof AdvertisedPaths) yield* advertised.paths;
+      else yield advertised;
     }
   }
 

@@ -14,6 +14,21 @@ import type { Path, PeerInfo } from './path.js';
 
 export const NO_PATHS: readonly Path[] = Object.freeze([]);
 
+/**
+ * What a group advertised for a prefix with ADD-PATH (RFC 7911 §3): several paths, each under
+ * the path identifier the group chose for it (`ids[i]` for `paths[i]`), kept while the path —
+ * or its replacement from the same source and received path ID — stays advertised.
+ */
+export class AdvertisedPaths {
+  constructor(
+    readonly paths: readonly Path[],
+    readonly ids: readonly number[],
+  ) {}
+}
+
+/** A group's Adj-RIB-Out entry: one path, or several with ADD-PATH. */
+export type Advertised = Path | AdvertisedPaths;
+
 export class Dest {
   readonly prefix: string;
   /** Candidates: undefined (none), one path, or several. */
@@ -23,9 +38,9 @@ export class Dest {
   /** The ECMP set, best first, when it holds more than the best path alone. */
   ecmp: readonly Path[] | undefined;
   /** Update group slot 0's advertised path. */
-  out0: Path | undefined;
+  out0: Advertised | undefined;
   /** Update group slots 1.. (index slot - 1). */
-  outs: (Path | undefined)[] | undefined;
+  outs: (Advertised | undefined)[] | undefined;
 
   constructor(prefix: string) {
     this.prefix = prefix;
@@ -42,10 +57,6 @@ export class Dest {
     return this.best === undefined ? NO_PATHS : [this.best];
   }
 
-  get hasPaths(): boolean {
-    return this.paths !== undefined;
-  }
-
   /** Every candidate (a copy). */
   candidates(): Path[] {
     const p = this.paths;
@@ -53,12 +64,12 @@ export class Dest {
     return Array.isArray(p) ? p.slice() : [p];
   }
 
-  outAt(slot: number): Path | undefined {
+  outAt(slot: number): Advertised | undefined {
     if (slot === 0) return this.out0;
     return this.outs?.[slot - 1];
   }
 
-  setOut(slot: number, path: Path | undefined): void {
+  setOut(slot: number, path: Advertised | undefined): void {
     if (slot === 0) {
       this.out0 = path;
       return;

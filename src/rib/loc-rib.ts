@@ -27,6 +27,8 @@ export interface LocRibChange {
 }
 
 export type LocRibListener = (change: LocRibChange) => void;
+/** A prefix's candidates changed but its outcome did not (ADD-PATH peers still hear of it). */
+export type CandidateListener = (dest: Dest) => void;
 
 function sameSet(a: readonly Path[] | undefined, b: readonly Path[] | undefined): boolean {
   if (a === b) return true;
@@ -47,13 +49,15 @@ function samePlace(a: Path, b: Path): boolean {
 export class LocRib {
   #options: MultipathOptions;
   readonly #listener: LocRibListener | undefined;
+  readonly #candidateListener: CandidateListener | undefined;
   readonly #dests = new Map<string, Dest>();
   /** Prefixes with at least one candidate. */
   #size = 0;
 
-  constructor(options: MultipathOptions, listener?: LocRibListener) {
+  constructor(options: MultipathOptions, listener?: LocRibListener, candidateListener?: CandidateListener) {
     this.#options = options;
     this.#listener = listener;
+    this.#candidateListener = candidateListener;
   }
 
   /** Number of prefixes with at least one candidate. */
@@ -110,7 +114,7 @@ export class LocRib {
     }
     path.attrs.retain();
     previous?.attrs.release();
-    this.#recompute(dest);
+    this.#changed(dest);
     return previous;
   }
 
@@ -120,7 +124,7 @@ export class LocRib {
     if (dest === undefined) return undefined;
     const old = this.#take(dest, (p) => p.pathId === pathId && ownerOf(p.source) === owner);
     if (old === undefined) return undefined;
-    this.#recompute(dest);
+    this.#changed(dest);
     this.#dropIfUnused(dest);
     return old;
   }
@@ -143,7 +147,7 @@ export class LocRib {
       }
       if (removed === 0) continue;
       n += removed;
-      this.#recompute(dest);
+      this.#changed(dest);
       this.#dropIfUnused(dest);
     }
     return n;
@@ -237,7 +241,13 @@ export class LocRib {
     if (dest.unused) this.#dests.delete(dest.prefix);
   }
 
-  #recompute(dest: Dest): void {
+  /** Candidates changed: recompute, and tell the candidate listener when the outcome stayed. */
+  #changed(dest: Dest): void {
+    if (!this.#recompute(dest)) this.#candidateListener?.(dest);
+  }
+
+  /** Runs the decision process for `dest`; true when the outcome changed (and was emitted). */
+  #recompute(dest: Dest): boolean {
     const beforeBest = dest.best;
     const beforeSet = dest.ecmp;
     const paths = dest.paths;
@@ -250,13 +260,14 @@ export class LocRib {
       best = set[0];
       if (set.length > 1) ecmp = set;
     }
-    if (best === beforeBest && sameSet(ecmp, beforeSet)) return;
+    if (best === beforeBest && sameSet(ecmp, beforeSet)) return false;
     dest.best = best;
     dest.ecmp = ecmp;
     // Cleared first: an ECMP-only change keeps the same best.
     if (beforeBest !== undefined) beforeBest.selected = false;
     if (best !== undefined) best.selected = true;
     this.#listener?.({ prefix: dest.prefix, best, multipath: ecmp ?? (best === undefined ? NO_PATHS : [best]), previousBest: beforeBest, dest });
+    return true;
   }
 }
 

@@ -32,10 +32,11 @@ import { packUpdates } from '../bgp/update.js';
 import { REFLECTION_TARGETS, sourceKindOf, type RouteTargetKind } from '../reflector/targets.js';
 import { AdjRibOut } from './adj-rib-out.js';
 import { toPathAttributes, type AttrSet } from './attr-set.js';
-import type { Dest } from './dest.js';
+import { AdvertisedPaths, type Advertised, type Dest } from './dest.js';
 import { exportAttrs, type ExportTarget } from './export-attrs.js';
 import type { ExportPolicy } from './export-policy.js';
 import type { LocRib } from './loc-rib.js';
+import type { Path } from './path.js';
 
 /** One session as a group sees it. */
 export interface GroupMember {
@@ -69,6 +70,14 @@ const IPV6_UNICAST = { afi: Afi.IPV6, safi: Safi.UNICAST } as const;
 
 function isV6(prefix: string): boolean {
   return prefix.includes(':');
+}
+
+/** A prefix's candidates, the best first (ADD-PATH sends them in that order). */
+function candidatesBestFirst(dest: Dest): Path[] {
+  const best = dest.best;
+  const all = dest.candidates().filter((p) => p.ineligible === null);
+  if (best === undefined) return all;
+  return [best, ...all.filter((p) => p !== best)];
 }
 
 /** An UPDATE body (as `packUpdates` returns it) with its 19-octet header. */
@@ -137,7 +146,7 @@ export class UpdateGroup {
   readonly #settings: UpdateGroupSettings;
   readonly #ctx: ResolvedContext;
   readonly #sends: readonly [boolean, boolean];
-  /** RFC 7911: path identifiers on the wire (we send one path per prefix, ID 0). */
+  /** RFC 7911: path identifiers on the wire; every exportable path is sent, each under its own ID. */
   readonly #addPath: readonly [boolean, boolean];
   readonly #members = new Map<GroupMember, MemberState>();
   /** Members by session address, for split horizon. */
@@ -166,6 +175,11 @@ export class UpdateGroup {
     this.cursor = journal.end;
   }
 
+  /** ADD-PATH send for some family: every candidate change matters, not just the best. */
+  get sendsAddPath(): boolean {
+    return this.#addPath[0] || this.#addPath[1];
+  }
+
   get memberCount(): number {
     return this.#members.size;
   }
@@ -191,18 +205,12 @@ export class UpdateGroup {
 
   /** Per session address, how many prefixes split horizon held back (one pass for every member). */
   heldBackByAddress(): Map<string, number> {
-    const out = new Map<string, number>();
-    for (const path of this.adjRibOut.values()) {
-      const source = path.source;
-      if (source.kind !== 'local') out.set(source.address, (out.get(source.address) ?? 0) + 1);
-    }
-    return out;
+    return this.adjRibOut.heldBackByAddress();
   }
 
   /** Whether `member` holds `prefix` from this group. */
   advertises(member: GroupMember, prefix: string): boolean {
-    const path = this.adjRibOut.get(prefix);
-    return path !== undefined && (path.source.kind === 'local' || path.source.address !== member.peer.address);
+    return AdjRibOut.reaches(this.adjRibOut.get(prefix), member.peer.address);
   }
 
   /** Queues a prefix for examination ahead of the journal (table seeding). */
@@ -259,13 +267,47 @@ export class UpdateGroup {
     this.#journal.requestFlush();
   }
 
-  /** Withdrawals for one member only (prefixes it holds that its new group does not advertise). */
-  withdrawFrom(member: GroupMember, prefixes: readonly string[]): void {
+  /** What `member` holds from this group: each prefix, with its path identifier under ADD-PATH. */
+  heldBy(member: GroupMember): Nlri[] {
+    const address = member.peer.address;
+    const held: Nlri[] = [];
+    for (const dest of this.adjRibOut.dests()) {
+      const advertised = this.adjRibOut.at(dest)!;
+      if (!(advertised instanceof AdvertisedPaths)) {
+        if (AdjRibOut.reaches(advertised, address)) held.push({ prefix: dest.prefix });
+        continue;
+      }
+      advertised.paths.forEach((p, i) => {
+        if (p.source.kind === 'local' || p.source.address !== address) held.push({ prefix: dest.prefix, pathId: advertised.ids[i]! });
+      });
+    }
+    return held;
+  }
+
+  /** Whether this group has `member` holding `nlri` (the prefix, under that path identifier with ADD-PATH). */
+  #holds(member: GroupMember, nlri: Nlri): boolean {
+    const advertised = this.adjRibOut.get(nlri.prefix);
+    if (!(advertised instanceof AdvertisedPaths)) return (nlri.pathId ?? 0) === 0 && AdjRibOut.reaches(advertised, member.peer.address);
+    const i = advertised.ids.indexOf(nlri.pathId ?? 0);
+    const path = i < 0 ? undefined : advertised.paths[i];
+    return path !== undefined && (path.source.kind === 'local' || path.source.address !== member.peer.address);
+  }
+
+  /**
+   * Withdrawals for one member only: what it held from its previous group (`heldBy`) that this
+   * group does not advertise to it under the same path identifier.
+   */
+  withdrawFrom(member: GroupMember, held: readonly Nlri[]): void {
     const state = this.#members.get(member);
-    if (!state || prefixes.length === 0) return;
+    if (!state || held.length === 0) return;
     const v4: Nlri[] = [];
     const v6: Nlri[] = [];
-    for (const prefix of prefixes) (isV6(prefix) ? v6 : v4).push({ prefix });
+    for (const nlri of held) {
+      if (this.#holds(member, nlri)) continue;
+      const fi = isV6(nlri.prefix) ? 1 : 0;
+      // Identifiers only where this group's session context carries them.
+      (fi === 1 ? v6 : v4).push(this.#addPath[fi] ? { prefix: nlri.prefix, pathId: nlri.pathId ?? 0 } : { prefix: nlri.prefix });
+    }
     const ctx = this.#ctx;
     this.#send(state, [...packUpdates([], [], v4, ctx, IPV4_UNICAST), ...packUpdates([], [], v6, ctx, IPV6_UNICAST)].map(frameUpdate));
   }
@@ -327,26 +369,88 @@ export class UpdateGroup {
     const prefix = dest.prefix;
     const fi = isV6(prefix) ? 1 : 0;
     if (!this.#sends[fi]) return;
-    let attrs: AttrSet | undefined;
-    if (best !== undefined && REFLECTION_TARGETS[sourceKindOf(best.source)][this.#settings.targetKind]) {
-      const decision = this.#policy.decide(prefix, best.source, this.#settings.toInternalPeer);
-      if (decision.accept) attrs = exportAttrs(best, this.#settings.target, decision);
+    if (this.#addPath[fi]) {
+      this.#examineAddPath(slice, dest, fi, current instanceof AdvertisedPaths ? current : undefined, force);
+      return;
     }
+    const previous = current instanceof AdvertisedPaths ? undefined : current;
+    const attrs = best === undefined ? undefined : this.#exported(best);
     if (attrs === undefined || best === undefined) {
-      if (current !== undefined) {
-        slice.withdrawn[fi].push(this.#addPath[fi] ? { prefix } : current);
-        out.remove(dest, current);
+      if (previous !== undefined) {
+        slice.withdrawn[fi].push(previous);
+        out.remove(dest, previous);
       }
       return;
     }
     const source = best.source;
     const except = source.kind === 'local' ? undefined : this.#byAddress.get(source.address);
     // The source's own session held this prefix from another source: take it back.
-    if (except !== undefined && current !== undefined && current.source.address !== source.address) {
-      slice.withdrawFrom(except, this.#addPath[fi] ? { prefix } : current);
+    if (except !== undefined && previous !== undefined && previous.source.address !== source.address) slice.withdrawFrom(except, previous);
+    slice.bucket(fi, attrs, except).nlri.push(best);
+    out.replace(dest, best, previous);
+  }
+
+  /** The attribute set `path` is exported with by this group, or undefined when it is not exported. */
+  #exported(path: Path): AttrSet | undefined {
+    if (!REFLECTION_TARGETS[sourceKindOf(path.source)][this.#settings.targetKind]) return undefined;
+    const decision = this.#policy.decide(path.prefix, path.source, this.#settings.toInternalPeer);
+    return decision.accept ? exportAttrs(path, this.#settings.target, decision) : undefined;
+  }
+
+  /**
+   * ADD-PATH send (RFC 7911): every eligible candidate the policy exports goes out, best first,
+   * each under a path identifier this group keeps for it — a path replaced by its source (same
+   * source, same received path ID) keeps the identifier, so the peer sees an implicit replace;
+   * identifiers no longer used are withdrawn.
+   */
+  #examineAddPath(slice: Slice, dest: Dest, fi: 0 | 1, current: AdvertisedPaths | undefined, force: boolean): void {
+    const prefix = dest.prefix;
+    const wanted: Path[] = [];
+    const wantedAttrs: AttrSet[] = [];
+    for (const path of candidatesBestFirst(dest)) {
+      const attrs = this.#exported(path);
+      if (attrs === undefined) continue;
+      wanted.push(path);
+      wantedAttrs.push(attrs);
     }
-    slice.bucket(fi, attrs, except).nlri.push(this.#addPath[fi] ? { prefix } : best);
-    out.replace(dest, best, current);
+    const oldPaths = current?.paths ?? [];
+    const oldIds = current?.ids ?? [];
+    const ids: number[] = new Array<number>(wanted.length).fill(0);
+    const kept = new Set<number>();
+    // Same path, or its replacement from the same place: same identifier.
+    for (let i = 0; i < wanted.length; i++) {
+      const w = wanted[i]!;
+      const j = oldPaths.findIndex((o, k) => !kept.has(oldIds[k]!) && (o === w || (o.source === w.source && o.pathId === w.pathId)));
+      if (j >= 0) {
+        ids[i] = oldIds[j]!;
+        kept.add(oldIds[j]!);
+      }
+    }
+    for (let k = 0; k < oldPaths.length; k++) if (!kept.has(oldIds[k]!)) slice.withdrawn[fi].push({ prefix, pathId: oldIds[k]! });
+    let next = 1;
+    for (let i = 0; i < wanted.length; i++) {
+      if (ids[i] === 0) {
+        while (kept.has(next)) next++;
+        ids[i] = next;
+        kept.add(next);
+      }
+      const path = wanted[i]!;
+      const id = ids[i]!;
+      const j = oldIds.indexOf(id);
+      const before = j >= 0 ? oldPaths[j] : undefined;
+      if (before === path && !force) continue;
+      const source = path.source;
+      const except = source.kind === 'local' ? undefined : this.#byAddress.get(source.address);
+      // The source's own session held this identifier from another source: take it back.
+      if (except !== undefined && before !== undefined && before.source.address !== source.address) slice.withdrawFrom(except, { prefix, pathId: id });
+      slice.bucket(fi, wantedAttrs[i]!, except).nlri.push({ prefix, pathId: id });
+    }
+    const out = this.adjRibOut;
+    if (wanted.length === 0) {
+      if (current !== undefined) out.remove(dest, current);
+      return;
+    }
+    out.replace(dest, new AdvertisedPaths(wanted, ids), current);
   }
 
   #transmit(slice: Slice): void {
@@ -381,17 +485,21 @@ export class UpdateGroup {
     const ctx = this.#ctx;
     const address = state.member.peer.address;
     const byAttrs: [Map<AttrSet, Nlri[]>, Map<AttrSet, Nlri[]>] = [new Map<AttrSet, Nlri[]>(), new Map<AttrSet, Nlri[]>()];
-    for (const path of this.adjRibOut.values()) {
+    const add = (path: Path, nlri: Nlri): void => {
       const source = path.source;
-      if (source.kind !== 'local' && source.address === address) continue;
-      const fi = isV6(path.prefix) ? 1 : 0;
+      if (source.kind !== 'local' && source.address === address) return;
       const decision = this.#policy.decide(path.prefix, source, this.#settings.toInternalPeer);
-      if (!decision.accept) continue;
+      if (!decision.accept) return;
       const attrs = exportAttrs(path, this.#settings.target, decision);
-      const map = byAttrs[fi];
+      const map = byAttrs[isV6(path.prefix) ? 1 : 0];
       let list = map.get(attrs);
       if (!list) map.set(attrs, (list = []));
-      list.push(this.#addPath[fi] ? { prefix: path.prefix } : path);
+      list.push(nlri);
+    };
+    for (const dest of this.adjRibOut.dests()) {
+      const advertised: Advertised = this.adjRibOut.at(dest)!;
+      if (advertised instanceof AdvertisedPaths) advertised.paths.forEach((p, i) => add(p, { prefix: p.prefix, pathId: advertised.ids[i]! }));
+      else add(advertised, advertised);
     }
     const messages: Uint8Array[] = [];
     for (const fi of [0, 1] as const) {
@@ -513,6 +621,15 @@ export class UpdateGroups {
     if (this.#groups.size === 0) return;
     this.entries.push(change);
     this.requestFlush();
+  }
+
+  /** A candidate changed without changing the outcome: only ADD-PATH groups need to look. */
+  enqueueCandidate(dest: Dest): void {
+    for (const group of this.#groups.values()) {
+      if (!group.sendsAddPath) continue;
+      this.enqueue(dest);
+      return;
+    }
   }
 
   /** New export policy: every group re-examines the Loc-RIB and what it advertised. */

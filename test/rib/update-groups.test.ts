@@ -43,10 +43,14 @@ class FakeMember implements GroupMember {
   }
 }
 
-function setup() {
+function setup(options: { readonly addPath?: boolean } = {}) {
   const scheduled: (() => void)[] = [];
-  // The listener runs only on later changes, once `groups` exists.
-  const loc = new LocRib(DEFAULT_DECISION_OPTIONS, (c) => groups.enqueue(c.dest));
+  // The listeners run only on later changes, once `groups` exists.
+  const loc = new LocRib(
+    DEFAULT_DECISION_OPTIONS,
+    (c) => groups.enqueue(c.dest),
+    (dest) => groups.enqueueCandidate(dest),
+  );
   const groups = new UpdateGroups(EXPORT_ALL, loc, (fn) => scheduled.push(fn));
   /** The Loc-RIB's best path for `prefix` becomes `best` (or none): the harness's one candidate. */
   const current = new Map<string, Path>();
@@ -70,7 +74,7 @@ function setup() {
     toInternalPeer: true,
     targetKind: 'client',
     families: ['ipv4-unicast'],
-    sendContext: {},
+    sendContext: options.addPath ? { addPath: ['ipv4-unicast'] } : {},
   };
   const table = new AttrTable();
   const group = groups.obtain(settings, () => undefined);
@@ -222,5 +226,75 @@ describe('update groups', () => {
     expect(sent).toHaveLength(1);
     expect(sent[0]!.nlri).toEqual([{ prefix: P }]);
     expect(sent[0]!.attributes.find((a) => a.type === 'med')).toMatchObject({ med: 2 });
+  });
+
+  describe('ADD-PATH send (RFC 7911)', () => {
+    const P = '10.244.7.0/26';
+    const decodeAll = (m: FakeMember): UpdateMessage[] =>
+      m.messages().map((b) => decodeMessage(b, { addPath: ['ipv4-unicast'] })).filter((u): u is UpdateMessage => u.type === 'update');
+
+    it('sends every exportable candidate under its own path ID, keeps the ID across a replacement, withdraws it when the path goes', () => {
+      const { groups, group, c1, table, loc } = setup({ addPath: true });
+      const r = new FakeMember('c1', c1);
+      group.join(r);
+      const n1 = peer('10.0.0.21', { isClient: true });
+      const n2 = peer('10.0.0.22', { isClient: true });
+      const a = new Path(P, 0, table.intern({ origin: 'igp', nextHops: ['10.0.0.21'], localPref: 200 }), n1);
+      const b = new Path(P, 0, table.intern({ origin: 'igp', nextHops: ['10.0.0.22'], localPref: 100 }), n2);
+      loc.put(a);
+      groups.flushNow();
+      // A worse second path changes no best path, yet ADD-PATH peers hear of it.
+      loc.put(b);
+      groups.flushNow();
+      const announced = decodeAll(r).flatMap((u) => u.nlri.map((n) => [n.pathId, (u.attributes.find((x) => x.type === 'next-hop') as { nextHop: string }).nextHop]));
+      expect(announced).toEqual([
+        [1, '10.0.0.21'],
+        [2, '10.0.0.22'],
+      ]);
+      // n2 replaces its path: same identifier, an implicit replace.
+      loc.put(new Path(P, 0, table.intern({ origin: 'igp', nextHops: ['10.0.0.22'], localPref: 100, med: 5 }), n2));
+      groups.flushNow();
+      expect(decodeAll(r).at(-1)!.nlri).toEqual([{ prefix: P, pathId: 2 }]);
+      // n1 withdraws: identifier 1 is withdrawn, 2 stays.
+      loc.withdraw(n1, P);
+      groups.flushNow();
+      expect(decodeAll(r).at(-1)!.withdrawn).toEqual([{ prefix: P, pathId: 1 }]);
+      expect(group.advertisedTo(r)).toBe(1);
+      expect(group.heldBy(r)).toEqual([{ prefix: P, pathId: 2 }]);
+    });
+
+    it('keeps split horizon per path: a member is not sent its own path, but is sent the others', () => {
+      const { groups, group, c1, c2, table, loc } = setup({ addPath: true });
+      const m1 = new FakeMember('c1', c1);
+      const m2 = new FakeMember('c2', c2);
+      group.join(m1);
+      group.join(m2);
+      loc.put(new Path(P, 0, table.intern({ origin: 'igp', nextHops: ['10.0.0.11'] }), c1));
+      loc.put(new Path(P, 0, table.intern({ origin: 'igp', nextHops: ['10.0.0.12'] }), c2));
+      groups.flushNow();
+      const hops = (m: FakeMember): string[] =>
+        decodeAll(m)
+          .filter((u) => u.nlri.length > 0)
+          .map((u) => (u.attributes.find((x) => x.type === 'next-hop') as { nextHop: string }).nextHop);
+      expect(hops(m1)).toEqual(['10.0.0.12']);
+      expect(hops(m2)).toEqual(['10.0.0.11']);
+      expect([group.advertisedTo(m1), group.advertisedTo(m2)]).toEqual([1, 1]);
+    });
+
+    it('withdraws, on re-homing, only the identifiers the new group does not advertise', () => {
+      const { groups, group, c1, table, loc } = setup({ addPath: true });
+      const m = new FakeMember('c1', c1);
+      group.join(m);
+      const src = peer('10.0.0.31', { isClient: true });
+      loc.put(new Path(P, 0, table.intern({ origin: 'igp', nextHops: ['10.0.0.31'] }), src));
+      groups.flushNow();
+      const held = group.heldBy(m);
+      expect(held).toEqual([{ prefix: P, pathId: 1 }]);
+      // Same group again: it still advertises (P, 1), so nothing is withdrawn.
+      const before = m.calls.length;
+      group.withdrawFrom(m, [...held, { prefix: '10.9.9.0/24', pathId: 4 }]);
+      expect(decodeAll(m).at(-1)!.withdrawn).toEqual([{ prefix: '10.9.9.0/24', pathId: 4 }]);
+      expect(m.calls.length).toBe(before + 1);
+    });
   });
 });
