@@ -2,7 +2,8 @@
  * petrel's BIRD control socket (`control.birdSocket`, `/var/run/calico/bird.ctl` in a Calico
  * node): BIRD's CLI protocol (nest/cli.c) for the commands `calicoctl node status`, calico-node's
  * `-bird-ready`/`-bird-live` probes and its CalicoNodeStatus reporter send, so they work
- * unchanged with petrel in BIRD's place (CALICO.md §6).
+ * unchanged with petrel in BIRD's place (CALICO.md §6). `control.bird6Socket` serves a second
+ * one with BIRD 1.x bird6's view (source.ts `family: 6`) for the tools that still read bird6.ctl.
  *
  * A connection gets the `0001 BIRD … ready.` hello, then one reply per command line, in order;
  * while a reply is being written no further command is read (BIRD's `cli_event`), and a long
