@@ -78,6 +78,10 @@ export interface PetrelPeer {
   readonly multihop?: boolean | number;
   /** RFC 4456: the peer is a client of this node, which must then have a cluster ID. */
   readonly routeReflectorClient?: boolean;
+  /** The AS this session speaks as (BIRD `local as`). */
+  readonly localAsNumber?: number;
+  /** Names of the node's `filters` applied to this session, in order. */
+  readonly filters?: readonly string[];
 }
 
 export interface PetrelNode {
@@ -94,6 +98,8 @@ export interface PetrelNode {
   readonly pools: readonly { readonly cidr: string; readonly blockSize?: number }[];
   readonly blocks: readonly string[];
   readonly peers: readonly PetrelPeer[];
+  /** Top-level `filters` (Calico BGPFilter specs with a name), as the config spells them. */
+  readonly filters?: readonly Readonly<Record<string, unknown>>[];
   readonly logLevel?: 'info' | 'warn' | 'debug';
   /** `host:port` of the metrics endpoint (default: a free port on 127.0.0.1, never a shared one). */
   readonly metricsListen?: string;
@@ -131,7 +137,10 @@ export function petrelConfigYaml(node: PetrelNode & { readonly metricsListen: st
       ...(p.gracefulRestart === undefined ? {} : { gracefulRestart: p.gracefulRestart }),
       ...(p.multihop === undefined ? {} : { multihop: p.multihop }),
       ...(p.routeReflectorClient === undefined ? {} : { routeReflectorClient: p.routeReflectorClient }),
+      ...(p.localAsNumber === undefined ? {} : { localAsNumber: p.localAsNumber }),
+      ...(p.filters === undefined ? {} : { filters: p.filters }),
     })),
+    ...(node.filters === undefined ? {} : { filters: node.filters }),
     pools: node.pools,
     blocks: node.blocks,
     kernel: node.kernel ?? { enabled: false },
