@@ -283,3 +283,48 @@ describe('petrel and a BIRD 2 twin reflecting for one cluster', () => {
     });
   });
 });
+
+describe('petrel reflects with ADD-PATH send (RFC 7911), as Calico\u2019s BIRD does with `add paths on`', () => {
+  const CLUSTER = '244.0.0.1';
+  const PETREL = speaker(1);
+  /** Two nodes announcing the same service address (Calico advertises ECMP service IPs this way). */
+  const ANNOUNCERS: readonly DaemonSpeaker[] = [
+    { ...speaker(2), kind: 'gobgp' },
+    { ...speaker(3), kind: 'frr' },
+  ];
+  const WITH_ADD_PATH: DaemonSpeaker = { ...speaker(4), kind: 'bird2' };
+  const WITHOUT: DaemonSpeaker = { ...speaker(5), kind: 'bird2' };
+  const SERVICE = '10.244.250.10/32';
+
+  it('sends a receiver that negotiated ADD-PATH both paths of a prefix, and a receiver that did not only the best', async () => {
+    const [petrelNs, ...nss] = await lanFor([PETREL, ...ANNOUNCERS, WITH_ADD_PATH, WITHOUT]);
+    const daemons: Peer[] = [];
+    for (const [i, a] of ANNOUNCERS.entries()) {
+      daemons.push(await startDaemon(nss[i]!, a, [neighbor(PETREL, { passive: true })], { extra: [{ prefix: SERVICE, communities: [`${AS}:250`] }] }));
+    }
+    const receiver = await startDaemon(nss[2]!, WITH_ADD_PATH, [{ ...neighbor(PETREL, { passive: true }), addPath: 'receive' }]);
+    const plain = await startDaemon(nss[3]!, WITHOUT, [neighbor(PETREL, { passive: true })]);
+    daemons.push(receiver, plain);
+    const petrel = await startPetrel(petrelNs!, PETREL, {
+      name: 'reflector',
+      routeReflectorClusterId: CLUSTER,
+      peers: [...ANNOUNCERS, WITH_ADD_PATH, WITHOUT].map((s) => petrelPeer(`${s.kind}-${s.address.split('.')[3]!}`, s, true)),
+    });
+
+    await withLogs(daemons, () => [petrel], async () => {
+      await petrel.waitRoutes('the service address from both announcers', (r) => r.filter((x) => x.prefix === SERVICE).length === 2);
+      const both = await ribOf(receiver, `two paths for ${SERVICE}`, (r) => r.filter((x) => x.prefix === SERVICE && x.fromNeighbor === PETREL.address).length === 2);
+      const hops = both.filter((r) => r.prefix === SERVICE).map((r) => r.nextHop).sort();
+      expect(hops).toEqual(ANNOUNCERS.map((a) => a.address).sort());
+      for (const r of both.filter((x) => x.prefix === SERVICE)) expect(r).toMatchObject({ clusterList: [CLUSTER] });
+
+      const one = await ribOf(plain, `${SERVICE} once`, (r) => r.some((x) => x.prefix === SERVICE));
+      expect(one.filter((r) => r.prefix === SERVICE)).toHaveLength(1);
+
+      // One announcer withdraws (stops): the ADD-PATH receiver is left with the other path.
+      await daemons[0]!.stop();
+      const left = await ribOf(receiver, `one path for ${SERVICE} after ${ANNOUNCERS[0]!.kind} stops`, (r) => r.filter((x) => x.prefix === SERVICE).length === 1);
+      expect(left.find((r) => r.prefix === SERVICE)?.nextHop).toBe(ANNOUNCERS[1]!.address);
+    });
+  });
+});
