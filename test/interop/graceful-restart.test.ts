@@ -14,6 +14,9 @@
  * daemon's End-of-RIB sweeps the one it did not announce again while the other stays, fresh.
  * The daemon comes back in graceful-restart mode (F = 1), as Calico runs BIRD (`-R`).
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RouteView } from '../../src/daemon/views.js';
@@ -115,9 +118,14 @@ async function withLogs<T>(peer: Peer, petrel: () => PetrelProcess | undefined, 
   }
 }
 
-/** petrel with graceful restart and its kernel plane in its own namespace, routes persisting. */
-function grNode(at: Placement, kind: DaemonKind): PetrelNode {
-  return { ...petrelNodeFor(at, SHAPE, { name: `gr-${kind}`, block: BLOCK, pools: [{ cidr: POOL }], peerName: PEER_NAME }), kernel: { enabled: true, persist: true } };
+/**
+ * petrel with graceful restart and its kernel plane in its own namespace, routes persisting, and
+ * one stateDir for all its runs (the restart marker: a run after a kill comes back restarting).
+ */
+async function grNode(at: Placement, kind: DaemonKind): Promise<PetrelNode> {
+  const stateDir = await mkdtemp(path.join(tmpdir(), `petrel-gr-state-${kind}-`));
+  onCleanup(() => rm(stateDir, { recursive: true, force: true }));
+  return { ...petrelNodeFor(at, SHAPE, { name: `gr-${kind}`, block: BLOCK, pools: [{ cidr: POOL }], peerName: PEER_NAME }), kernel: { enabled: true, persist: true }, stateDir };
 }
 
 async function startPetrel(at: Placement, node: PetrelNode): Promise<PetrelProcess> {
@@ -132,7 +140,7 @@ describe.each(DAEMONS)('graceful restart with %s', (kind) => {
   it('petrel restarts: the daemon keeps its block throughout, fresh again after petrel is back', async () => {
     const at = await namespacePlacement(onCleanup);
     const peer = await startDaemon(kind, at, SHAPE, [{ prefix: KEPT_ROUTE }], onCleanup);
-    const node = grNode(at, kind);
+    const node = await grNode(at, kind);
     let run: PetrelProcess | undefined;
     await withLogs(peer, () => run, async () => {
       run = await startPetrel(at, node);
@@ -186,7 +194,7 @@ describe.each(DAEMONS)('graceful restart with %s', (kind) => {
     const first = await startDaemon(kind, at, SHAPE, [{ prefix: KEPT_ROUTE }, { prefix: GONE_ROUTE }], onCleanup);
     let run: PetrelProcess | undefined;
     await withLogs(first, () => run, async () => {
-      run = await startPetrel(at, grNode(at, kind));
+      run = await startPetrel(at, await grNode(at, kind));
       const petrel = run;
       await petrel.waitPeerState(PEER_NAME, 'Established');
       await petrel.waitRoutes('both routes from tor', (r) => fromTor(r, KEPT_ROUTE) !== undefined && fromTor(r, GONE_ROUTE) !== undefined);

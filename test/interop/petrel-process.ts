@@ -108,6 +108,12 @@ export interface PetrelNode {
    * programs that namespace's tables, never the host's.
    */
   readonly kernel?: { readonly enabled: boolean; readonly persist?: boolean };
+  /**
+   * `stateDir` (default: under the run's own folder, so each start is a cold start). A restart
+   * test passes one folder to both runs, as a node keeps /var/lib/petrel across restarts: the
+   * restart marker there makes the second run a graceful restart (R bit).
+   */
+  readonly stateDir?: string;
 }
 
 /** The YAML `petrel run` reads; every path it writes lies under `dir`, nothing is shared. */
@@ -145,7 +151,7 @@ export function petrelConfigYaml(node: PetrelNode & { readonly metricsListen: st
     blocks: node.blocks,
     kernel: node.kernel ?? { enabled: false },
     ...(node.exportPolicy === undefined ? {} : { exportPolicy: node.exportPolicy }),
-    stateDir: path.join(dir, 'state'),
+    stateDir: node.stateDir ?? path.join(dir, 'state'),
     control: { socket: path.join(dir, 'petrel.sock') },
     metrics: { listen: node.metricsListen },
     log: { level: node.logLevel ?? 'info' },
