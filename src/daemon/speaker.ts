@@ -30,7 +30,6 @@ import { AdjRibIn } from '../rib/adj-rib-in.js';
 import { AttrTable } from '../rib/attr-set.js';
 import { DEFAULT_DECISION_OPTIONS, type MultipathOptions } from '../rib/decision.js';
 import { makeExportTarget } from '../rib/export-attrs.js';
-import type { BgpFilter } from '../rib/bgp-filter.js';
 import type { ExportPolicy } from '../rib/export-policy.js';
 import { LocRib, type LocRibChange } from '../rib/loc-rib.js';
 import { reevaluateImport } from '../rib/import-check.js';
@@ -133,7 +132,6 @@ export class Speaker {
   readonly #maxPrefixRestartMs: number;
   readonly #peers = new Map<string, PeerState>();
   /** Export rules of the update groups that have some, by group key (CALICO.md §1.7). */
-  readonly #groupFilters = new Map<string, BgpFilter>();
   #local: AdjRibIn;
   /** Other owners' kernel routes, originated as BIRD's kernel protocol with `learn` does. */
   #kernel: AdjRibIn;
@@ -464,7 +462,8 @@ export class Speaker {
       nextHopMode: p.nextHopMode,
       defaultLocalPref: DEFAULT_DECISION_OPTIONS.defaultLocalPref,
     });
-    return { key, target, toInternalPeer: negotiated.internal, targetKind, families, sendContext: send };
+    const exportFilter = exportFilterOf(p);
+    return { key, target, toInternalPeer: negotiated.internal, targetKind, families, sendContext: send, ...(exportFilter ? { exportFilter } : {}) };
   }
 
   #joinGroup(state: PeerState, initial: boolean): void {
@@ -478,24 +477,14 @@ export class Speaker {
       peer: rib.info,
       send: (messages) => session.send(messages),
     };
-    const settings = this.#groupSettings(state, rib.info, negotiated);
-    const filter = exportFilterOf(state.peer);
-    const group = this.groups.obtain(settings, (g) => {
-      if (filter === undefined) return this.locRib.forEachBest((_best, _set, dest) => g.addBacklog(dest));
-      // The group's policy with the peer's export rules in front; revalidate seeds the table too.
-      this.#groupFilters.set(settings.key, filter);
-      g.revalidate(this.#policy.withFilter(filter));
-    });
+    const group = this.groups.obtain(this.#groupSettings(state, rib.info, negotiated), (g) => this.locRib.forEachBest((_best, _set, dest) => g.addBacklog(dest)));
     state.group = group;
     state.member = member;
     group.join(member, { initial });
   }
 
   #leaveGroup(state: PeerState): void {
-    if (state.group && state.member) {
-      this.groups.leave(state.group, state.member);
-      if (this.groups.get(state.group.key) !== state.group) this.#groupFilters.delete(state.group.key);
-    }
+    if (state.group && state.member) this.groups.leave(state.group, state.member);
     state.group = undefined;
     state.member = undefined;
   }
@@ -621,7 +610,6 @@ export class Speaker {
     if (diff.policyChanged.length > 0 || selfChanged) {
       // Re-run export everywhere: each group re-examines the Loc-RIB and what it advertised.
       this.groups.setPolicy(this.#policy);
-      for (const [key, filter] of this.#groupFilters) this.groups.get(key)?.revalidate(this.#policy.withFilter(filter));
       if (selfChanged) for (const state of this.#peers.values()) this.#rehome(state);
     }
     await Promise.all(stops);

@@ -50,7 +50,9 @@ export class LocRib {
   #options: MultipathOptions;
   readonly #listener: LocRibListener | undefined;
   readonly #candidateListener: CandidateListener | undefined;
-  readonly #dests = new Map<string, Dest>();
+  #dests = new Map<string, Dest>();
+  /** Entries left in `#dests` with no path and no group holding them (see `#dropIfUnused`). */
+  #idle = 0;
   /** Prefixes with at least one candidate. */
   #size = 0;
 
@@ -65,7 +67,7 @@ export class LocRib {
     return this.#size;
   }
 
-  /** The entry of `prefix`, if any source or update group holds it. */
+  /** The entry of `prefix`, if the table has one (it may be unused: no path, no group holds it). */
   dest(prefix: string): Dest | undefined {
     return this.#dests.get(prefix);
   }
@@ -87,6 +89,8 @@ export class LocRib {
     if (dest === undefined) {
       dest = new Dest(prefix);
       this.#dests.set(prefix, dest);
+    } else if (dest.unused) {
+      this.#idle--;
     }
     const paths = dest.paths;
     let previous: Path | undefined;
@@ -233,12 +237,20 @@ export class LocRib {
   }
 
   /**
-   * An entry leaves the table only once unused, and an unused entry can't gain a path or an
-   * advertised one again (a group examining it finds nothing to send), so whatever the table
-   * holds under its prefix is this entry: no lookup needed to check.
+   * Called where an entry may have just lost its last path or advertisement. Unused entries stay
+   * in the table (a prefix withdrawn is often announced again, and the entry is reused) until
+   * they are three quarters of it; then the table is rebuilt with the live ones. One `Map.delete`
+   * per withdrawn prefix costs more than that copy (V8's ordered hash tables), and withdrawing a
+   * whole table copies nothing at all.
    */
   #dropIfUnused(dest: Dest): void {
-    if (dest.unused) this.#dests.delete(dest.prefix);
+    if (!dest.unused) return;
+    this.#idle++;
+    if (this.#idle < PURGE_MIN_IDLE || this.#idle * 4 < this.#dests.size * 3) return;
+    const live = new Map<string, Dest>();
+    for (const [prefix, d] of this.#dests) if (!d.unused) live.set(prefix, d);
+    this.#dests = live;
+    this.#idle = 0;
   }
 
   /** Candidates changed: recompute, and tell the candidate listener when the outcome stayed. */
@@ -270,6 +282,9 @@ export class LocRib {
     return true;
   }
 }
+
+/** Unused entries tolerated before a rebuild is considered (small tables never bother). */
+const PURGE_MIN_IDLE = 4096;
 
 function refreshed(stored: Path): null {
   stored.stale = false;

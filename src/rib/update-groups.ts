@@ -34,6 +34,7 @@ import { AdjRibOut } from './adj-rib-out.js';
 import { toPathAttributes, type AttrSet } from './attr-set.js';
 import { AdvertisedPaths, type Advertised, type Dest } from './dest.js';
 import { exportAttrs, type ExportTarget } from './export-attrs.js';
+import type { BgpFilter } from './bgp-filter.js';
 import type { ExportPolicy } from './export-policy.js';
 import type { LocRib } from './loc-rib.js';
 import type { Path } from './path.js';
@@ -57,6 +58,8 @@ export interface UpdateGroupSettings {
   /** Unicast families the members negotiated. */
   readonly families: readonly AfiSafiName[];
   readonly sendContext: CodecContext;
+  /** The members' BGPFilter export rules, run before the speaker's export policy (CALICO.md §1.7). */
+  readonly exportFilter?: BgpFilter;
 }
 
 /** Prefixes examined per flush slice before yielding to the event loop. */
@@ -170,7 +173,7 @@ export class UpdateGroup {
     this.#ctx = resolveContext(settings.sendContext);
     this.#sends = [settings.families.includes('ipv4-unicast'), settings.families.includes('ipv6-unicast')];
     this.#addPath = [this.#ctx.addPath.has('ipv4-unicast'), this.#ctx.addPath.has('ipv6-unicast')];
-    this.#policy = policy;
+    this.#policy = policy.withFilter(settings.exportFilter);
     this.#journal = journal;
     this.cursor = journal.end;
   }
@@ -220,7 +223,7 @@ export class UpdateGroup {
 
   /** A new export policy: every prefix with a best path and everything advertised is re-examined and resent. */
   revalidate(policy: ExportPolicy): void {
-    this.#policy = policy;
+    this.#policy = policy.withFilter(this.#settings.exportFilter);
     const slot = this.adjRibOut.slot;
     for (const dest of this.#journal.table.dests()) if (dest.best !== undefined || dest.outAt(slot) !== undefined) this.#backlog.add(dest);
     this.#force = true;

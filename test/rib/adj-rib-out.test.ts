@@ -68,7 +68,11 @@ describe('Adj-RIB-Out', () => {
     g0.remove(d, p0);
     expect(loc.dest('10.0.0.0/24')).toBe(d);
     g3.remove(d, p3);
-    expect(loc.dest('10.0.0.0/24')).toBeUndefined();
+    expect(d.unused).toBe(true);
     expect([a.refs, table.size]).toEqual([0, 0]);
+    // Announced again: the unused entry is taken up again.
+    loc.put(new Path('10.0.0.0/24', 0, a, origin));
+    expect(loc.dest('10.0.0.0/24')).toBe(d);
+    expect(loc.size).toBe(1);
   });
 });

@@ -135,3 +135,28 @@ describe('Loc-RIB', () => {
     expect(n).toBe(1);
   });
 });
+
+describe('Loc-RIB entries', () => {
+  it('keeps withdrawn entries for reuse until they are three quarters of the table, then keeps only the live ones', () => {
+    const loc = new LocRib(DEFAULT_DECISION_OPTIONS);
+    const { path } = pathFactory();
+    const a = peer('10.0.0.1');
+    const n = 10_000;
+    const prefixes = Array.from({ length: n }, (_, i) => `10.${i >>> 8}.${i & 255}.0/24`);
+    for (const p of prefixes) loc.put(path(p, a));
+    const entries = (): number => [...loc.dests()].length;
+    // Withdraw 70%: the entries stay (reused if announced again).
+    for (const p of prefixes.slice(0, 7000)) loc.withdraw(a, p);
+    expect([loc.size, entries()]).toEqual([3000, n]);
+    const reused = loc.dest(prefixes[0]!);
+    loc.put(path(prefixes[0]!, a));
+    expect(loc.dest(prefixes[0]!)).toBe(reused);
+    // At three quarters unused (the 7,500th withdrawal) the table is rebuilt with the live
+    // entries only; the 100 withdrawn after that wait for the next rebuild.
+    for (const p of prefixes.slice(0, 7600)) loc.withdraw(a, p);
+    expect(loc.size).toBe(2400);
+    expect(entries()).toBe(2500);
+    expect([...loc.dests()].filter((d) => d.unused)).toHaveLength(100);
+    for (const p of prefixes.slice(7600)) expect(loc.best(p)?.prefix).toBe(p);
+  });
+});
