@@ -25,6 +25,12 @@ export function routeKey(prefix: string, metric: number | undefined): string {
   return effective === 0 ? prefix : `${prefix} ${effective}`;
 }
 
+/** The prefix of a `routeKey`: what precedes the metric, if any. */
+export function prefixOfKey(key: string): string {
+  const space = key.indexOf(' ');
+  return space < 0 ? key : key.slice(0, space);
+}
+
 export function messageKey(route: RouteMessage): string {
   return routeKey(route.dst, route.priority);
 }

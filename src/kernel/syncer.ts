@@ -59,7 +59,16 @@ import {
   splitDatagram,
   writeRouteBody,
 } from './netlink/index.js';
-import { deletionOf, effectiveMetric, fromRouteMessage, messageKey, routeKey, sameRoute, toRouteMessage } from './route-message.js';
+import {
+  deletionOf,
+  effectiveMetric,
+  fromRouteMessage,
+  messageKey,
+  prefixOfKey,
+  routeKey,
+  sameRoute,
+  toRouteMessage,
+} from './route-message.js';
 
 export interface KernelSyncerOptions {
   /** The kernel table petrel programs and learns from (main = 254). */
@@ -81,11 +90,11 @@ export interface KernelSyncerOptions {
 
 const DEFAULT_RECONCILE_INTERVAL_MS = 10 * 60_000;
 /**
- * 1,024 requests per batch: their failure replies (about 1 KiB of socket memory each) fit the
- * request socket's buffer, and the monitor socket drains a batch's own notifications (skipped
- * by port id) while the next one is sent.
+ * 2,048 requests per batch: if every one fails, their replies (about 1 KiB of socket memory each)
+ * take a quarter of the request socket's 8 MiB buffer. The monitor never sees a batch's own
+ * notifications (dropped in the kernel by port), so batches need not wait for it to drain.
  */
-const DEFAULT_BATCH_SIZE = 256;
+const DEFAULT_BATCH_SIZE = 2048;
 /** 32 MiB asked, 64 MiB granted: tens of thousands of notifications queued before an overflow. */
 const MONITOR_RECEIVE_BUFFER_BYTES = 32 << 20;
 
@@ -125,14 +134,14 @@ export class KernelSyncer implements FibPort {
   readonly #log: KernelLog;
   readonly #interfaces = new InterfaceTable();
   readonly #foreign = new ForeignRoutes((index) => this.#interfaces.nameOf(index));
+  /** By prefix; a kernel key finds its route through `#wantedAt` (one map, not two, per route). */
   readonly #wanted = new Map<string, Wanted>();
-  readonly #wantedByKey = new Map<string, Wanted>();
   /** The shadow map: petrel-protocol routes the kernel holds in our table, by kernel key. */
   #installed = new Map<string, RouteMessage>();
   /** Adopted on start and not wanted (yet): kept until `releaseStale()`. */
   readonly #adopted = new Set<string>();
   #staleReleased = false;
-  readonly #dirty = new Set<string>();
+  #dirty = new Set<string>();
   readonly #listeners = new Set<FibListener>();
   #monitor: NetlinkSocket | undefined;
   #channel: RequestChannel | undefined;
@@ -186,7 +195,6 @@ export class KernelSyncer implements FibPort {
     this.#running = false;
     if (!this.#options.persist) {
       this.#wanted.clear();
-      this.#wantedByKey.clear();
       this.#adopted.clear();
       for (const key of this.#installed.keys()) this.#dirty.add(key);
       await this.#enqueue(() => this.#flush());
@@ -198,13 +206,9 @@ export class KernelSyncer implements FibPort {
     const existing = this.#wanted.get(route.prefix);
     if (existing !== undefined && sameKernelRoute(existing.route, route)) return;
     const key = routeKey(route.prefix, route.metric);
-    if (existing !== undefined && existing.key !== key) {
-      this.#wantedByKey.delete(existing.key);
-      this.#dirty.add(existing.key);
-    }
+    if (existing !== undefined && existing.key !== key) this.#dirty.add(existing.key);
     const wanted: Wanted = { route, key, message: undefined, state: 'pending', error: undefined, reported: undefined, repairing: false };
     this.#wanted.set(route.prefix, wanted);
-    this.#wantedByKey.set(key, wanted);
     this.#adopted.delete(key);
     this.#dirty.add(key);
     this.#scheduleFlush();
@@ -214,7 +218,6 @@ export class KernelSyncer implements FibPort {
     const existing = this.#wanted.get(prefix);
     if (existing === undefined) return;
     this.#wanted.delete(prefix);
-    this.#wantedByKey.delete(existing.key);
     this.#dirty.add(existing.key);
     this.#scheduleFlush();
   }
@@ -257,6 +260,12 @@ export class KernelSyncer implements FibPort {
     return () => this.#listeners.delete(listener);
   }
 
+  /** The route wanted under a kernel key (prefix and metric). */
+  #wantedAt(key: string): Wanted | undefined {
+    const wanted = this.#wanted.get(prefixOfKey(key));
+    return wanted?.key === key ? wanted : undefined;
+  }
+
   // ---- scheduling ------------------------------------------------------------------------
 
   #enqueue(operation: () => Promise<void>): Promise<void> {
@@ -288,24 +297,35 @@ export class KernelSyncer implements FibPort {
     if (channel === undefined) return;
     const batchSize = this.#options.batchSize ?? DEFAULT_BATCH_SIZE;
     while (this.#dirty.size > 0) {
-      const batch = channel.batch<Request>();
-      const requests: Request[] = [];
-      for (const key of this.#dirty) {
-        this.#dirty.delete(key);
-        const request = this.#plan(key);
-        if (request === undefined) continue;
-        batch.add(request, request.type, request.flags, writeRouteBody, request.body);
-        requests.push(request);
-        if (requests.length >= batchSize) break;
+      // Every key marked so far, taken whole (no delete per key); keys marked while a batch is in
+      // flight go to the fresh set and are planned in the next round, against what is known then.
+      const keys = this.#dirty;
+      this.#dirty = new Set();
+      let batch = channel.batch<Request>();
+      let requests: Request[] = [];
+      try {
+        for (const key of keys) {
+          const request = this.#plan(key);
+          if (request === undefined) continue;
+          batch.add(request, request.type, request.flags, writeRouteBody, request.body);
+          requests.push(request);
+          if (requests.length < batchSize) continue;
+          this.#settle(requests, await channel.send(batch));
+          batch = channel.batch<Request>();
+          requests = [];
+        }
+        if (requests.length > 0) this.#settle(requests, await channel.send(batch));
+      } catch (error) {
+        // A send failed: the next flush plans the round's keys again (what was applied plans to nothing).
+        for (const key of keys) this.#dirty.add(key);
+        throw error;
       }
-      if (requests.length === 0) continue;
-      this.#settle(requests, await channel.send(batch));
     }
   }
 
   /** Decides what one dirty kernel key needs: the request to send, or nothing. */
   #plan(key: string): Request | undefined {
-    const wanted = this.#wantedByKey.get(key);
+    const wanted = this.#wantedAt(key);
     const installed = this.#installed.get(key);
     if (wanted === undefined) {
       if (installed === undefined || this.#adopted.has(key)) return undefined;
@@ -355,7 +375,7 @@ export class KernelSyncer implements FibPort {
         }
         continue;
       }
-      const wanted = this.#wantedByKey.get(request.key);
+      const wanted = this.#wantedAt(request.key);
       const current = wanted !== undefined && wanted.message === request.message ? wanted : undefined;
       if (failure === undefined) {
         this.#installed.set(request.key, request.message);
@@ -438,7 +458,7 @@ export class KernelSyncer implements FibPort {
 
   #applyRoute(route: RouteMessage, op: 'new' | 'del'): void {
     const key = messageKey(route);
-    const wanted = this.#wantedByKey.get(key);
+    const wanted = this.#wantedAt(key);
     if (route.protocol === this.#options.protocol) {
       if (op === 'new') {
         // Not wanted and not adopted at start: a stray route of our protocol, deleted.
@@ -559,7 +579,7 @@ export class KernelSyncer implements FibPort {
     // Only the start adopts: later, a route of ours nobody wants is deleted like any other.
     if (reason !== 'start' || this.#staleReleased) return;
     for (const key of ours.keys()) {
-      if (this.#wantedByKey.has(key)) continue;
+      if (this.#wantedAt(key) !== undefined) continue;
       this.#adopted.add(key);
       this.counters.adopted++;
     }
@@ -579,7 +599,7 @@ export class KernelSyncer implements FibPort {
       this.#dirty.add(wanted.key);
     }
     for (const key of this.#installed.keys()) {
-      if (!this.#wantedByKey.has(key) && !this.#adopted.has(key)) this.#dirty.add(key);
+      if (this.#wantedAt(key) === undefined && !this.#adopted.has(key)) this.#dirty.add(key);
     }
   }
 }
