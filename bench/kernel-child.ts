@@ -1,12 +1,14 @@
 /**
  * The in-namespace half of bench/kernel.ts (netlink sockets belong to the namespace that opened
  * them): `petrel N` installs then removes N routes through the KernelSyncer; `raw N` writes the
- * same routes as one batch through the codec (the floor); `bird N SOCKET` enables, then disables,
- * BIRD 2's static protocol and times until the kernel has notified all N routes added, then
- * removed. Prints one JSON line.
+ * same routes as one batch through the codec (the floor); `bird N SOCKET PROTOCOL PIDFILE` enables,
+ * then disables, BIRD 2's static protocol and times until the kernel has notified all N routes
+ * added, then removed. Prints one JSON line: wall times, and CPU times (petrel's and the floor's
+ * own process; BIRD's from /proc), which a busy shared machine distorts less.
  */
 import { type ChildProcessWithoutNullStreams, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
@@ -162,22 +164,33 @@ class RouteCounter {
   }
 }
 
-async function bird(count: number, socketPath: string, protocol: string): Promise<void> {
+/** CPU time (ns) of every thread of process `pid` so far, from /proc/<pid>/task/<tid>/schedstat. */
+function processCpuNs(pid: number): number {
+  const tasks = `/proc/${pid}/task`;
+  return readdirSync(tasks).reduce((sum, tid) => sum + Number(readFileSync(`${tasks}/${tid}/schedstat`, 'utf8').split(' ')[0]), 0);
+}
+
+async function bird(count: number, socketPath: string, protocol: string, pidFile: string): Promise<void> {
   const counter = await RouteCounter.start();
+  const pid = Number(readFileSync(pidFile, 'utf8').trim());
   let t0 = process.hrtime.bigint();
+  let cpu0 = processCpuNs(pid);
   await run('birdc', ['-s', socketPath, 'enable', protocol]);
   await counter.until(() => counter.added >= count, (ours) => ours >= count);
   const installMs = ms(t0);
+  const installCpuMs = (processCpuNs(pid) - cpu0) / 1e6;
   const installed = await countOurs();
   t0 = process.hrtime.bigint();
+  cpu0 = processCpuNs(pid);
   await run('birdc', ['-s', socketPath, 'disable', protocol]);
   await counter.until(() => counter.removed >= count, (ours) => ours === 0);
   const removeMs = ms(t0);
+  const removeCpuMs = (processCpuNs(pid) - cpu0) / 1e6;
   await counter.close();
-  report({ installMs, removeMs, installed, left: await countOurs(), overflowed: counter.overflowed });
+  report({ installMs, removeMs, installCpuMs, removeCpuMs, installed, left: await countOurs(), overflowed: counter.overflowed });
 }
 
-const [mode, countText, argument, extra] = process.argv.slice(2);
+const [mode, countText, argument, extra, pidFile] = process.argv.slice(2);
 const count = Number(countText);
 switch (mode) {
   case 'petrel':
@@ -187,7 +200,7 @@ switch (mode) {
     await raw(count, Number(argument));
     break;
   case 'bird':
-    await bird(count, argument ?? '', extra ?? 'static1');
+    await bird(count, argument ?? '', extra ?? 'static1', pidFile ?? '');
     break;
   default:
     throw new Error(`unknown mode ${mode}`);

@@ -8,8 +8,10 @@
  *   172.18.0.0/16) exported to its kernel protocol; `birdc enable` to the last RTM_NEWROUTE the
  *   kernel multicasts, `birdc disable` to the last RTM_DELROUTE;
  * - raw: the codec's one-batch write through the native socket, the floor (not an anchor).
- * BIRD's end is seen by a route-notification listener; petrel and raw run with the same listener,
- * so the kernel's per-listener work is alike for the three (`ip -batch` runs without one).
+ * BIRD's end is seen by a route-notification listener in a process of its own; petrel and raw run
+ * with the same listener, so the kernel's per-listener work is alike for the three (`ip -batch`
+ * runs without one). Beside wall times, the implementations' own CPU times (BIRD's from /proc):
+ * on a busy shared machine they vary less than wall times.
  * Each is run RUNS times, the median printed, with the ratios petrel / BIRD and petrel / best
  * anchor. Run: `npx tsx bench/kernel.ts [N] [runs]` as root; `npm run bench -- --only K1` calls `run()`.
  */
@@ -30,6 +32,9 @@ const CHILD = path.join(import.meta.dirname, 'kernel-child.ts');
 interface PhaseTimes {
   readonly installMs: number;
   readonly removeMs: number;
+  /** The implementation's own CPU time (user + system), where the child can measure it. */
+  readonly installCpuMs?: number;
+  readonly removeCpuMs?: number;
   readonly installed: number;
   readonly left: number;
   readonly peakRssBytes?: number;
@@ -64,9 +69,10 @@ async function ipBatch(ns: Namespace, dir: string, count: number): Promise<Phase
 }
 
 /** A BIRD 2 instance in the namespace with a disabled static protocol of `count` routes. */
-async function startBird(ns: Namespace, dir: string, count: number): Promise<{ socket: string; stop: () => Promise<void> }> {
+async function startBird(ns: Namespace, dir: string, count: number): Promise<{ socket: string; pidFile: string; stop: () => Promise<void> }> {
   const config = path.join(dir, 'bird.conf');
   const socket = path.join(dir, 'bird.ctl');
+  const pidFile = path.join(dir, 'bird.pid');
   const routes = Array.from({ length: count }, (_, i) => `  route ${benchPrefix(i)} via ${benchGateway(i)};`);
   writeFileSync(
     config,
@@ -83,7 +89,7 @@ async function startBird(ns: Namespace, dir: string, count: number): Promise<{ s
       '',
     ].join('\n'),
   );
-  const bird = spawn('ip', ['netns', 'exec', ns.name, 'bird', '-f', '-c', config, '-s', socket, '-P', path.join(dir, 'bird.pid')], { stdio: 'ignore' });
+  const bird = spawn('ip', ['netns', 'exec', ns.name, 'bird', '-f', '-c', config, '-s', socket, '-P', pidFile], { stdio: 'ignore' });
   const exited = new Promise<void>((resolve) => bird.once('exit', () => resolve()));
   const stop = async (): Promise<void> => {
     if (bird.exitCode === null && bird.pid !== undefined) process.kill(bird.pid, 'SIGTERM');
@@ -93,7 +99,7 @@ async function startBird(ns: Namespace, dir: string, count: number): Promise<{ s
   for (let attempt = 0; ; attempt++) {
     try {
       await exec('birdc', ['-s', socket, 'show', 'status']);
-      return { socket, stop };
+      return { socket, pidFile, stop };
     } catch (error) {
       if (attempt > 600 || bird.exitCode !== null) {
         await stop();
@@ -108,10 +114,32 @@ function median(values: readonly number[]): number {
   return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 }
 
+interface Medians {
+  readonly installMs: number;
+  readonly removeMs: number;
+  readonly installCpuMs?: number;
+  readonly removeCpuMs?: number;
+}
+
+function mediansOf(results: readonly PhaseTimes[]): Medians {
+  const cpu = (pick: (r: PhaseTimes) => number | undefined): number | undefined => {
+    const values = results.map(pick).filter((v): v is number => v !== undefined);
+    return values.length === results.length ? median(values) : undefined;
+  };
+  const installCpuMs = cpu((r) => r.installCpuMs);
+  const removeCpuMs = cpu((r) => r.removeCpuMs);
+  return {
+    installMs: median(results.map((r) => r.installMs)),
+    removeMs: median(results.map((r) => r.removeMs)),
+    ...(installCpuMs !== undefined && { installCpuMs }),
+    ...(removeCpuMs !== undefined && { removeCpuMs }),
+  };
+}
+
 export interface KernelBenchResult {
   readonly count: number;
   readonly runs: number;
-  readonly medians: Record<Implementation, { installMs: number; removeMs: number } | undefined>;
+  readonly medians: Record<Implementation, Medians | undefined>;
   readonly all: Record<Implementation, PhaseTimes[]>;
   readonly problems: string[];
 }
@@ -138,7 +166,7 @@ export async function measure(count = 100_000, runs = 3): Promise<KernelBenchRes
       });
       if (bird === undefined) continue;
       try {
-        all.bird2.push(await inNamespace(ns, 'bird', String(count), bird.socket, 'static1'));
+        all.bird2.push(await inNamespace(ns, 'bird', String(count), bird.socket, 'static1', bird.pidFile));
       } finally {
         await bird.stop();
       }
@@ -151,10 +179,7 @@ export async function measure(count = 100_000, runs = 3): Promise<KernelBenchRes
     for (const r of results) if (r.installed !== count || r.left !== 0) problems.push(`${name}: installed ${r.installed}, left ${r.left} of ${count}`);
   }
   const medians = Object.fromEntries(
-    Object.entries(all).map(([name, results]) => [
-      name,
-      results.length === 0 ? undefined : { installMs: median(results.map((r) => r.installMs)), removeMs: median(results.map((r) => r.removeMs)) },
-    ]),
+    Object.entries(all).map(([name, results]) => [name, results.length === 0 ? undefined : mediansOf(results)]),
   ) as KernelBenchResult['medians'];
   return { count, runs, medians, all, problems };
 }
@@ -175,6 +200,7 @@ export async function run(): Promise<BenchRow[]> {
         implementation: name,
         status: 'ok',
         timeMs: phase === 'install' ? median.installMs : median.removeMs,
+        ...cpuField(phase === 'install' ? median.installCpuMs : median.removeCpuMs),
         ...(name === 'raw-netlink' && { anchor: false, detail: 'one batch through the codec: the floor' }),
       });
     }
@@ -182,14 +208,26 @@ export async function run(): Promise<BenchRow[]> {
   return rows;
 }
 
+/** The implementation's CPU time as the report's CPU column. */
+function cpuField(cpuMs: number | undefined): { reflectorCpuMs?: number } {
+  return cpuMs === undefined ? {} : { reflectorCpuMs: cpuMs };
+}
+
 function format(result: KernelBenchResult): string {
-  const lines = [`K1: ${result.count} routes, median of ${result.runs} runs (ms)`, 'implementation   install    remove'];
+  const lines = [
+    `K1: ${result.count} routes, median of ${result.runs} runs (ms); CPU: the implementation's own`,
+    'implementation   install    remove   install CPU  remove CPU',
+  ];
+  const figure = (value: number | undefined, width: number): string => (value === undefined ? 'n/a' : value.toFixed(0)).padStart(width);
   for (const [name, m] of Object.entries(result.medians)) {
-    lines.push(`${name.padEnd(15)} ${m === undefined ? '      n/a' : m.installMs.toFixed(0).padStart(8)} ${m === undefined ? '' : m.removeMs.toFixed(0).padStart(9)}`);
+    lines.push(`${name.padEnd(15)} ${figure(m?.installMs, 8)} ${figure(m?.removeMs, 9)} ${figure(m?.installCpuMs, 13)} ${figure(m?.removeCpuMs, 11)}`);
   }
   const { petrel, bird2, 'ip-batch': ip } = result.medians;
   if (petrel !== undefined && bird2 !== undefined) {
     lines.push(`petrel / BIRD 2: install ${(petrel.installMs / bird2.installMs).toFixed(2)}, remove ${(petrel.removeMs / bird2.removeMs).toFixed(2)}`);
+    if (petrel.installCpuMs !== undefined && bird2.installCpuMs !== undefined && petrel.removeCpuMs !== undefined && bird2.removeCpuMs !== undefined) {
+      lines.push(`petrel / BIRD 2 CPU: install ${(petrel.installCpuMs / bird2.installCpuMs).toFixed(2)}, remove ${(petrel.removeCpuMs / bird2.removeCpuMs).toFixed(2)}`);
+    }
   }
   if (petrel !== undefined && ip !== undefined) {
     lines.push(`petrel / ip -batch: install ${(petrel.installMs / ip.installMs).toFixed(2)}, remove ${(petrel.removeMs / ip.removeMs).toFixed(2)}`);
