@@ -12,9 +12,9 @@ let ns: Namespace;
 let child: SyncerChild;
 
 const good = (i: number): KernelRoute => ({ prefix: `10.202.${i}.0/24`, type: 'unicast', nextHops: [{ gateway: '192.0.2.20', device: 'veth0', onlink: true }] });
-/** The connected route's prefix: the kernel's own route holds it, and petrel does not learn it. */
+/** The connected route's prefix: the kernel's own route holds it (a conflict found while planning). */
 const conflicting: KernelRoute = { prefix: '192.0.2.0/24', type: 'unicast', nextHops: [{ gateway: '192.0.2.1', device: 'veth0', onlink: false }] };
-/** A gateway outside every connected subnet, without onlink: ENETUNREACH. */
+/** A gateway outside every connected subnet, without onlink: the kernel answers ENETUNREACH. */
 const unreachable = (i: number): KernelRoute => ({ prefix: `10.203.${i}.0/24`, type: 'unicast', nextHops: [{ gateway: '198.51.100.1', device: 'veth0', onlink: false }] });
 
 const GOOD = 10;
