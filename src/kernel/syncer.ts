@@ -12,14 +12,17 @@
  *   and metric another owner holds (Felix's proto 80, a connected route) answers `File exists`:
  *   logged once, counted as a conflict, and tried again only when a notification says that route
  *   went away — never in a loop (calico #10585).
- * - Writes are batched (netlink/batch.ts): no ACK per request, a barrier per batch; a refusal is
- *   logged once per route and error, counted, and tried again only when a link or address
- *   appears (what can cure a missing device or an unreachable gateway) or the route changes.
+ * - Writes are batched (netlink/batch.ts): up to 2,048 requests per batch, no ACK per request,
+ *   a barrier per batch; a refusal is logged once per route and error, counted, and tried again
+ *   only when a link or address appears (what can cure a missing device or an unreachable
+ *   gateway) or the route changes.
  * - Notifications keep the shadow map true: a route of petrel's deleted or replaced behind its
  *   back is repaired. Notifications caused by petrel's own requests carry the request socket's
- *   port id and are skipped unread. IPv4 flushes routes silently when a link goes down or an
- *   address goes, so those events trigger a resync, as does ENOBUFS on any socket (netlink(7)):
- *   a fresh dump on its own socket, then the notifications queued meanwhile replayed on top.
+ *   port id: a socket filter drops them in the kernel, before each costs a queued datagram, a
+ *   read and a copy (most of a table load's work otherwise). IPv4 flushes routes silently when a
+ *   link goes down or an address goes, so those events trigger a resync, as does ENOBUFS on any
+ *   socket (netlink(7)): a fresh dump on its own socket, then the notifications queued meanwhile
+ *   replayed on top.
  * - A full reconciliation every `reconcileIntervalMs` (default 10 min) is the safety net.
  * - Other owners' routes are learned (learn.ts) and reported through `watch`.
  */
@@ -46,7 +49,6 @@ import {
   ROUTE_REPLACE_FLAGS,
   type AddressMessage,
   type LinkMessage,
-  NLMSG_HEADER_BYTES,
   NetlinkDecodeError,
   type RouteMessage,
   RtmType,
@@ -422,11 +424,9 @@ export class KernelSyncer implements FibPort {
 
   #onNotification(datagram: Buffer): void {
     const ownPort = this.#channel?.portId;
-    // The kernel multicasts each route change as a datagram of one message: an echo of our own
-    // request is recognised from its header (nlmsg_len, then nlmsg_pid at 12) without decoding.
-    if (datagram.length >= NLMSG_HEADER_BYTES && datagram.readUInt32LE(0) === datagram.length && datagram.readUInt32LE(12) === ownPort) return;
     for (const message of splitDatagram(datagram)) {
-      // Our own requests' echoes: the batch replies already told us.
+      // Our own requests' echoes: the batch replies already told us. The socket filter drops them
+      // in the kernel (a datagram by its first header); this skips any that share a datagram.
       if (message.pid === ownPort && message.pid !== 0) continue;
       let decoded: RtnetlinkMessage;
       try {
