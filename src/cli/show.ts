@@ -48,7 +48,7 @@ export function formatRoutes(routes: readonly RouteView[]): string {
     ['PREFIX', 'NEXT HOP', 'PEER', 'BEST', 'AS PATH', 'LOCAL PREF', 'MED', 'COMMUNITIES', 'REASON'],
     routes.map((r) => [
       r.prefix,
-      r.nextHop ?? '-',
+      r.nextHopInterface === null ? (r.nextHop ?? '-') : `${r.nextHop ?? '-'} on ${r.nextHopInterface}`,
       r.peer,
       r.best ? '*' : '',
       r.asPath.length > 0 ? r.asPath.join(' ') : '-',

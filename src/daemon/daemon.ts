@@ -99,7 +99,7 @@ export class Daemon {
       ...(routeSink ? { routeSink } : {}),
       ...(options.version !== undefined ? { version: options.version } : {}),
     });
-    this.metrics = new DaemonMetrics({ speaker: this.speaker, sessions: this.sessions, ...(this.kernel ? { kernel: this.kernel.fib } : {}) });
+    this.metrics = new DaemonMetrics({ speaker: this.speaker, sessions: this.sessions, ...(this.kernel ? { kernel: this.kernel.fib, kernelSink: this.kernel.sink } : {}) });
   }
 
   /** Where the metrics endpoint listens; undefined when it could not bind. */

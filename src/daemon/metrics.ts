@@ -15,6 +15,7 @@ import { STATE_METRIC_VALUE } from '../fsm/states.js';
 import type { FibPort } from '../kernel/fib-port.js';
 import { routesByState } from '../kernel/metrics.js';
 import { MESSAGE_TYPES } from '../fsm/message-counts.js';
+import type { SkipCounts } from './kernel-sink.js';
 import type { Direction, SessionObserver } from './session-observer.js';
 import type { Speaker } from './speaker.js';
 import type { PeerView } from './views.js';
@@ -28,6 +29,8 @@ export interface MetricsSources {
   readonly sessions: SessionObserver;
   /** Absent on a central reflector (`kernel.enabled: false`): no kernel metrics then. */
   readonly kernel?: FibPort;
+  /** The kernel sink's routes held back from the kernel, by reason (kernel-sink.ts `skipped`). */
+  readonly kernelSink?: { readonly skipped: Readonly<SkipCounts> };
 }
 
 export type ReloadResultLabel = 'success' | 'failure';
@@ -49,6 +52,7 @@ export class DaemonMetrics {
     this.#sessionMetrics(registers);
     this.#ribMetrics(registers);
     if (sources.kernel) this.#kernelMetrics(sources.kernel, registers);
+    if (sources.kernelSink) this.#skipMetrics(sources.kernelSink, registers);
   }
 
   reloaded(result: ReloadResultLabel): void {
@@ -161,6 +165,19 @@ export class DaemonMetrics {
       prefixes.set({ table: 'loc-rib' }, speaker.locRib.size);
       prefixes.set({ table: 'adj-rib-in' }, adjRibIn);
       prefixes.set({ table: 'adj-rib-out' }, adjRibOut);
+    });
+  }
+
+  #skipMetrics(sink: { readonly skipped: Readonly<SkipCounts> }, registers: Registry[]): void {
+    const skipped = new Counter({
+      name: 'petrel_kernel_routes_skipped_total',
+      help: 'Best routes not written to the kernel, by reason (each prefix counted once per reason it is skipped for)',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.#refresh.push(() => {
+      skipped.reset();
+      for (const [reason, n] of Object.entries(sink.skipped)) skipped.inc({ reason }, n);
     });
   }
 

@@ -42,6 +42,7 @@ import { exportFilterOf, importPolicyOf, resourcedPath, routeRefreshRequests, sa
 import { PeerRib, unicastFamily } from './peer-rib.js';
 import type { RouteSink } from './route-sink.js';
 import type { SessionBackend } from './session-backend.js';
+import { ownIpv6NextHop, sessionLink, type SessionLink } from './session-link.js';
 import { routeViews, type PeerView, type RouteView, type StatusView } from './views.js';
 
 /** Cancels a timer. */
@@ -102,6 +103,8 @@ class PeerState {
   cancelStale: CancelTimer | undefined;
   cancelRestart: CancelTimer | undefined;
   overLimit = false;
+  /** The link the session runs over while it is up (session-link.ts); undefined when multihop. */
+  link: SessionLink | undefined;
   constructor(
     public peer: EffectivePeer,
     public session: SessionHandle,
@@ -436,7 +439,10 @@ export class Speaker {
     const v4 = this.#config.node.ipv4Address ? addressOf(this.#config.node.ipv4Address) : undefined;
     const v6 = this.#config.node.ipv6Address ? addressOf(this.#config.node.ipv6Address) : undefined;
     const localAddress = p.sourceAddress ?? sessionLocal ?? (p.family === 4 ? v4 : v6) ?? this.#self.routerId;
-    const localAddressV6 = p.family === 6 ? localAddress : v6;
+    // RFC 2545 §3: on a link, our IPv6 next hop may carry our link-local address (session-link.ts).
+    state.link = p.family === 6 ? sessionLink({ peerAddress: p.address, ...(p.interface !== undefined ? { peerInterface: p.interface } : {}), localAddress: sessionLocal ?? localAddress }) : undefined;
+    const ownV6 = ownIpv6NextHop(p.family === 6 ? localAddress : v6, state.link);
+    const localAddressV6 = ownV6.global;
     const families = negotiated.families.filter((f) => UNICAST.includes(f));
     const send = negotiated.sendContext;
     const targetKind = targetKindOf(info);
@@ -448,6 +454,7 @@ export class Speaker {
       negotiated.internal,
       localAddress,
       localAddressV6 ?? '',
+      ownV6.linkLocal ?? '', // peers on different links never share a next hop (RFC 2545 §3)
       p.nextHopMode,
       families.join(','),
       send.fourOctetAs ?? true,
@@ -459,6 +466,7 @@ export class Speaker {
       self: { ...this.#self, asn: p.localAsNumber },
       localAddress,
       ...(localAddressV6 !== undefined ? { localAddressV6 } : {}),
+      ...(ownV6.linkLocal !== undefined ? { linkLocalV6: ownV6.linkLocal } : {}),
       nextHopMode: p.nextHopMode,
       defaultLocalPref: DEFAULT_DECISION_OPTIONS.defaultLocalPref,
     });
@@ -720,13 +728,14 @@ export class Speaker {
 
   /** Every candidate path, of one prefix or of all, best first per prefix. */
   routes(prefix?: string): RouteView[] {
-    if (prefix !== undefined) return routeViews(this.locRib, prefix);
+    const links = (peerName: string): string | undefined => this.#peers.get(peerName)?.link?.interface;
+    if (prefix !== undefined) return routeViews(this.locRib, prefix, links);
     const prefixes = new Set<string>();
     for (const path of this.#local) prefixes.add(path.prefix);
     for (const path of this.#kernel) prefixes.add(path.prefix);
     for (const state of this.#peers.values()) if (state.rib) for (const path of state.rib.adjIn) prefixes.add(path.prefix);
     const out: RouteView[] = [];
-    for (const p of prefixes) out.push(...routeViews(this.locRib, p));
+    for (const p of prefixes) out.push(...routeViews(this.locRib, p, links));
     return out;
   }
 }

@@ -12,6 +12,7 @@ import type { LocalSpeaker } from '../fsm/open.js';
 import { Session, ttlFor, type SessionLogger, type TransportSecurity } from '../fsm/session.js';
 import type { SessionHandle } from '../fsm/session-api.js';
 import { sessionConfig } from '../fsm/session-config.js';
+import { isLinkLocal } from '../kernel/next-hop.js';
 import type { SessionBackend } from './session-backend.js';
 import type { RestartPolicy } from './state-dir.js';
 
@@ -59,6 +60,15 @@ export function securityFor(peer: EffectivePeer): TransportSecurity {
   };
 }
 
+/**
+ * A link-local address means nothing without its link (RFC 4291 §2.5.6): the socket address of a
+ * link-local peer (and of a link-local source) carries the peer's interface as its zone,
+ * `fe80::1%eth0`, for connect, bind, the MD5 key and the listener's match of incoming connections.
+ */
+export function zonedAddress(address: string, peer: Pick<EffectivePeer, 'interface'>): string {
+  return peer.interface === undefined || address.includes('%') || !isLinkLocal(address) ? address : `${address}%${peer.interface}`;
+}
+
 export class TcpSessionBackend implements SessionBackend {
   readonly #logger: SessionLogger;
   #listener: BgpListener | undefined;
@@ -85,11 +95,12 @@ export class TcpSessionBackend implements SessionBackend {
 
   create(peer: EffectivePeer, config: Config): SessionHandle {
     const security = securityFor(peer);
+    const address = zonedAddress(peer.address, peer);
     const session = new Session({
       name: peer.name,
-      remoteAddress: peer.address,
+      remoteAddress: address,
       remotePort: peer.port,
-      ...(peer.sourceAddress !== undefined ? { localAddress: peer.sourceAddress } : {}),
+      ...(peer.sourceAddress !== undefined ? { localAddress: zonedAddress(peer.sourceAddress, peer) } : {}),
       config: sessionConfig({
         peerAs: peer.asNumber,
         passive: peer.passive,
@@ -103,8 +114,8 @@ export class TcpSessionBackend implements SessionBackend {
     });
     // A session recreated by a reload is not a restart of petrel: R = 0 once a session was up.
     session.once('established', () => this.#establishedOnce.add(peer.address));
-    this.#listener?.addPeer(peer.address, session, security);
-    this.#addresses.set(session, peer.address);
+    this.#listener?.addPeer(address, session, security);
+    this.#addresses.set(session, address);
     return session;
   }
 

@@ -3,15 +3,23 @@
  * list every candidate path of a prefix, the best one flagged, each with the decision step that
  * decided it (GoBGP `BestPathReason`) and, for ineligible paths, why.
  */
+import { canonicalAddress } from '../bgp/address.js';
 import type { StateName } from '../fsm/states.js';
+import { isLinkLocal } from '../kernel/next-hop.js';
 import type { AttrSet } from '../rib/attr-set.js';
 import { comparePaths, DECISION_STEP_NAME, decidingStep, DEFAULT_DECISION_OPTIONS, type DecisionOptions } from '../rib/decision.js';
 import type { LocRib } from '../rib/loc-rib.js';
-import type { IneligibleReason, Path } from '../rib/path.js';
+import type { IneligibleReason, Path, PeerInfo } from '../rib/path.js';
 
 export interface RouteView {
   readonly prefix: string;
+  /**
+   * The address the route goes through: the IPv6 global next hop, or the link-local one when
+   * the peer sent no global (`::` then fe80::…, RFC 2545 §3), as BIRD prints `via fe80::1 on eth0`.
+   */
   readonly nextHop: string | null;
+  /** The interface a link-local next hop is on (the session's link), when known. */
+  readonly nextHopInterface: string | null;
   /** The peer's name as `show peers` prints it; `local` for originated routes. */
   readonly peer: string;
   readonly peerAddress: string | null;
@@ -65,9 +73,27 @@ function communityText(c: number): string {
   return `${c >>> 16}:${c & 0xffff}`;
 }
 
+/** The interface of a peer's session link, by peer name (session-link.ts); undefined when multihop or unknown. */
+export type PeerLinks = (peerName: string) => string | undefined;
+
+const NO_LINKS: PeerLinks = () => undefined;
+
+/** The next hop BIRD would show: the global address, else the link-local one with its link. */
+function nextHopFields(a: AttrSet, source: PeerInfo, links: PeerLinks): { nextHop: string | null; nextHopInterface: string | null } {
+  const hops = a.nextHops;
+  const global = hops.find((h) => !isLinkLocal(h) && !isUnspecified(h));
+  if (global !== undefined) return { nextHop: global, nextHopInterface: null };
+  const linkLocal = hops.find(isLinkLocal);
+  if (linkLocal === undefined) return { nextHop: a.nextHop ?? null, nextHopInterface: null };
+  return { nextHop: linkLocal, nextHopInterface: links(source.name) ?? null };
+}
+
+function isUnspecified(address: string): boolean {
+  return address.includes(':') && canonicalAddress(address) === '::';
+}
+
 function attributeFields(a: AttrSet) {
   return {
-    nextHop: a.nextHop ?? null,
     asPath: a.asPath.flatMap((s) => s.asns),
     origin: a.origin,
     localPref: a.localPref ?? null,
@@ -87,7 +113,7 @@ function winningStep(best: Path, others: readonly Path[], o: DecisionOptions): s
 }
 
 /** Every candidate path of `prefix`, best first. */
-export function routeViews(locRib: LocRib, prefix: string, o: DecisionOptions = DEFAULT_DECISION_OPTIONS): RouteView[] {
+export function routeViews(locRib: LocRib, prefix: string, links: PeerLinks = NO_LINKS, o: DecisionOptions = DEFAULT_DECISION_OPTIONS): RouteView[] {
   const verdicts = locRib.explain(prefix);
   const paths = verdicts.map((v) => v.path);
   const views = verdicts.map((v): RouteView => {
@@ -100,6 +126,7 @@ export function routeViews(locRib: LocRib, prefix: string, o: DecisionOptions = 
         : DECISION_STEP_NAME[v.step];
     return {
       prefix,
+      ...nextHopFields(path.attrs, source, links),
       ...attributeFields(path.attrs),
       peer: source.name,
       peerAddress: source.address === '' ? null : source.address,

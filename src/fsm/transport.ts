@@ -32,6 +32,13 @@ export interface TransportEvents {
 
 const DEFAULT_HIGH_WATER_MARK = 1 << 20;
 
+/** `fe80::1%eth0` → `fe80::1`: Node names the scope of a link-local socket address after its interface. */
+export function withoutZone(address: string | undefined): string | undefined {
+  if (address === undefined) return undefined;
+  const zone = address.indexOf('%');
+  return zone < 0 ? address : address.slice(0, zone);
+}
+
 export class Transport extends EventEmitter<TransportEvents> {
   private readonly framer = new BgpFramer(MAX_MESSAGE_LENGTH);
   private readonly highWaterMark: number;
@@ -52,12 +59,17 @@ export class Transport extends EventEmitter<TransportEvents> {
     socket.on('close', () => this.finish());
   }
 
+  /** The peer's address, without the zone Node appends to a link-local one (`fe80::1%eth0`). */
   get remoteAddress(): string | undefined {
-    return this.socket.remoteAddress;
+    return withoutZone(this.socket.remoteAddress);
   }
 
+  /**
+   * Our address on this connection, without a zone: it is what goes into NEXT_HOP and `show`,
+   * where an interface suffix has no place (the session's link is known from its config, RFC 4291 §2.5.6).
+   */
   get localAddress(): string | undefined {
-    return this.socket.localAddress;
+    return withoutZone(this.socket.localAddress);
   }
 
   /** True while writes are queued above the high-water mark. */

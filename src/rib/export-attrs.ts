@@ -9,6 +9,10 @@
  *    CLUSTER_LIST removed (they never leave the AS, RFC 4456 §8); next hop set to ourselves unless
  *    `nextHopMode: Keep` (RFC 4271 §5.1.3; `Auto` is BIRD's default: self for eBGP);
  *  - locally originated routes (no next hop) always get our address as next hop;
+ *  - an IPv6 next hop of ours to an eBGP peer on our link carries our link-local address after
+ *    the global one, 32 octets (RFC 2545 §3, as BIRD and FRR send it); iBGP and multihop peers
+ *    get the global one alone, except on a session between link-locals, where `::` and the
+ *    link-local are all there is (BIRD);
  *  - communities from export policy (`prefixAdvertisements`) appended.
  * Results are interned and memoised on the source set per target profile, so exporting 1,000,000
  * prefixes that share one set interns once and then costs a Map lookup per prefix.
@@ -30,6 +34,11 @@ export interface ExportTargetInit {
   /** Our address on this session, the next hop for IPv4 (and IPv6 when no `localAddressV6`). */
   readonly localAddress: string;
   readonly localAddressV6?: string;
+  /**
+   * Our link-local address on the link the session runs over; absent for multihop sessions
+   * (RFC 2545 §3: only a peer sharing the link can use it).
+   */
+  readonly linkLocalV6?: string;
   readonly nextHopMode: NextHopMode;
   /** Pass MED to this eBGP peer (default false). */
   readonly sendMed?: boolean;
@@ -66,7 +75,7 @@ export const NO_ADDITIONS: ExportAdditions = Object.freeze({ communities: [], la
 
 export function makeExportTarget(init: ExportTargetInit): ExportTarget {
   const p = init.peer;
-  const profileKey = [p.kind, p.address, init.self.asn, init.self.routerId, init.self.clusterId ?? '', init.localAddress, init.localAddressV6 ?? '', init.nextHopMode, init.sendMed === true, init.defaultLocalPref].join('|');
+  const profileKey = [p.kind, p.address, init.self.asn, init.self.routerId, init.self.clusterId ?? '', init.localAddress, init.localAddressV6 ?? '', init.linkLocalV6 ?? '', init.nextHopMode, init.sendMed === true, init.defaultLocalPref].join('|');
   return Object.freeze({ ...init, profileKey, last: new LastExport() });
 }
 
@@ -81,6 +90,18 @@ function appendCommunities(attrs: AttrSet, add: ExportAdditions, patch: { -reado
     const extra = add.largeCommunities.filter((c) => !have.some((h) => h[0] === c[0] && h[1] === c[1] && h[2] === c[2]));
     if (extra.length > 0) patch.largeCommunities = [...have, ...extra];
   }
+}
+
+const UNSPECIFIED_V6 = '::';
+
+/** Our IPv6 next hop for `target`: the global address, then the link-local one where RFC 2545 §3 wants it. */
+function ownIpv6NextHops(target: ExportTarget): readonly string[] {
+  const global = target.localAddressV6 ?? target.localAddress;
+  const linkLocal = target.linkLocalV6;
+  if (linkLocal === undefined) return [global];
+  // RFC 2545 §3: the link-local goes to peers that share the link; BIRD and FRR send it to eBGP
+  // neighbours, for iBGP the global is kept (it is resolved recursively there).
+  return target.peer.kind === 'ebgp' || global === UNSPECIFIED_V6 ? [global, linkLocal] : [global];
 }
 
 /** The attribute set to advertise `path` with to `target`. */
@@ -105,7 +126,7 @@ function exportAttrsMemoised(path: Path, target: ExportTarget, additions: Export
   if (cached !== undefined) return cached;
 
   const base = isReflection(source, target.peer) && target.self.clusterId !== undefined ? reflect(path.attrs, source, target.self) : path.attrs;
-  const selfHop = v6 ? (target.localAddressV6 ?? target.localAddress) : target.localAddress;
+  const selfHops = v6 ? ownIpv6NextHops(target) : [target.localAddress];
   const patch: { -readonly [K in keyof AttrPatch]: AttrPatch[K] } = {};
   const local = base.nextHops.length === 0;
   if (target.peer.kind === 'ebgp') {
@@ -114,10 +135,10 @@ function exportAttrsMemoised(path: Path, target: ExportTarget, additions: Export
     patch.asPath = prependAs(base.asPath, target.self.asn);
     patch.originatorId = undefined;
     patch.clusterList = [];
-    if (target.nextHopMode !== 'Keep' || local) patch.nextHops = [selfHop];
+    if (target.nextHopMode !== 'Keep' || local) patch.nextHops = selfHops;
   } else {
     if (base.localPref === undefined) patch.localPref = target.defaultLocalPref;
-    if (target.nextHopMode === 'Self' || local) patch.nextHops = [selfHop];
+    if (target.nextHopMode === 'Self' || local) patch.nextHops = selfHops;
   }
   appendCommunities(base, additions, patch);
   const out = base.with(patch);

@@ -98,6 +98,7 @@ describe('petrel run (two daemons on loopback)', () => {
     expect(route).toEqual({
       prefix: '10.244.1.0/26',
       nextHop: '127.0.0.1',
+      nextHopInterface: null,
       peer: 'a',
       peerAddress: '127.0.0.1',
       best: true,

@@ -56,7 +56,9 @@ describe('peerKey', () => {
     ['::ffff:10.0.0.1', '10.0.0.1'],
     ['::FFFF:10.0.0.1', '10.0.0.1'],
     ['2001:DB8:0:0:0:0:0:1', '2001:db8::1'],
-    ['fe80::1%eth0', 'fe80::1'],
+    // A link-local address keeps its link (RFC 4291 §2.5.6); a zone on any other is dropped.
+    ['FE80:0::1%eth0', 'fe80::1%eth0'],
+    ['2001:db8::1%eth0', '2001:db8::1'],
   ])('files %s under %s', (address, key) => {
     expect(peerKey(address)).toBe(key);
   });
