@@ -200,17 +200,23 @@ export async function run(): Promise<BenchRow[]> {
         implementation: name,
         status: 'ok',
         timeMs: phase === 'install' ? median.installMs : median.removeMs,
-        ...cpuField(phase === 'install' ? median.installCpuMs : median.removeCpuMs),
-        ...(name === 'raw-netlink' && { anchor: false, detail: 'one batch through the codec: the floor' }),
+        ...detailOf(name, phase === 'install' ? median.installCpuMs : median.removeCpuMs),
       });
     }
   }
   return rows;
 }
 
-/** The implementation's CPU time as the report's CPU column. */
-function cpuField(cpuMs: number | undefined): { reflectorCpuMs?: number } {
-  return cpuMs === undefined ? {} : { reflectorCpuMs: cpuMs };
+/** The row's note: what the floor is, and the implementation's own CPU time where measured. */
+function detailOf(name: string, cpuMs: number | undefined): { anchor?: false; detail?: string } {
+  const notes = [
+    ...(name === 'raw-netlink' ? ['one batch through the codec: the floor'] : []),
+    ...(cpuMs === undefined ? [] : [`CPU ${cpuMs.toFixed(0)} ms`]),
+  ];
+  return {
+    ...(name === 'raw-netlink' && { anchor: false as const }),
+    ...(notes.length > 0 && { detail: notes.join('; ') }),
+  };
 }
 
 function format(result: KernelBenchResult): string {
