@@ -77,9 +77,10 @@ async function kernelRoute(ns: NetNs, prefix: string): Promise<string> {
 describe('IPv6 next hops from a directly connected eBGP BIRD 2 into the kernel (RFC 2545 §3)', () => {
   it('installs a link-local-only next hop via fe80::… on the session\u2019s veth', async () => {
     const { petrel, ns } = await topology([{ prefix: PREFIX, nextHop: BIRD_LINK_LOCAL }]);
-    // BIRD 2 sends it as 32 octets, `::` then the link-local (what FRR calls "::(fe80::…)").
+    // BIRD 2 sends it as 32 octets, `::` then the link-local (what FRR calls "::(fe80::…)");
+    // `show routes` prints the link-local on the session's veth, as BIRD does.
     const [route] = await petrel.waitRoutes(PREFIX, (r) => r.some((x) => x.prefix === PREFIX && x.best));
-    expect(route?.nextHop).toBe('::');
+    expect(route).toMatchObject({ nextHop: BIRD_LINK_LOCAL, nextHopInterface: 'veth0' });
     expect(await kernelRoute(ns, PREFIX)).toMatch(new RegExp(`^${PREFIX} via ${BIRD_LINK_LOCAL} dev veth0 proto bird `));
     // The route forwards: the kernel resolves BIRD's link-local address on the veth.
     await ns.execOk('ping', ['-6', '-c', '1', '-W', '2', '-I', 'veth0', BIRD_LINK_LOCAL]);

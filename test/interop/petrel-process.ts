@@ -67,6 +67,8 @@ export function petrelCommand(): Promise<readonly string[]> {
 export interface PetrelPeer {
   readonly name: string;
   readonly address: string;
+  /** The interface of a link-local (fe80::/10) peer. */
+  readonly interface?: string;
   readonly asNumber: number;
   readonly port?: number;
   readonly passive?: boolean;
@@ -131,6 +133,7 @@ export function petrelConfigYaml(node: PetrelNode & { readonly metricsListen: st
     peers: node.peers.map((p) => ({
       name: p.name,
       address: p.address,
+      ...(p.interface === undefined ? {} : { interface: p.interface }),
       port: p.port ?? 179,
       asNumber: p.asNumber,
       passive: p.passive ?? false,

@@ -36,9 +36,9 @@ function binaries(version: BirdVersion, ipv6: boolean): { bird: string; birdc: s
   return ipv6 ? { bird: `${BIRD16_DIR}bird6`, birdc: `${BIRD16_DIR}birdc6` } : { bird: `${BIRD16_DIR}bird`, birdc: `${BIRD16_DIR}birdc` };
 }
 
-/** BIRD protocol names must be symbols: `peer_10_0_0_2`, `peer_fd00__2`. */
+/** BIRD protocol names must be symbols: `peer_10_0_0_2`, `peer_fd00__2`, `peer_fe80__2_veth0` (fe80::2%veth0). */
 export function birdProtocolName(address: string): string {
-  return `peer_${address.replace(/[.:]/g, '_')}`;
+  return `peer_${address.replace(/[.:%]/g, '_')}`;
 }
 
 export class BirdPeer implements Peer {
