@@ -8,11 +8,13 @@
  *    whichever side dials (`fe80::…%veth0` to connect, and an accepted connection from
  *    `fe80::…%veth0` matches the peer configured on veth0), and routes go both ways: BIRD's is
  *    installed via its link-local on the veth and shown so by `petrel show routes`; petrel's
- *    block reaches BIRD with `::` and petrel's link-local.
+ *    block reaches BIRD with `::` and petrel's link-local;
+ *  - with two ToRs on two veths (SPEC §1: ECMP across two ToRs), each gets the link-local
+ *    address of its own link, not the other's.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createPeer, createTwoNamespaces } from '../peers/daemons.js';
-import type { NetNs } from '../peers/netns.js';
+import { connectVeth, NetNs } from '../peers/netns.js';
 import type { BirdPeer } from '../peers/bird.js';
 import type { NeighborConfig } from '../peers/peer.js';
 import { waitFor } from '../peers/process.js';
@@ -36,13 +38,13 @@ const POOL = 'fd00:244::/48';
 const BLOCK = 'fd00:244::/122';
 
 /** Resolves once the interface's link-local address has left duplicate address detection. */
-async function linkLocalReady(ns: NetNs): Promise<void> {
+async function linkLocalReady(ns: NetNs, ifname = IFNAME): Promise<void> {
   await waitFor(
     async () => {
-      const out = await ns.ip('-6', '-o', 'addr', 'show', 'dev', IFNAME, 'scope', 'link', '-tentative');
+      const out = await ns.ip('-6', '-o', 'addr', 'show', 'dev', ifname, 'scope', 'link', '-tentative');
       return out.includes('fe80:') ? true : undefined;
     },
-    { timeoutMs: 10_000, intervalMs: 100, what: `the link-local address on ${IFNAME} in ${ns.name}` },
+    { timeoutMs: 10_000, intervalMs: 100, what: `the link-local address on ${ifname} in ${ns.name}` },
   );
 }
 
@@ -144,5 +146,57 @@ describe('IPv6 eBGP to a ToR on a veth (BIRD 2)', () => {
     const route = await birdRoute(bird, BLOCK);
     expect(route).toContain(`BGP.next_hop: :: ${PETREL_LINK_LOCAL}`);
     expect(route).toMatch(new RegExp(`via ${PETREL_LINK_LOCAL} on ${IFNAME}`));
+  });
+});
+
+describe('IPv6 eBGP to two ToRs on two links (BIRD 2 each)', () => {
+  it('sends each ToR the link-local address of its own link', async () => {
+    const petrelNs = await NetNs.create();
+    cleanups.push(() => petrelNs.remove());
+    const tors = [
+      { ifname: 'veth0', subnet: 'fd00:a::', mac: '0a', linkLocal: 'fe80::ff:fe00:a02' },
+      { ifname: 'veth1', subnet: 'fd00:b::', mac: '0b', linkLocal: 'fe80::ff:fe00:b02' },
+    ];
+    const birds: BirdPeer[] = [];
+    for (const tor of tors) {
+      const torNs = await NetNs.create();
+      cleanups.push(() => torNs.remove());
+      await connectVeth(
+        { ns: torNs, ifname: IFNAME, addresses: [`${tor.subnet}1/64`], mac: `02:00:00:00:${tor.mac}:01` },
+        { ns: petrelNs, ifname: tor.ifname, addresses: [`${tor.subnet}2/64`], mac: `02:00:00:00:${tor.mac}:02` },
+      );
+      await linkLocalReady(petrelNs, tor.ifname);
+      const bird = createPeer('bird2', torNs, {
+        routerId: DAEMON_ROUTER_ID,
+        localAs: DAEMON_AS,
+        neighbors: [{ address: `${tor.subnet}2`, localAddress: `${tor.subnet}1`, remoteAs: FOUR_OCTET_AS, passive: true, families: ['ipv6-unicast'], holdTimeSec: 30 }],
+      }) as BirdPeer;
+      cleanups.push(() => bird.stop());
+      await bird.start();
+      birds.push(bird);
+    }
+    const petrel = await PetrelProcess.start(petrelNs, {
+      name: 'node-tors',
+      asNumber: FOUR_OCTET_AS,
+      ipv4Address: '10.0.0.2/24',
+      listen: { address: '::', port: 179 },
+      pools: [{ cidr: POOL, blockSize: 122 }],
+      blocks: [BLOCK],
+      peers: tors.map((tor, i) => ({
+        name: `tor${i + 1}`,
+        address: `${tor.subnet}1`,
+        sourceAddress: `${tor.subnet}2`,
+        asNumber: DAEMON_AS,
+        families: ['ipv6-unicast'] as const,
+        multihop: false,
+        gracefulRestart: { enabled: false },
+        holdTimeSec: 30,
+      })),
+    });
+    cleanups.push(() => petrel.stop());
+    for (const [i, tor] of tors.entries()) {
+      await petrel.waitPeerState(`tor${i + 1}`, 'Established');
+      expect(await birdRoute(birds[i]!, BLOCK)).toContain(`BGP.next_hop: ${tor.subnet}2 ${tor.linkLocal}`);
+    }
   });
 });
