@@ -3,7 +3,7 @@
  * real BIRD 2 on a veth between two namespaces of the test's own:
  *  - over global addresses (fd00::/64), petrel's next hop self is 32 octets, its global address
  *    then its link-local one on the veth (RFC 2545 §3), as BIRD and FRR send it to a neighbour
- *    on their link;
+ *    on their link (checked against BIRD 2 and FRR);
  *  - over link-local addresses only (no global address on either end), the session comes up
  *    whichever side dials (`fe80::…%veth0` to connect, and an accepted connection from
  *    `fe80::…%veth0` matches the peer configured on veth0), and routes go both ways: BIRD's is
@@ -16,6 +16,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createPeer, createTwoNamespaces } from '../peers/daemons.js';
 import { connectVeth, NetNs } from '../peers/netns.js';
 import type { BirdPeer } from '../peers/bird.js';
+import type { FrrPeer } from '../peers/frr.js';
 import type { NeighborConfig } from '../peers/peer.js';
 import { waitFor } from '../peers/process.js';
 import { DAEMON_AS, DAEMON_ROUTER_ID, FOUR_OCTET_AS } from './daemon-topology.js';
@@ -198,5 +199,39 @@ describe('IPv6 eBGP to two ToRs on two links (BIRD 2 each)', () => {
       await petrel.waitPeerState(`tor${i + 1}`, 'Established');
       expect(await birdRoute(birds[i]!, BLOCK)).toContain(`BGP.next_hop: ${tor.subnet}2 ${tor.linkLocal}`);
     }
+  });
+});
+
+describe('IPv6 eBGP to a ToR on a veth (FRR)', () => {
+  it('gives FRR petrel’s global and link-local next hop (RFC 2545 §3)', async () => {
+    const pair = await createTwoNamespaces({ daemonAddresses: [`${BIRD_V6}/64`], clientAddresses: [`${PETREL_V6}/64`], ifname: IFNAME });
+    cleanups.push(() => pair.remove());
+    const frr = createPeer('frr', pair.daemon, {
+      routerId: DAEMON_ROUTER_ID,
+      localAs: DAEMON_AS,
+      neighbors: [{ address: PETREL_V6, localAddress: BIRD_V6, remoteAs: FOUR_OCTET_AS, passive: true, families: ['ipv6-unicast'], holdTimeSec: 30 }],
+    }) as FrrPeer;
+    cleanups.push(() => frr.stop());
+    await frr.start();
+    const petrel = await PetrelProcess.start(pair.client, {
+      name: 'node-frr',
+      asNumber: FOUR_OCTET_AS,
+      ipv4Address: '10.0.0.2/24',
+      listen: { address: PETREL_V6, port: 179 },
+      pools: [{ cidr: POOL, blockSize: 122 }],
+      blocks: [BLOCK],
+      peers: [{ name: 'tor', address: BIRD_V6, sourceAddress: PETREL_V6, asNumber: DAEMON_AS, families: ['ipv6-unicast'], multihop: false, gracefulRestart: { enabled: false }, holdTimeSec: 30 }],
+    });
+    cleanups.push(() => petrel.stop());
+    await petrel.waitPeerState('tor', 'Established');
+    const nextHops = await waitFor(
+      async () => {
+        const detail = JSON.parse(await frr.vtysh([`show bgp ipv6 unicast ${BLOCK} json`])) as { paths?: { nexthops?: { ip?: string; scope?: string }[] }[] };
+        const hops = detail.paths?.[0]?.nexthops;
+        return hops === undefined || hops.length === 0 ? undefined : hops.map((h) => `${h.scope ?? '?'} ${h.ip ?? '?'}`);
+      },
+      { timeoutMs: 15_000, intervalMs: 200, what: `FRR's route for ${BLOCK}` },
+    );
+    expect(nextHops).toEqual([`global ${PETREL_V6}`, `link-local ${PETREL_LINK_LOCAL}`]);
   });
 });
