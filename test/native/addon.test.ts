@@ -35,6 +35,7 @@ describe('native addon loading', () => {
     expect(() => untyped['setTcpMd5']!(-1, '127.0.0.1', 'not a buffer')).toThrow(TypeError);
     expect(() => untyped['connect']!(-1, '127.0.0.1')).toThrow(TypeError);
     expect(() => untyped['watchNetlink']!(-1, 'not a function')).toThrow(TypeError);
+    expect(() => untyped['netlinkSkipPort']!(-1, 'not a port')).toThrow(TypeError);
   });
 
   it('survives terminating a worker thread that still watches an fd', async () => {
