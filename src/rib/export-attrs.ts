@@ -99,8 +99,8 @@ function ownIpv6NextHops(target: ExportTarget): readonly string[] {
   const global = target.localAddressV6 ?? target.localAddress;
   const linkLocal = target.linkLocalV6;
   if (linkLocal === undefined) return [global];
-  // RFC 2545 §3: the link-local goes to peers that share the link; BIRD and FRR send it to eBGP
-  // neighbours, for iBGP the global is kept (it is resolved recursively there).
+  // RFC 2545 §3: the link-local goes to peers that share the link. BIRD sends it on `direct`
+  // sessions, its default for eBGP; iBGP is multihop there (and in Calico): the global alone.
   return target.peer.kind === 'ebgp' || global === UNSPECIFIED_V6 ? [global, linkLocal] : [global];
 }
 
