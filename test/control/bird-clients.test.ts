@@ -5,9 +5,7 @@
  * with a second peer that refuses connections. What the clients print is what an operator and
  * calico-node's `birdcl` probes see.
  */
-import { once } from 'node:events';
 import { statSync } from 'node:fs';
-import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig, processEnvironment } from '../../src/config/load.js';
@@ -20,6 +18,7 @@ import { NetNs } from '../peers/netns.js';
 import type { Peer } from '../peers/peer.js';
 import { run, waitFor } from '../peers/process.js';
 import { WorkDir } from '../peers/workdir.js';
+import { freePort } from '../peers/ports.js';
 
 const BIRDC2 = '/usr/sbin/birdc';
 const BIRDCL2 = '/usr/sbin/birdcl';
@@ -28,15 +27,6 @@ const BIRDC16 = fileURLToPath(new URL('../../.peers/bird16/usr/sbin/birdc', impo
 const BIRD_ADDRESS = '127.0.3.1';
 const PETREL_ADDRESS = '127.0.3.2';
 const DEAD_ADDRESS = '127.0.3.9';
-
-async function freePort(host: string): Promise<number> {
-  const server = net.createServer();
-  server.listen(0, host);
-  await once(server, 'listening');
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 let work: WorkDir;
 let bird: Peer;

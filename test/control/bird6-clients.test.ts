@@ -7,9 +7,7 @@
  * BIRD 1.6 `bird` (IPv4, announcing a route) and `bird6` (IPv6, on ::1 at both ends), free high
  * ports, never 179.
  */
-import { once } from 'node:events';
 import { statSync } from 'node:fs';
-import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig, processEnvironment } from '../../src/config/load.js';
@@ -22,6 +20,7 @@ import { NetNs } from '../peers/netns.js';
 import type { Peer } from '../peers/peer.js';
 import { run, waitFor } from '../peers/process.js';
 import { WorkDir } from '../peers/workdir.js';
+import { freePort } from '../peers/ports.js';
 
 const BIRDCL2 = '/usr/sbin/birdcl';
 const BIRDC16 = fileURLToPath(new URL('../../.peers/bird16/usr/sbin/birdc', import.meta.url));
@@ -30,15 +29,6 @@ const BIRDC6 = fileURLToPath(new URL('../../.peers/bird16/usr/sbin/birdc6', impo
 const BIRD_ADDRESS = '127.0.5.1';
 const PETREL_ADDRESS = '127.0.5.2';
 const BIRD6_ADDRESS = '::1';
-
-async function freePort(host: string): Promise<number> {
-  const server = net.createServer();
-  server.listen(0, host);
-  await once(server, 'listening');
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 let work: WorkDir;
 let bird: Peer;
@@ -113,7 +103,6 @@ peers:
     what: "bird's route in petrel's table",
   });
 }, 60_000);
-
 
 afterAll(async () => {
   await daemon?.stop();

@@ -14,20 +14,12 @@ import { TcpSessionBackend } from '../../src/daemon/tcp-backend.js';
 import { silentLogger } from '../../src/log.js';
 import { waitFor } from '../peers/process.js';
 import { WorkDir } from '../peers/workdir.js';
+import { freePort } from '../peers/ports.js';
 
 const PETREL_ADDRESS = '127.0.4.1';
 const PEER_ADDRESS = '127.0.4.2';
 
 type GracefulRestart = Extract<Capability, { code: 'graceful-restart' }>;
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  server.listen(0, PETREL_ADDRESS);
-  await once(server, 'listening');
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** A peer that only listens: it keeps the first OPEN of each connection and hangs up. */
 class OpenCollector {
@@ -87,12 +79,12 @@ beforeAll(async () => {
   peer = await OpenCollector.listen();
   const yaml = `asNumber: 64512
 node: {name: solo, ipv4Address: ${PETREL_ADDRESS}/8}
-listen: {address: ${PETREL_ADDRESS}, port: ${await freePort()}}
+listen: {address: ${PETREL_ADDRESS}, port: ${await freePort(PETREL_ADDRESS)}}
 mesh: {enabled: false}
 kernel: {enabled: false}
 gracefulRestart: {restartTimeSec: 120}
 control: {socket: ${work.file('petrel.sock')}}
-metrics: {listen: ${PETREL_ADDRESS}:${await freePort()}}
+metrics: {listen: ${PETREL_ADDRESS}:${await freePort(PETREL_ADDRESS)}}
 stateDir: ${work.file('state')}
 reload: {watchFiles: false}
 peers:

@@ -7,10 +7,8 @@
  * The daemon runs from `dist/` when the build there is newer than every source file, else from
  * the sources through tsx, so a stale build is never what a test measures.
  */
-import { once } from 'node:events';
 import { statSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
@@ -20,6 +18,9 @@ import type { PeerView, RouteView } from '../../src/daemon/views.js';
 import type { NetNs } from '../peers/netns.js';
 import { GiveUp, run, waitFor, type ManagedProcess } from '../peers/process.js';
 import { WorkDir } from '../peers/workdir.js';
+import { freePort } from '../peers/ports.js';
+
+export { freePort };
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SOURCE_MAIN = path.join(REPO_ROOT, 'src/cli/main.ts');
@@ -34,16 +35,6 @@ async function newestMtimeMs(dir: string): Promise<number> {
     newest = Math.max(newest, t);
   }
   return newest;
-}
-
-/** A port nothing listens on right now, on `host` of the host namespace. */
-export async function freePort(host: string): Promise<number> {
-  const server = net.createServer();
-  server.listen(0, host);
-  await once(server, 'listening');
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 let commandCache: Promise<readonly string[]> | undefined;

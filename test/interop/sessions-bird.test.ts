@@ -14,21 +14,13 @@ import { pidAlive } from '../peers/process.js';
 import {
   attribute, communityText, DAEMON_AS, daemonRoute, FOUR_OCTET_AS, ipv4Update, ipv6Update, PetrelSide, reportTimes, type SessionPlan,
 } from './session-peers.js';
+import { freePort } from '../peers/ports.js';
 
 let cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const step of cleanups.reverse()) await step();
   cleanups = [];
 });
-
-async function freePort(host: string): Promise<number> {
-  const server = net.createServer();
-  server.listen(0, host);
-  await once(server, 'listening');
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** A listening server on the host loopback, made as `BgpListener.listen` makes its own. */
 async function hostListen(host: string): Promise<net.Server> {

@@ -8,8 +8,6 @@
  * it back through its backoff after SIGCONT; a clean stop of the daemon ends the session with the
  * daemon's Cease, and its restart brings it back. The other session must never leave Established.
  */
-import { once } from 'node:events';
-import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SessionDown } from '../../src/fsm/session-api.js';
 import type { StateName } from '../../src/fsm/states.js';
@@ -17,6 +15,7 @@ import { createPeer, createTwoNamespaces } from '../peers/daemons.js';
 import { NetNs } from '../peers/netns.js';
 import type { Peer, PeerConfig } from '../peers/peer.js';
 import { DAEMON_AS, namespaceConnector, PetrelSide, type RunningSession } from './session-peers.js';
+import { freePort } from '../peers/ports.js';
 
 let cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -27,15 +26,6 @@ afterEach(async () => {
 const HOLD_SEC = 3;
 const NOTIFY_HOLD_TIMER_EXPIRED = 4;
 const NOTIFY_CEASE = 6;
-
-async function freePort(host: string): Promise<number> {
-  const server = net.createServer();
-  server.listen(0, host);
-  await once(server, 'listening');
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 function noListener(): never {
   throw new Error('petrel dials in these tests: no listener');
