@@ -64,4 +64,15 @@ describe('KernelSyncer writing in several batches per round', () => {
     expect(counters).toMatchObject({ removed: GOOD, repaired: 0 });
     await child.send({ op: 'stop' });
   });
+
+  it('takes a refusal for every request of full default-sized batches without overflowing its reply buffer', async () => {
+    const REFUSED = 5000;
+    await child.send({ op: 'start' });
+    const refused = Array.from({ length: REFUSED }, (_, i): KernelRoute => ({ ...unreachable(0), prefix: `10.204.${i >> 8}.${i & 255}/32` }));
+    const routes = await child.send<RouteStatus[]>({ op: 'replace', routes: refused });
+    expect(routes.filter((r) => r.state === 'failed' && r.error === 'ENETUNREACH')).toHaveLength(REFUSED);
+    const { counters } = await child.send<ChildState>({ op: 'state' });
+    expect(counters).toMatchObject({ failed: REFUSED, installed: 0, overflows: 0, resyncs: 0 });
+    await child.send({ op: 'stop' });
+  });
 });
