@@ -152,3 +152,15 @@ export function canonicalAddress(s: string): string | undefined {
   const v6 = parseIpv6(s);
   return v6 ? formatIpv6(v6) : undefined;
 }
+
+/** fe80::/10, IPv6 link-local unicast (RFC 4291 §2.5.6); false for IPv4 and non-addresses. */
+export function isIpv6LinkLocal(address: string): boolean {
+  const bytes = address.includes(':') ? parseIpv6(address) : undefined;
+  return bytes !== undefined && bytes[0] === 0xfe && (bytes[1]! & 0xc0) === 0x80;
+}
+
+/** `::`, the unspecified address (RFC 4291 §2.5.2): BIRD's "no global next hop" (RFC 2545 §3). */
+export function isIpv6Unspecified(address: string): boolean {
+  const bytes = address.includes(':') ? parseIpv6(address) : undefined;
+  return bytes !== undefined && bytes.every((b) => b === 0);
+}

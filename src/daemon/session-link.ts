@@ -13,9 +13,8 @@
  * starts; an address changed later takes effect on the next session.
  */
 import os from 'node:os';
-import { canonicalAddress, parsePrefix } from '../bgp/address.js';
+import { canonicalAddress, isIpv6LinkLocal, parsePrefix } from '../bgp/address.js';
 import { prefixContainsAddress } from '../config/prefixes.js';
-import { isLinkLocal } from '../kernel/next-hop.js';
 
 /** `os.networkInterfaces`'s shape, injectable for tests. */
 export type InterfaceAddresses = () => NodeJS.Dict<os.NetworkInterfaceInfo[]>;
@@ -47,9 +46,9 @@ function ipv6Of(infos: readonly os.NetworkInterfaceInfo[]): os.NetworkInterfaceI
 function linkOf(name: string, infos: readonly os.NetworkInterfaceInfo[], localAddress: string | undefined): SessionLink {
   const v6 = ipv6Of(infos);
   const local = localAddress === undefined ? undefined : canonicalAddress(localAddress);
-  const ownLinkLocal = local !== undefined && isLinkLocal(local) ? local : undefined;
-  const linkLocal = ownLinkLocal ?? v6.map((i) => i.address).find(isLinkLocal);
-  const global = local !== undefined && ownLinkLocal === undefined ? local : v6.map((i) => i.address).find((a) => !isLinkLocal(a));
+  const ownLinkLocal = local !== undefined && isIpv6LinkLocal(local) ? local : undefined;
+  const linkLocal = ownLinkLocal ?? v6.map((i) => i.address).find(isIpv6LinkLocal);
+  const global = local !== undefined && ownLinkLocal === undefined ? local : v6.map((i) => i.address).find((a) => !isIpv6LinkLocal(a));
   return { interface: name, ...(linkLocal !== undefined ? { linkLocal } : {}), ...(global !== undefined ? { global } : {}) };
 }
 
@@ -82,7 +81,7 @@ export function sessionLink(endpoints: SessionEndpoints, interfaces: InterfaceAd
  */
 export function ownIpv6NextHop(localAddressV6: string | undefined, link: SessionLink | undefined): { readonly global?: string; readonly linkLocal?: string } {
   const linkLocal = link?.linkLocal;
-  const overLinkLocal = localAddressV6 !== undefined && isLinkLocal(localAddressV6);
+  const overLinkLocal = localAddressV6 !== undefined && isIpv6LinkLocal(localAddressV6);
   const global = overLinkLocal ? (link?.global ?? UNSPECIFIED_V6) : localAddressV6;
   return { ...(global !== undefined ? { global } : {}), ...(linkLocal !== undefined ? { linkLocal } : {}) };
 }

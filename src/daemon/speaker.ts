@@ -726,16 +726,17 @@ export class Speaker {
     });
   }
 
-  /** Every candidate path, of one prefix or of all, best first per prefix. */
+  /** The interface a peer's session runs over when it shares a link with us (RFC 2545 §3). */
+  linkOf(peerName: string): string | undefined {
+    return this.#peers.get(peerName)?.link?.interface;
+  }
+
+  /** Every candidate path, of one prefix or of all (one pass over the table), best first per prefix. */
   routes(prefix?: string): RouteView[] {
-    const links = (peerName: string): string | undefined => this.#peers.get(peerName)?.link?.interface;
+    const links = (peerName: string): string | undefined => this.linkOf(peerName);
     if (prefix !== undefined) return routeViews(this.locRib, prefix, links);
-    const prefixes = new Set<string>();
-    for (const path of this.#local) prefixes.add(path.prefix);
-    for (const path of this.#kernel) prefixes.add(path.prefix);
-    for (const state of this.#peers.values()) if (state.rib) for (const path of state.rib.adjIn) prefixes.add(path.prefix);
     const out: RouteView[] = [];
-    for (const p of prefixes) out.push(...routeViews(this.locRib, p, links));
+    for (const dest of this.locRib.dests()) if (dest.paths !== undefined) out.push(...routeViews(this.locRib, dest.prefix, links));
     return out;
   }
 }

@@ -4,6 +4,7 @@
  * hands each incoming connection to the session of its address (SPEC §8: other addresses never
  * reach OPEN processing).
  */
+import { isIpv6LinkLocal } from '../bgp/address.js';
 import type { AddPathMode, AfiSafiName } from '../bgp/types.js';
 import type { EffectivePeer } from '../config/peers.js';
 import { AddPathsMode, type Config } from '../config/schema.js';
@@ -12,7 +13,6 @@ import type { LocalSpeaker } from '../fsm/open.js';
 import { Session, ttlFor, type SessionLogger, type TransportSecurity } from '../fsm/session.js';
 import type { SessionHandle } from '../fsm/session-api.js';
 import { sessionConfig } from '../fsm/session-config.js';
-import { isLinkLocal } from '../kernel/next-hop.js';
 import type { SessionBackend } from './session-backend.js';
 import type { RestartPolicy } from './state-dir.js';
 
@@ -66,7 +66,7 @@ export function securityFor(peer: EffectivePeer): TransportSecurity {
  * `fe80::1%eth0`, for connect, bind, the MD5 key and the listener's match of incoming connections.
  */
 export function zonedAddress(address: string, peer: Pick<EffectivePeer, 'interface'>): string {
-  return peer.interface === undefined || address.includes('%') || !isLinkLocal(address) ? address : `${address}%${peer.interface}`;
+  return peer.interface === undefined || address.includes('%') || !isIpv6LinkLocal(address) ? address : `${address}%${peer.interface}`;
 }
 
 export class TcpSessionBackend implements SessionBackend {

@@ -3,9 +3,8 @@
  * list every candidate path of a prefix, the best one flagged, each with the decision step that
  * decided it (GoBGP `BestPathReason`) and, for ineligible paths, why.
  */
-import { canonicalAddress } from '../bgp/address.js';
+import { isIpv6LinkLocal, isIpv6Unspecified } from '../bgp/address.js';
 import type { StateName } from '../fsm/states.js';
-import { isLinkLocal } from '../kernel/next-hop.js';
 import type { AttrSet } from '../rib/attr-set.js';
 import { comparePaths, DECISION_STEP_NAME, decidingStep, DEFAULT_DECISION_OPTIONS, type DecisionOptions } from '../rib/decision.js';
 import type { LocRib } from '../rib/loc-rib.js';
@@ -81,16 +80,13 @@ const NO_LINKS: PeerLinks = () => undefined;
 /** The next hop BIRD would show: the global address, else the link-local one with its link. */
 function nextHopFields(a: AttrSet, source: PeerInfo, links: PeerLinks): { nextHop: string | null; nextHopInterface: string | null } {
   const hops = a.nextHops;
-  const global = hops.find((h) => !isLinkLocal(h) && !isUnspecified(h));
+  const global = hops.find((h) => !isIpv6LinkLocal(h) && !isIpv6Unspecified(h));
   if (global !== undefined) return { nextHop: global, nextHopInterface: null };
-  const linkLocal = hops.find(isLinkLocal);
+  const linkLocal = hops.find(isIpv6LinkLocal);
   if (linkLocal === undefined) return { nextHop: a.nextHop ?? null, nextHopInterface: null };
   return { nextHop: linkLocal, nextHopInterface: links(source.name) ?? null };
 }
 
-function isUnspecified(address: string): boolean {
-  return address.includes(':') && canonicalAddress(address) === '::';
-}
 
 function attributeFields(a: AttrSet) {
   return {

@@ -11,7 +11,7 @@
  */
 import { once } from 'node:events';
 import net from 'node:net';
-import { canonicalAddress, parseIpv6 } from '../bgp/address.js';
+import { canonicalAddress, isIpv6LinkLocal } from '../bgp/address.js';
 import {
   handleFd, ipVersion, setListenerMd5, setListenerMinTtl, setListenerTtl, setSocketOption, type IpVersion,
 } from '../native/index.js';
@@ -41,11 +41,6 @@ const NO_MIN_TTL = 0;
 /** The kernel's default TTL, what a listener sends when no peer asks for more. */
 const DEFAULT_TTL = 64;
 
-/** fe80::/10 (RFC 4291 §2.5.6). */
-function isLinkLocal(address: string): boolean {
-  const bytes = parseIpv6(address);
-  return bytes !== undefined && bytes[0] === 0xfe && (bytes[1]! & 0xc0) === 0x80;
-}
 
 /**
  * The key a peer address is filed under: canonical text, IPv4-mapped unwrapped, no zone except
@@ -56,7 +51,7 @@ export function peerKey(address: string): string {
   const [bare = address, zone] = address.split('%');
   const unmapped = bare.toLowerCase().startsWith(MAPPED_PREFIX) && net.isIPv4(bare.slice(MAPPED_PREFIX.length)) ? bare.slice(MAPPED_PREFIX.length) : bare;
   const canonical = canonicalAddress(unmapped) ?? unmapped;
-  return zone !== undefined && zone !== '' && isLinkLocal(canonical) ? `${canonical}%${zone}` : canonical;
+  return zone !== undefined && zone !== '' && isIpv6LinkLocal(canonical) ? `${canonical}%${zone}` : canonical;
 }
 
 function familyOf(server: net.Server): IpVersion | undefined {

@@ -16,7 +16,7 @@
  * resolves to a direct route, where both addresses reach the same neighbour). A link-local next
  * hop whose session interface is unknown (a multihop session) is not installed.
  */
-import { parseIpv6 } from '../bgp/address.js';
+import { isIpv6LinkLocal, isIpv6Unspecified } from '../bgp/address.js';
 import type { ConnectedSubnets } from './interfaces.js';
 
 /** One path's BGP next hop as received, with what is known of the session it came over. */
@@ -35,24 +35,14 @@ export type GatewayChoice =
   | { readonly kind: 'link-local'; readonly gateway: string; readonly device: string }
   | { readonly kind: 'none'; readonly reason: 'no-next-hop' | 'link-local-without-interface' };
 
-/** fe80::/10 (RFC 4291 §2.5.6). */
-export function isLinkLocal(address: string): boolean {
-  const bytes = address.includes(':') ? parseIpv6(address) : undefined;
-  return bytes !== undefined && bytes[0] === 0xfe && (bytes[1]! & 0xc0) === 0x80;
-}
-
-function isUnspecified(address: string): boolean {
-  const bytes = address.includes(':') ? parseIpv6(address) : undefined;
-  return bytes !== undefined && bytes.every((b) => b === 0);
-}
 
 /** The global next hop, if any: the first address neither link-local nor `::`. */
 export function globalAddressOf(hop: BgpNextHop): string | undefined {
-  return hop.addresses.find((a) => !isLinkLocal(a) && !isUnspecified(a));
+  return hop.addresses.find((a) => !isIpv6LinkLocal(a) && !isIpv6Unspecified(a));
 }
 
 function linkLocalAddressOf(hop: BgpNextHop): string | undefined {
-  return hop.addresses.find(isLinkLocal);
+  return hop.addresses.find(isIpv6LinkLocal);
 }
 
 /**
@@ -63,7 +53,7 @@ export function sessionInterface(hop: BgpNextHop, interfaces: ConnectedSubnets):
   if (hop.peerInterface !== undefined) return hop.peerInterface;
   const peer = hop.peerAddress;
   // Every interface has fe80::/64: a link-local address alone names none of them.
-  if (peer === undefined || peer === '' || isLinkLocal(peer)) return undefined;
+  if (peer === undefined || peer === '' || isIpv6LinkLocal(peer)) return undefined;
   return interfaces.interfaceFor(peer);
 }
 

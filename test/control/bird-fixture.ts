@@ -43,6 +43,8 @@ export interface FixtureOptions {
   readonly recovery?: RecoveryStatus;
   /** Next hop → interface; others are unreachable. */
   readonly interfaces?: Readonly<Record<string, string>>;
+  /** Peer name → the interface its session runs over (link-local next hops). */
+  readonly links?: Readonly<Record<string, string>>;
 }
 
 export class BirdFixture implements BirdCliSource {
@@ -79,6 +81,10 @@ export class BirdFixture implements BirdCliSource {
 
   interfaceFor(nextHop: string): string | undefined {
     return this.#options.interfaces?.[nextHop];
+  }
+
+  linkOf(peerName: string): string | undefined {
+    return this.#options.links?.[peerName];
   }
 
   /** A BGP path from one of the peers. */

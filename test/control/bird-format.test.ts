@@ -204,6 +204,18 @@ describe('show route', () => {
     ]);
   });
 
+  it('shows an IPv6 link-local next hop (`::` + fe80::…, RFC 2545 §3) on the session\u2019s link, as BIRD does', () => {
+    const tor = peer({ name: 'tor1', address: 'fe80::1', asNumber: 65001, internal: false, since: at(9, 35, 35) });
+    const source = new BirdFixture({ peers: [tor], links: { tor1: 'eth0' } });
+    source.learn('2001:db8:7::/48', tor, { nextHops: ['::', 'fe80::1'] }, [65001]);
+    const text = render(showRoute(source, { all: false }));
+    expect(text.split('\n')[0]).toBe('1007-2001:db8:7::/48    via fe80::1 on eth0 [tor1 09:35:35] * (100/0) [AS65001i]');
+    // Without a known link the route cannot be resolved.
+    const unlinked = new BirdFixture({ peers: [tor] });
+    unlinked.learn('2001:db8:7::/48', tor, { nextHops: ['::', 'fe80::1'] }, [65001]);
+    expect(render(showRoute(unlinked, { all: false })).split('\n')[0]).toContain('unreachable');
+  });
+
   it('resolves next hops on connected subnets, names the sender when it is not the next hop, and lists the other paths unstarred', () => {
     const { source, mesh, ebgp } = fixture();
     source.learn('10.30.0.0/24', ebgp, {}, [65001, 65002]);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ConnectedSubnets } from '../../src/kernel/interfaces.js';
-import { chooseGateway, globalAddressOf, isLinkLocal, sessionInterface } from '../../src/kernel/next-hop.js';
+import { isIpv6LinkLocal as isLinkLocal } from '../../src/bgp/address.js';
+import { chooseGateway, globalAddressOf, sessionInterface } from '../../src/kernel/next-hop.js';
 
 /** 2001:db8:1::/64 on veth1, 2001:db8:2::/64 on veth2; every interface also has fe80::/64, which must never answer. */
 const interfaces: ConnectedSubnets = {

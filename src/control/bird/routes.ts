@@ -14,7 +14,7 @@
  * route populator expects. `all` adds the `Type:` line and the BGP attributes (extended
  * communities excepted).
  */
-import { formatPrefix, parseIpv4, parseIpv6, parsePrefix } from '../../bgp/address.js';
+import { formatPrefix, isIpv6LinkLocal, isIpv6Unspecified, parseIpv4, parseIpv6, parsePrefix } from '../../bgp/address.js';
 import type { AsPathSegment } from '../../bgp/types.js';
 import type { AttrSet } from '../../rib/attr-set.js';
 import type { Path } from '../../rib/path.js';
@@ -88,8 +88,12 @@ function pathLines(ctx: RouteContext, shownPrefix: string, path: Path, primary: 
     info = ` (${s.preference})`;
     type = s.kernel ? 'inherit' : 'static';
   } else {
-    const nextHop = path.attrs.nextHop;
-    const iface = nextHop === undefined ? undefined : ctx.source.interfaceFor(nextHop);
+    // RFC 2545 §3: a global next hop if there is one, else the link-local on the session's link.
+    const hops = path.attrs.nextHops;
+    const global = hops.find((h) => !isIpv6LinkLocal(h) && !isIpv6Unspecified(h));
+    const linkLocal = global === undefined ? hops.find(isIpv6LinkLocal) : undefined;
+    const nextHop = global ?? linkLocal ?? path.attrs.nextHop;
+    const iface = nextHop === undefined ? undefined : linkLocal !== undefined ? ctx.source.linkOf(s.name) : ctx.source.interfaceFor(nextHop);
     via = iface === undefined ? 'unreachable' : `via ${nextHop} on ${iface}`;
     // BIRD compares the sender with the resolved gateway: an unresolved route always says `from`.
     if (s.address !== '' && (iface === undefined || s.address !== nextHop)) from = ` from ${s.address}`;

@@ -57,6 +57,8 @@ export interface BirdCliSource {
   recovery(): RecoveryStatus | undefined;
   /** The interface on which `nextHop` is directly reachable, if any (BIRD's gateway resolution). */
   interfaceFor(nextHop: string): string | undefined;
+  /** The interface a peer's session runs over, when it shares a link with us (its link-local next hops live there). */
+  linkOf(peerName: string): string | undefined;
 }
 
 export type InterfaceAddresses = () => NodeJS.Dict<os.NetworkInterfaceInfo[]>;
@@ -157,5 +159,6 @@ export function speakerSource(speaker: Speaker, options: SpeakerSourceOptions = 
       return recovery.observe(snapshot(), now());
     },
     interfaceFor: (nextHop) => connectedInterface(nextHop, options.interfaces),
+    linkOf: (peerName) => speaker.linkOf(peerName),
   };
 }
