@@ -56,5 +56,7 @@ describe('KernelSyncer after a notification overflow', () => {
     const kernel = await ns.routes('proto', '12');
     expect(kernel).toHaveLength(OURS);
     expect(new Set(kernel.map((line) => line.split(' ')[0]))).toEqual(new Set(snapshot.routes.map((r) => r.route.prefix.replace('/32', ''))));
+    // Stopped, the child exits when its stdin closes instead of waiting to be killed.
+    await child.send({ op: 'stop' });
   });
 });
