@@ -206,6 +206,8 @@ describe('IPv6 eBGP to a ToR on a veth (FRR)', () => {
   it('gives FRR petrel’s global and link-local next hop (RFC 2545 §3)', async () => {
     const pair = await createTwoNamespaces({ daemonAddresses: [`${BIRD_V6}/64`], clientAddresses: [`${PETREL_V6}/64`], ifname: IFNAME });
     cleanups.push(() => pair.remove());
+    // petrel reads its link-local when the session comes up: it must exist by then.
+    await Promise.all([linkLocalReady(pair.daemon), linkLocalReady(pair.client)]);
     const frr = createPeer('frr', pair.daemon, {
       routerId: DAEMON_ROUTER_ID,
       localAs: DAEMON_AS,
