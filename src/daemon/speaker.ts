@@ -71,6 +71,13 @@ export interface SpeakerOptions {
   /** Flush scheduling (setImmediate); tests may run flushes by hand. */
   readonly schedule?: (fn: () => void) => void;
   readonly version?: string;
+  /**
+   * A member blocked this long while the rest of its update group could take more is moved to a
+   * group of its own, so one slow peer cannot hold back every other. Default 10 s.
+   */
+  readonly slowMemberMs?: number;
+  /** The update groups' clock (milliseconds), for tests. */
+  readonly now?: () => number;
 }
 
 export interface ReloadOutcome {
@@ -86,6 +93,7 @@ const LOCAL_NAME = 'local';
 /** `show routes` names kernel-learned routes after BIRD's kernel protocol. */
 const KERNEL_NAME = 'kernel';
 const DEFAULT_MAX_PREFIX_RESTART_MS = 60_000;
+const DEFAULT_SLOW_MEMBER_MS = 10_000;
 const UNICAST: readonly AfiSafiName[] = ['ipv4-unicast', 'ipv6-unicast'];
 /** The Loc-RIB decision options: the defaults with the configured ECMP bounds. */
 function decisionOptionsOf(config: Config): MultipathOptions {
@@ -105,6 +113,8 @@ class PeerState {
   overLimit = false;
   /** The link the session runs over while it is up (session-link.ts); undefined when multihop. */
   link: SessionLink | undefined;
+  /** Moved out of its update group for being slow; back in a shared group from its next session. */
+  isolated = false;
   constructor(
     public peer: EffectivePeer,
     public session: SessionHandle,
@@ -162,7 +172,11 @@ export class Speaker {
       (change) => this.#onLocRibChange(change),
       (dest) => this.groups.enqueueCandidate(dest),
     );
-    this.groups = new UpdateGroups(this.#policy, this.locRib, this.#schedule);
+    this.groups = new UpdateGroups(this.#policy, this.locRib, this.#schedule, {
+      afterMs: options.slowMemberMs ?? DEFAULT_SLOW_MEMBER_MS,
+      onSlowMember: (_group, member) => this.#isolate(member),
+      ...(options.now ? { now: options.now } : {}),
+    });
     this.#local = new AdjRibIn(localPeerOf(options.config), this.locRib);
     this.#kernel = new AdjRibIn(kernelPeerOf(options.config), this.locRib);
   }
@@ -329,6 +343,7 @@ export class Speaker {
 
   #onDown(state: PeerState, down: SessionDown): void {
     this.#leaveGroup(state);
+    state.isolated = false;
     const negotiated = state.negotiated;
     state.negotiated = undefined;
     const rib = state.rib;
@@ -447,6 +462,7 @@ export class Speaker {
     const send = negotiated.sendContext;
     const targetKind = targetKindOf(info);
     const key = [
+      state.isolated ? `isolated:${p.name}` : '', // a slow peer's group of its own (#isolate)
       this.#config.exportPolicy,
       exportFilterOf(p)?.key ?? '', // §1.7: peers with different export rules never share UPDATEs
       p.localAsNumber, // prepended towards eBGP (BIRD `local as`)
@@ -472,6 +488,20 @@ export class Speaker {
     });
     const exportFilter = exportFilterOf(p);
     return { key, target, toInternalPeer: negotiated.internal, targetKind, families, sendContext: send, ...(exportFilter ? { exportFilter } : {}) };
+  }
+
+  /**
+   * A member that held its whole group back: it gets a group of its own (the full table again,
+   * then withdrawals of what it no longer should hold, as any re-homing), the others go on.
+   */
+  #isolate(member: GroupMember): void {
+    for (const state of this.#peers.values()) {
+      if (state.member !== member || state.isolated) continue;
+      state.isolated = true;
+      this.#log.warn({ peer: state.peer.name }, 'peer is slow to take updates: moved out of its update group so the others are not held back');
+      this.#rehome(state);
+      return;
+    }
   }
 
   #joinGroup(state: PeerState, initial: boolean): void {

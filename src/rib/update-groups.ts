@@ -15,7 +15,10 @@
  *   (`packUpdates`); withdrawals in their own messages (RFC 7606 §5.1).
  * - Backpressure: a member whose `send` returns false blocks the group until it drains (XOFF/XON).
  *   A blocked group that falls far behind folds its part of the journal into a set of prefixes,
- *   so memory stays bounded by the table size however long the member stalls.
+ *   so memory stays bounded by the table size however long the member stalls. A member blocked
+ *   for `slowAfterMs` while others of its group could take more is reported (`onSlowMember`),
+ *   once, so the speaker can move it to a group of its own and the rest go on (FRR's
+ *   update-group split).
  * - Split horizon: a path is never sent back to the session it came from (RFC 4456 §8, BIRD
  *   `bgp_preexport`). Such prefixes are packed apart and skip that one member; if that member
  *   held the prefix from another source before, it gets a withdrawal instead.
@@ -62,6 +65,15 @@ export interface UpdateGroupSettings {
   readonly exportFilter?: BgpFilter;
 }
 
+/** What to do about a member that holds its whole group back. */
+export interface SlowMemberOptions {
+  /** Blocked this long while others of its group are not: slow. */
+  readonly afterMs: number;
+  readonly onSlowMember: (group: UpdateGroup, member: GroupMember) => void;
+  /** Milliseconds; default Date.now. */
+  readonly now?: () => number;
+}
+
 /** Prefixes examined per flush slice before yielding to the event loop. */
 const SLICE_PREFIXES = 16_384;
 /** A blocked group this far behind the journal folds its backlog into a set. */
@@ -104,6 +116,10 @@ function wireAttributes(attrs: AttrSet, v6: boolean): PathAttribute[] {
 
 class MemberState {
   blocked = false;
+  /** When `blocked` last became true (`UpdateGroups` clock). */
+  blockedAt = 0;
+  /** Reported as slow already (once per membership). */
+  reportedSlow = false;
   /** End-of-RIB still owed (initial table not complete). */
   needsEor = true;
   constructor(readonly member: GroupMember) {}
@@ -320,6 +336,21 @@ export class UpdateGroup {
     const j = this.#journal;
     for (let i = this.cursor - j.base; i < j.entries.length; i++) this.#backlog.add(j.entries[i]!);
     this.cursor = j.end;
+  }
+
+  /**
+   * Members blocked for at least `afterMs` at `now` while some other member is not blocked (the
+   * group waits for them alone), not reported before; each is reported once.
+   */
+  takeSlowMembers(now: number, afterMs: number): GroupMember[] {
+    if (this.#blocked === 0 || this.#blocked === this.#members.size) return [];
+    const slow: GroupMember[] = [];
+    for (const state of this.#members.values()) {
+      if (!state.blocked || state.reportedSlow || now - state.blockedAt < afterMs) continue;
+      state.reportedSlow = true;
+      slow.push(state.member);
+    }
+    return slow;
   }
 
   /** Releases the group's Adj-RIB-Out (no members left). */
@@ -541,6 +572,7 @@ export class UpdateGroup {
     if (messages.length === 0) return;
     if (!state.member.send(messages) && !state.blocked) {
       state.blocked = true;
+      state.blockedAt = this.#journal.now();
       this.#blocked++;
     }
   }
@@ -570,10 +602,15 @@ export class UpdateGroups {
   readonly #freeSlots: number[] = [];
   #nextSlot = 0;
 
-  constructor(policy: ExportPolicy, table: LocRib, schedule: (fn: () => void) => void = setImmediate) {
+  readonly now: () => number;
+  readonly #slow: SlowMemberOptions | undefined;
+
+  constructor(policy: ExportPolicy, table: LocRib, schedule: (fn: () => void) => void = setImmediate, slow?: SlowMemberOptions) {
     this.#policy = policy;
     this.table = table;
     this.#schedule = schedule;
+    this.#slow = slow;
+    this.now = slow?.now ?? Date.now;
   }
 
   /** Absolute position just past the newest change. */
@@ -662,11 +699,17 @@ export class UpdateGroups {
   #flush(): void {
     this.#scheduled = false;
     let more = false;
+    const slow: [UpdateGroup, GroupMember][] = [];
     for (const group of this.#groups.values()) {
       if (group.flushSlice()) more = true;
-      else if (group.blocked && this.end - group.cursor > FOLD_LAG) group.fold();
+      else if (group.blocked) {
+        if (this.end - group.cursor > FOLD_LAG) group.fold();
+        if (this.#slow) for (const member of group.takeSlowMembers(this.now(), this.#slow.afterMs)) slow.push([group, member]);
+      }
     }
     this.#trim();
+    // After the loop: the handler moves members between groups.
+    for (const [group, member] of slow) this.#slow?.onSlowMember(group, member);
     if (more) this.requestFlush();
   }
 

@@ -59,7 +59,12 @@ export interface TestSpeaker {
   readonly timers: ManualTimers;
 }
 
-export async function startSpeaker(network: MemoryNetwork, localAddress: string, yaml: string, options: { maxPrefixRestartMs?: number; routeSink?: RouteSink } = {}): Promise<TestSpeaker> {
+export async function startSpeaker(
+  network: MemoryNetwork,
+  localAddress: string,
+  yaml: string,
+  options: { maxPrefixRestartMs?: number; routeSink?: RouteSink; slowMemberMs?: number; now?: () => number } = {},
+): Promise<TestSpeaker> {
   const timers = new ManualTimers();
   const speaker = new Speaker({
     config: config(yaml),
@@ -68,6 +73,8 @@ export async function startSpeaker(network: MemoryNetwork, localAddress: string,
     timers,
     ...(options.maxPrefixRestartMs !== undefined ? { maxPrefixRestartMs: options.maxPrefixRestartMs } : {}),
     ...(options.routeSink !== undefined ? { routeSink: options.routeSink } : {}),
+    ...(options.slowMemberMs !== undefined ? { slowMemberMs: options.slowMemberMs } : {}),
+    ...(options.now !== undefined ? { now: options.now } : {}),
   });
   await speaker.start();
   return { speaker, timers };

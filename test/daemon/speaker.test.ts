@@ -401,3 +401,48 @@ describe('speaker multipath (ECMP to the route sink)', () => {
     expect(hops.get('0.0.0.0/0')).toEqual(['10.0.0.251', '10.0.0.252']);
   });
 });
+
+describe('a slow peer in an update group', () => {
+  const THREE_CLIENTS = `
+asNumber: 64512
+node: {name: rr, ipv4Address: 10.0.0.100/24, routeReflectorClusterId: 244.0.0.1}
+kernel: {enabled: false}
+pools: [{cidr: 10.244.0.0/16, blockSize: 26}]
+peers:
+  - {name: c1, address: 10.0.0.11, asNumber: 64512}
+  - {name: c2, address: 10.0.0.12, asNumber: 64512}
+  - {name: c3, address: 10.0.0.13, asNumber: 64512}
+`;
+
+  it('is moved to a group of its own once it has held the others back for slowMemberMs; it still gets everything', async () => {
+    let clock = 1_000_000;
+    const network = new MemoryNetwork();
+    network.options.set('10.0.0.100>10.0.0.13', { highWaterMark: 0 });
+    const rr = await startSpeaker(network, '10.0.0.100', THREE_CLIENTS, { slowMemberMs: 5_000, now: () => clock });
+    const c1 = scripted(network, { localAddress: '10.0.0.11', address: '10.0.0.100' });
+    const c2 = scripted(network, { localAddress: '10.0.0.12', address: '10.0.0.100' });
+    const c3 = scripted(network, { localAddress: '10.0.0.13', address: '10.0.0.100' });
+    await until(() => [c2, c3].every((c) => c.updates().some((u) => isEndOfRib(u) !== undefined)));
+    expect(rr.speaker.groups.size).toBe(1);
+    const toC3 = network.end('10.0.0.100', '10.0.0.13')!;
+    toC3.hold();
+    announce(c1, ['10.244.21.0/26'], '10.0.0.11');
+    await until(() => rr.speaker.groups.groups().next().value?.blocked === true);
+    // Blocked, but not for long yet: c2 waits with the group.
+    announce(c1, ['10.244.22.0/26'], '10.0.0.11');
+    await turns();
+    expect(announced(c2).has('10.244.22.0/26')).toBe(false);
+    expect(rr.speaker.groups.size).toBe(1);
+    // Past slowMemberMs: the next change finds c3 slow; c3 gets a group of its own and c2 goes on.
+    clock += 5_000;
+    announce(c1, ['10.244.23.0/26'], '10.0.0.11');
+    await until(() => ['10.244.22.0/26', '10.244.23.0/26'].every((p) => announced(c2).has(p)));
+    expect(rr.speaker.groups.size).toBe(2);
+    // c3 catches up with the whole table once it reads again.
+    toC3.release();
+    await until(() => ['10.244.21.0/26', '10.244.22.0/26', '10.244.23.0/26'].every((p) => announced(c3).has(p)));
+    // A withdrawal reaches both groups.
+    withdraw(c1, ['10.244.21.0/26']);
+    await until(() => !announced(c2).has('10.244.21.0/26') && !announced(c3).has('10.244.21.0/26'));
+  });
+});

@@ -297,4 +297,33 @@ describe('update groups', () => {
       expect(m.calls.length).toBe(before + 1);
     });
   });
+
+  it('reports a member blocked for afterMs while another could take more, once; not when all are blocked', () => {
+    const { groups, group, c1, c2, table, change } = setup();
+    const a = new FakeMember('c1', c1);
+    const b = new FakeMember('c2', c2);
+    group.join(a);
+    group.join(b);
+    groups.flushNow();
+    b.accept = false;
+    const local = peer('local', { kind: 'local', address: '' });
+    change('10.9.0.0/24', new Path('10.9.0.0/24', 0, table.intern({ origin: 'igp' }), local));
+    groups.flushNow();
+    const t0 = groups.now();
+    expect(group.takeSlowMembers(t0 + 999, 1000)).toEqual([]);
+    expect(group.takeSlowMembers(t0 + 60_000, 1000)).toEqual([b]);
+    expect(group.takeSlowMembers(t0 + 60_000, 1000)).toEqual([]);
+    // Everyone blocked: the group is simply slow, nobody is singled out.
+    const { groups: g2, group: both, c1: d1, c2: d2, table: t2, change: change2 } = setup();
+    const x = new FakeMember('c1', d1);
+    const y = new FakeMember('c2', d2);
+    both.join(x);
+    both.join(y);
+    g2.flushNow();
+    x.accept = false;
+    y.accept = false;
+    change2('10.9.0.0/24', new Path('10.9.0.0/24', 0, t2.intern({ origin: 'igp' }), local));
+    g2.flushNow();
+    expect(both.takeSlowMembers(g2.now() + 60_000, 1000)).toEqual([]);
+  });
 });
