@@ -410,7 +410,7 @@ export function buildConfigSchema(environment: SecretEnvironment) {
           /** Serve BIRD's control protocol subset here for calicoctl and the readiness probe. */
           birdSocket: absolutePathField.optional().describe('Also serve the subset of BIRD\u2019s control protocol calicoctl node status and the calico-node readiness probe use, e.g. /var/run/calico/bird.ctl.'),
           /** BIRD 1.x Calico ran bird6 beside bird: its socket shows the IPv6 sessions and routes only. */
-          bird6Socket: absolutePathField.optional().describe('Also serve that protocol with bird6\u2019s view (IPv6 sessions and routes only) for older calicoctl and the -bird6-ready probe, e.g. /var/run/calico/bird6.ctl.'),
+          bird6Socket: absolutePathField.optional().describe('Also serve that protocol with bird6\u2019s view (IPv6 sessions and routes only) for older calicoctl and the -bird6-ready probe, e.g. /var/run/calico/bird6.ctl; birdSocket then shows IPv4 only, as BIRD 1.x\u2019s bird did.'),
           /** Group allowed to use the control socket (it is never world-writable). */
           socketGroup: z.string().min(1).optional().describe('Group allowed to use the control sockets (they are never world-writable).'),
         })

@@ -182,12 +182,14 @@ export class Daemon {
    * `control.birdSocket`: BIRD's CLI subset for calicoctl and calico-node (CALICO.md §6), every
    * session and route (a BIRD 2+ daemon's view, and what calico-node ≥ 3.31 reads for both
    * families). `control.bird6Socket`: the same with BIRD 1.x bird6's view, IPv6 only, for older
-   * calicoctl (`IPv6 BGP status` from bird6.ctl) and calico-node's `-bird6-ready`.
+   * calicoctl (`IPv6 BGP status` from bird6.ctl) and calico-node's `-bird6-ready`; with it set,
+   * `birdSocket` takes BIRD 1.x bird's view, IPv4 only, as the tools that read both expect
+   * (old calicoctl prints bird.ctl's sessions as its IPv4 table).
    */
   async #listenBird(): Promise<void> {
     const { birdSocket, bird6Socket, socketGroup } = this.#options.config.control;
     const sockets: [string | undefined, AddressFamily | undefined][] = [
-      [birdSocket, undefined],
+      [birdSocket, bird6Socket === undefined ? undefined : 4],
       [bird6Socket, 6],
     ];
     for (const [path, family] of sockets) {
