@@ -9,7 +9,7 @@ import { AttrTable } from '../src/rib/attr-set.js';
 import { DEFAULT_DECISION_OPTIONS } from '../src/rib/decision.js';
 import { exportAttrs, makeExportTarget } from '../src/rib/export-attrs.js';
 import { ExportPolicy } from '../src/rib/export-policy.js';
-import { LocRib } from '../src/rib/loc-rib.js';
+import { changeOf, LocRib } from '../src/rib/loc-rib.js';
 import type { LocRibChange } from '../src/rib/loc-rib.js';
 import { makePeerInfo, Path } from '../src/rib/path.js';
 
@@ -32,8 +32,8 @@ const changes: LocRibChange[] = [];
 // Insert events are kept for the export stage; withdraw events are only counted.
 let keepEvents = true;
 let withdrawEvents = 0;
-const locRib = new LocRib(DEFAULT_DECISION_OPTIONS, (c) => {
-  if (keepEvents) changes.push(c);
+const locRib = new LocRib(DEFAULT_DECISION_OPTIONS, (dest, previousBest) => {
+  if (keepEvents) changes.push(changeOf(dest, previousBest));
   else withdrawEvents++;
 });
 const adjIn = new AdjRibIn(client, locRib);

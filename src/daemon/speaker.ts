@@ -29,9 +29,10 @@ import type { Logger } from '../log.js';
 import { AdjRibIn } from '../rib/adj-rib-in.js';
 import { AttrTable } from '../rib/attr-set.js';
 import { DEFAULT_DECISION_OPTIONS, type MultipathOptions } from '../rib/decision.js';
+import type { Dest } from '../rib/dest.js';
 import { makeExportTarget } from '../rib/export-attrs.js';
 import type { ExportPolicy } from '../rib/export-policy.js';
-import { LocRib, type LocRibChange } from '../rib/loc-rib.js';
+import { changeOf, LocRib, type LocRibChange } from '../rib/loc-rib.js';
 import { reevaluateImport } from '../rib/import-check.js';
 import { makePeerInfo, Path, Preference, type KernelRouteInfo, type PeerInfo } from '../rib/path.js';
 import type { LocalSpeaker } from '../rib/speaker.js';
@@ -169,7 +170,7 @@ export class Speaker {
     this.#policy = exportPolicyOf(options.config);
     this.locRib = new LocRib(
       decisionOptionsOf(options.config),
-      (change) => this.#onLocRibChange(change),
+      (dest, previousBest) => this.#onLocRibChange(dest, previousBest),
       (dest) => this.groups.enqueueCandidate(dest),
     );
     this.groups = new UpdateGroups(this.#policy, this.locRib, this.#schedule, {
@@ -249,10 +250,10 @@ export class Speaker {
   // ------------------------------------------------------------------------------------------
   // Loc-RIB changes
 
-  #onLocRibChange(change: LocRibChange): void {
-    this.groups.enqueue(change.dest);
+  #onLocRibChange(dest: Dest, previousBest: Path | undefined): void {
+    this.groups.enqueue(dest);
     if (this.#sink === undefined) return;
-    this.#sinkBatch.push(change);
+    this.#sinkBatch.push(changeOf(dest, previousBest));
     if (this.#sinkScheduled) return;
     this.#sinkScheduled = true;
     this.#schedule(() => {

@@ -31,9 +31,14 @@ function onlySource(advertised: Advertised): string | undefined {
   return address;
 }
 
-function forEachPath(advertised: Advertised, fn: (path: Path) => void): void {
-  if (advertised instanceof AdvertisedPaths) for (const p of advertised.paths) fn(p);
-  else fn(advertised);
+function retain(advertised: Advertised): void {
+  if (!(advertised instanceof AdvertisedPaths)) advertised.attrs.retain();
+  else for (const p of advertised.paths) p.attrs.retain();
+}
+
+function release(advertised: Advertised): void {
+  if (!(advertised instanceof AdvertisedPaths)) advertised.attrs.release();
+  else for (const p of advertised.paths) p.attrs.release();
 }
 
 export class AdjRibOut {
@@ -63,16 +68,16 @@ export class AdjRibOut {
 
   /** Records that `advertised` was sent for `dest`, which held `current` (read by `at`). */
   replace(dest: Dest, advertised: Advertised, current: Advertised | undefined): void {
-    forEachPath(advertised, (p) => p.attrs.retain());
+    retain(advertised);
     dest.setOut(this.slot, advertised);
     if (current === undefined) this.#size++;
-    else forEachPath(current, (p) => p.attrs.release());
+    else release(current);
   }
 
   /** Records the withdrawal of `current`, what `dest` held (read by `at`). */
   remove(dest: Dest, current: Advertised): void {
     dest.setOut(this.slot, undefined);
-    forEachPath(current, (p) => p.attrs.release());
+    release(current);
     this.#size--;
     this.#table.released(dest);
   }

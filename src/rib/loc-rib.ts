@@ -26,7 +26,17 @@ export interface LocRibChange {
   readonly dest: Dest;
 }
 
-export type LocRibListener = (change: LocRibChange) => void;
+/**
+ * The outcome for `dest` changed (its `best`/`multipath` are the new ones). Only the listener that
+ * needs a lasting record (the kernel sink's batch) builds one, with `changeOf`: a reflector
+ * relaying 1,000,000 prefixes allocates nothing per change.
+ */
+export type LocRibListener = (dest: Dest, previousBest: Path | undefined) => void;
+
+/** A record of the change `dest` just went through (its outcome now, and the best before). */
+export function changeOf(dest: Dest, previousBest: Path | undefined): LocRibChange {
+  return { prefix: dest.prefix, best: dest.best, multipath: dest.multipath, previousBest, dest };
+}
 /** A prefix's candidates changed but its outcome did not (ADD-PATH peers still hear of it). */
 export type CandidateListener = (dest: Dest) => void;
 
@@ -126,7 +136,14 @@ export class LocRib {
   withdraw(owner: PeerInfo, prefix: string, pathId = 0): Path | undefined {
     const dest = this.#dests.get(prefix);
     if (dest === undefined) return undefined;
-    const old = this.#take(dest, (p) => p.pathId === pathId && ownerOf(p.source) === owner);
+    const paths = dest.paths;
+    // The common case, one candidate, without a closure per withdrawal.
+    const old =
+      paths === undefined || Array.isArray(paths)
+        ? this.#take(dest, (p) => p.pathId === pathId && ownerOf(p.source) === owner)
+        : paths.pathId === pathId && ownerOf(paths.source) === owner
+          ? this.#takeOnly(dest, paths)
+          : undefined;
     if (old === undefined) return undefined;
     this.#changed(dest);
     this.#dropIfUnused(dest);
@@ -214,6 +231,14 @@ export class LocRib {
     for (const dest of this.#dests.values()) if (Array.isArray(dest.paths)) this.#recompute(dest);
   }
 
+  /** Takes `dest`'s only candidate, releasing its set. */
+  #takeOnly(dest: Dest, only: Path): Path {
+    dest.paths = undefined;
+    this.#size--;
+    only.attrs.release();
+    return only;
+  }
+
   /** Takes the first candidate `which` selects out of `dest`, releasing its set. */
   #take(dest: Dest, which: (path: Path) => boolean): Path | undefined {
     const paths = dest.paths;
@@ -278,7 +303,7 @@ export class LocRib {
     // Cleared first: an ECMP-only change keeps the same best.
     if (beforeBest !== undefined) beforeBest.selected = false;
     if (best !== undefined) best.selected = true;
-    this.#listener?.({ prefix: dest.prefix, best, multipath: ecmp ?? (best === undefined ? NO_PATHS : [best]), previousBest: beforeBest, dest });
+    this.#listener?.(dest, beforeBest);
     return true;
   }
 }

@@ -40,7 +40,7 @@ function sentNextHop(init: Omit<ExportTargetInit, 'self' | 'defaultLocalPref'>, 
   const scheduled: (() => void)[] = [];
   const loc = new LocRib(
     DEFAULT_DECISION_OPTIONS,
-    (c) => groups.enqueue(c.dest),
+    (dest) => groups.enqueue(dest),
     (dest) => groups.enqueueCandidate(dest),
   );
   const groups = new UpdateGroups(EXPORT_ALL, loc, (fn) => scheduled.push(fn));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AdjRibIn } from '../../src/rib/adj-rib-in.js';
 import { DEFAULT_DECISION_OPTIONS } from '../../src/rib/decision.js';
-import { LocRib } from '../../src/rib/loc-rib.js';
+import { changeOf, LocRib } from '../../src/rib/loc-rib.js';
 import type { LocRibChange } from '../../src/rib/loc-rib.js';
 import type { Path, PeerInfo } from '../../src/rib/path.js';
 import { pathFactory, peer } from './helpers.js';
@@ -11,7 +11,10 @@ const P = '10.244.1.0/26';
 function setup(maxPaths = 1) {
   const events: Omit<LocRibChange, 'dest'>[] = [];
   // The route-table entry travels with each change; the assertions compare the outcome.
-  const loc = new LocRib({ ...DEFAULT_DECISION_OPTIONS, maxPaths }, ({ dest: _dest, ...change }) => events.push(change));
+  const loc = new LocRib({ ...DEFAULT_DECISION_OPTIONS, maxPaths }, (dest, previousBest) => {
+    const { dest: _dest, ...change } = changeOf(dest, previousBest);
+    events.push(change);
+  });
   const ribs = new Map<PeerInfo, AdjRibIn>();
   const announce = (p: Path): void => {
     let rib = ribs.get(p.source);

@@ -48,7 +48,7 @@ function setup(options: { readonly addPath?: boolean } = {}) {
   // The listeners run only on later changes, once `groups` exists.
   const loc = new LocRib(
     DEFAULT_DECISION_OPTIONS,
-    (c) => groups.enqueue(c.dest),
+    (dest) => groups.enqueue(dest),
     (dest) => groups.enqueueCandidate(dest),
   );
   const groups = new UpdateGroups(EXPORT_ALL, loc, (fn) => scheduled.push(fn));
