@@ -5,22 +5,12 @@ import { describe, expect, it } from 'vitest';
 import { AttrTable } from '../../src/rib/attr-set.js';
 import { DEFAULT_DECISION_OPTIONS } from '../../src/rib/decision.js';
 import { exportAttrs, makeExportTarget, type ExportTargetInit } from '../../src/rib/export-attrs.js';
-import { ExportPolicy } from '../../src/rib/export-policy.js';
 import { LocRib } from '../../src/rib/loc-rib.js';
 import { Path, type PeerInfo } from '../../src/rib/path.js';
 import { UpdateGroups } from '../../src/rib/update-groups.js';
-import { pathFactory, peer, SELF } from './helpers.js';
+import { exportAll, pathFactory, peer, SELF } from './helpers.js';
 
-const EXPORT_ALL = new ExportPolicy({
-  exportPolicy: 'all',
-  pools: [],
-  localBlocks: [],
-  staticRoutes: [],
-  serviceLoadBalancerIPs: [],
-  serviceExternalIPs: [],
-  prefixAdvertisements: [],
-  isReflector: false,
-});
+const EXPORT_ALL = exportAll(false);
 
 const PREFIX = '2001:db8:244::/64';
 const GLOBAL = 'fd00::2';

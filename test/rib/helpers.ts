@@ -3,6 +3,7 @@ import { AttrTable } from '../../src/rib/attr-set.js';
 import type { PathAttributesInit } from '../../src/rib/attr-set.js';
 import { makePeerInfo, Path } from '../../src/rib/path.js';
 import type { IneligibleReason, PeerInfo, PeerInfoInit } from '../../src/rib/path.js';
+import { ExportPolicy } from '../../src/rib/export-policy.js';
 
 export function peer(name: string, init: Partial<PeerInfoInit> = {}): PeerInfo {
   const address = init.address ?? name;
@@ -40,4 +41,18 @@ export function permutations<T>(items: readonly T[]): T[][] {
     }
   }
   return out;
+}
+
+/** Export everything (`exportPolicy: all`), as a central reflector for non-Calico clients does. */
+export function exportAll(isReflector: boolean): ExportPolicy {
+  return new ExportPolicy({
+    exportPolicy: 'all',
+    pools: [],
+    localBlocks: [],
+    staticRoutes: [],
+    serviceLoadBalancerIPs: [],
+    serviceExternalIPs: [],
+    prefixAdvertisements: [],
+    isReflector,
+  });
 }

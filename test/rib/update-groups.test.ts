@@ -5,22 +5,12 @@ import type { UpdateMessage } from '../../src/bgp/types.js';
 import { AttrTable } from '../../src/rib/attr-set.js';
 import { DEFAULT_DECISION_OPTIONS } from '../../src/rib/decision.js';
 import { makeExportTarget } from '../../src/rib/export-attrs.js';
-import { ExportPolicy } from '../../src/rib/export-policy.js';
 import { LocRib } from '../../src/rib/loc-rib.js';
 import { Path, type PeerInfo } from '../../src/rib/path.js';
 import { UpdateGroups, type GroupMember, type UpdateGroupSettings } from '../../src/rib/update-groups.js';
-import { peer, SELF } from './helpers.js';
+import { exportAll, peer, SELF } from './helpers.js';
 
-const EXPORT_ALL = new ExportPolicy({
-  exportPolicy: 'all',
-  pools: [],
-  localBlocks: [],
-  staticRoutes: [],
-  serviceLoadBalancerIPs: [],
-  serviceExternalIPs: [],
-  prefixAdvertisements: [],
-  isReflector: true,
-});
+const EXPORT_ALL = exportAll(true);
 
 class FakeMember implements GroupMember {
   readonly calls: (readonly Uint8Array[])[] = [];
