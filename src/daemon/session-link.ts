@@ -60,6 +60,18 @@ function onSubnetOf(info: os.NetworkInterfaceInfo, address: string): boolean {
   return prefixContainsAddress(subnet, address);
 }
 
+/**
+ * Whether some listed interface holds `localAddress`. libuv lists an interface only once it is up
+ * and running (IFF_RUNNING, set by the kernel's link watch a moment after carrier), so right after
+ * an interface comes up a session can already run over an address no interface shows yet: then
+ * "no link" means "not known yet", not "multihop".
+ */
+export function localAddressListed(localAddress: string, interfaces: InterfaceAddresses = os.networkInterfaces): boolean {
+  const local = canonicalAddress(localAddress);
+  if (local === undefined) return false;
+  return Object.values(interfaces()).some((infos = []) => infos.some((i) => !i.internal && canonicalAddress(i.address) === local));
+}
+
 /** The session's link, or undefined for a multihop session (see the module comment). */
 export function sessionLink(endpoints: SessionEndpoints, interfaces: InterfaceAddresses = os.networkInterfaces): SessionLink | undefined {
   const table = interfaces();

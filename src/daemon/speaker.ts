@@ -43,7 +43,7 @@ import { exportFilterOf, importPolicyOf, resourcedPath, routeRefreshRequests, sa
 import { PeerRib, unicastFamily } from './peer-rib.js';
 import type { RouteSink } from './route-sink.js';
 import type { SessionBackend } from './session-backend.js';
-import { ownIpv6NextHop, sessionLink, type SessionLink } from './session-link.js';
+import { localAddressListed, ownIpv6NextHop, sessionLink, type SessionLink } from './session-link.js';
 import { routeViews, type PeerView, type RouteView, type StatusView } from './views.js';
 
 /** Cancels a timer. */
@@ -95,6 +95,8 @@ const LOCAL_NAME = 'local';
 const KERNEL_NAME = 'kernel';
 const DEFAULT_MAX_PREFIX_RESTART_MS = 60_000;
 const DEFAULT_SLOW_MEMBER_MS = 10_000;
+const LINK_RETRY_MS = 1_000;
+const LINK_RETRIES = 10;
 const UNICAST: readonly AfiSafiName[] = ['ipv4-unicast', 'ipv6-unicast'];
 /** The Loc-RIB decision options: the defaults with the configured ECMP bounds. */
 function decisionOptionsOf(config: Config): MultipathOptions {
@@ -116,6 +118,8 @@ class PeerState {
   link: SessionLink | undefined;
   /** Moved out of its update group for being slow; back in a shared group from its next session. */
   isolated = false;
+  /** Looking again for the session's link (its local address was on no listed interface yet). */
+  cancelLinkRetry: CancelTimer | undefined;
   constructor(
     public peer: EffectivePeer,
     public session: SessionHandle,
@@ -345,6 +349,8 @@ export class Speaker {
   #onDown(state: PeerState, down: SessionDown): void {
     this.#leaveGroup(state);
     state.isolated = false;
+    state.cancelLinkRetry?.();
+    state.cancelLinkRetry = undefined;
     const negotiated = state.negotiated;
     state.negotiated = undefined;
     const rib = state.rib;
@@ -457,6 +463,7 @@ export class Speaker {
     const localAddress = p.sourceAddress ?? sessionLocal ?? (p.family === 4 ? v4 : v6) ?? this.#self.routerId;
     // RFC 2545 §3: on a link, our IPv6 next hop may carry our link-local address (session-link.ts).
     state.link = p.family === 6 ? sessionLink({ peerAddress: p.address, ...(p.interface !== undefined ? { peerInterface: p.interface } : {}), localAddress: sessionLocal ?? localAddress }) : undefined;
+    if (p.family === 6 && state.link === undefined && !localAddressListed(sessionLocal ?? localAddress)) this.#retryLink(state, 0);
     const ownV6 = ownIpv6NextHop(p.family === 6 ? localAddress : v6, state.link);
     const localAddressV6 = ownV6.global;
     const families = negotiated.families.filter((f) => UNICAST.includes(f));
@@ -554,7 +561,26 @@ export class Speaker {
     state.cancelStale = undefined;
   }
 
+  /**
+   * The session runs over an address no interface lists yet (session-link.ts
+   * `localAddressListed`): look again shortly, and once the interface shows, re-home the peer so
+   * its next hop gets the link-local (RFC 2545 §3). Up to 10 tries, a second apart.
+   */
+  #retryLink(state: PeerState, attempt: number): void {
+    if (state.cancelLinkRetry !== undefined || attempt >= LINK_RETRIES) return;
+    const session = state.session;
+    state.cancelLinkRetry = this.#timers.after(LINK_RETRY_MS, () => {
+      state.cancelLinkRetry = undefined;
+      if (state.session !== session || !state.group || this.#stopping) return;
+      const local = session.info().localAddress ?? state.peer.sourceAddress;
+      if (local !== undefined && localAddressListed(local)) this.#rehome(state);
+      else this.#retryLink(state, attempt + 1);
+    });
+  }
+
   #cancelTimers(state: PeerState): void {
+    state.cancelLinkRetry?.();
+    state.cancelLinkRetry = undefined;
     this.#cancelStale(state);
     state.cancelRestart?.();
     state.cancelRestart = undefined;

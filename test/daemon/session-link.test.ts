@@ -2,7 +2,7 @@
 // shaped as os.networkInterfaces() returns it.
 import type os from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { ownIpv6NextHop, sessionLink, type InterfaceAddresses } from '../../src/daemon/session-link.js';
+import { localAddressListed, ownIpv6NextHop, sessionLink, type InterfaceAddresses } from '../../src/daemon/session-link.js';
 
 function v6(address: string, prefixLength: number, scopeid = 0): os.NetworkInterfaceInfo {
   return { address, netmask: '', family: 'IPv6', mac: '02:00:00:00:00:02', internal: false, cidr: `${address}/${prefixLength}`, scopeid };
@@ -16,6 +16,14 @@ const TABLE: InterfaceAddresses = () => ({
   lo: [{ address: '::1', netmask: '', family: 'IPv6', mac: '00:00:00:00:00:00', internal: true, cidr: '::1/128', scopeid: 0 }, v6('fd00:ffff::2', 128)],
   eth0: [v4('10.0.0.2', 24), v6('fd00::2', 64), v6('fe80::ff:fe00:2', 64, 2)],
   eth1: [v6('fe80::ff:fe00:12', 64, 3)],
+});
+
+describe('localAddressListed', () => {
+  it('tells an address some interface lists from one none lists yet (an interface not running)', () => {
+    expect(localAddressListed('fd00:0::2', TABLE)).toBe(true);
+    expect(localAddressListed('fd00::99', TABLE)).toBe(false);
+    expect(localAddressListed('not an address', TABLE)).toBe(false);
+  });
 });
 
 describe('sessionLink', () => {

@@ -78,8 +78,10 @@ describe('IPv6 next hops from a directly connected eBGP BIRD 2 into the kernel (
   it('installs a link-local-only next hop via fe80::… on the session\u2019s veth', async () => {
     const { petrel, ns } = await topology([{ prefix: PREFIX, nextHop: BIRD_LINK_LOCAL }]);
     // BIRD 2 sends it as 32 octets, `::` then the link-local (what FRR calls "::(fe80::…)");
-    // `show routes` prints the link-local on the session's veth, as BIRD does.
-    const [route] = await petrel.waitRoutes(PREFIX, (r) => r.some((x) => x.prefix === PREFIX && x.best));
+    // `show routes` prints the link-local on the session's veth, as BIRD does. The veth may show
+    // in petrel's interface list a moment after the session came up over it (IFF_RUNNING):
+    // petrel looks again then.
+    const [route] = await petrel.waitRoutes(`${PREFIX} on veth0`, (r) => r.some((x) => x.prefix === PREFIX && x.best && x.nextHopInterface === 'veth0'));
     expect(route).toMatchObject({ nextHop: BIRD_LINK_LOCAL, nextHopInterface: 'veth0' });
     expect(await kernelRoute(ns, PREFIX)).toMatch(new RegExp(`^${PREFIX} via ${BIRD_LINK_LOCAL} dev veth0 proto bird `));
     // The route forwards: the kernel resolves BIRD's link-local address on the veth.

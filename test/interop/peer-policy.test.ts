@@ -95,7 +95,8 @@ describe('per-peer filters and local AS against BIRD 2', () => {
       await writeFile(petrel.configFile, petrelConfigYaml(node(['tor-out']), petrel.work.dir));
       process.kill(petrel.pid, 'SIGHUP');
       await petrel.waitRoutes('the default route accepted after the refresh', (r) => r.some((x) => x.prefix === DEFAULT_ROUTE && x.best && x.ineligible === null));
-      expect(petrel.log).toContain('requesting route refresh');
+      // The log line may reach us after the routes do (petrel's stdout is read asynchronously).
+      await waitFor(() => Promise.resolve(petrel.log.includes('requesting route refresh') ? true : undefined), { timeoutMs: 5_000, intervalMs: 100, what: 'the route refresh request in the log' });
       expect((await petrel.peer('tor')).since).toBe(established.since);
     } catch (err) {
       const logs = `--- tor ---\n${(await tor.logs()).slice(-3000)}\n--- other ---\n${(await other.logs()).slice(-3000)}\n--- petrel ---\n${petrel.log.slice(-4000)}`;
