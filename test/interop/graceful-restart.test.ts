@@ -231,7 +231,8 @@ describe.each(DAEMONS)('graceful restart with %s', (kind) => {
         expect(goneEarly.map((s) => s.atMs - killedAt)).toEqual([]);
         // Swept by End-of-RIB, long before the restart time would have.
         expect(sweptMs).toBeLessThan(RESTART_TIME_SEC * 1000);
-        expect(petrel.log).toMatch(/"msg":"stale routes swept"/);
+        // petrel's stdout is read asynchronously: the line may arrive after the RIB shows the sweep.
+        await waitFor(() => Promise.resolve(/"msg":"stale routes swept"/.test(petrel.log) ? true : undefined), { timeoutMs: 5_000, intervalMs: 100, what: 'the sweep in the log' });
       });
     });
   });
