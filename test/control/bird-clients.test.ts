@@ -16,9 +16,10 @@ import { silentLogger } from '../../src/log.js';
 import { createPeer } from '../peers/daemons.js';
 import { NetNs } from '../peers/netns.js';
 import type { Peer } from '../peers/peer.js';
-import { run, waitFor } from '../peers/process.js';
+import { waitFor } from '../peers/process.js';
 import { WorkDir } from '../peers/workdir.js';
 import { freePort } from '../peers/ports.js';
+import { birdClient, protocolRow } from './bird-cli.js';
 
 const BIRDC2 = '/usr/sbin/birdc';
 const BIRDCL2 = '/usr/sbin/birdcl';
@@ -33,10 +34,7 @@ let bird: Peer;
 let daemon: Daemon;
 let birdSocket: string;
 
-async function client(binary: string, ...command: string[]): Promise<{ code: number; out: string }> {
-  const r = await run(binary, ['-s', birdSocket, ...command]);
-  return { code: r.code, out: r.stdout };
-}
+const client = (binary: string, ...command: string[]) => birdClient(binary, birdSocket, ...command);
 
 beforeAll(async () => {
   work = await WorkDir.create('bird-socket');
@@ -88,8 +86,7 @@ afterAll(async () => {
   await work?.remove();
 });
 
-const ROW = (name: string, proto: string, state: string, info: string) =>
-  new RegExp(`^${name} +${proto} +master +${state} +\\d\\d:\\d\\d:\\d\\d +${info.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`);
+const ROW = protocolRow;
 
 describe("BIRD's clients on petrel's BIRD socket", () => {
   it('BIRD 2 birdc prints the protocol table: pseudo-protocols, the Established BIRD peer, the refused one', async () => {

@@ -18,9 +18,10 @@ import { silentLogger } from '../../src/log.js';
 import { createPeer } from '../peers/daemons.js';
 import { NetNs } from '../peers/netns.js';
 import type { Peer } from '../peers/peer.js';
-import { run, waitFor } from '../peers/process.js';
+import { waitFor } from '../peers/process.js';
 import { WorkDir } from '../peers/workdir.js';
 import { freePort } from '../peers/ports.js';
+import { birdClient, protocolRow } from './bird-cli.js';
 
 const BIRDCL2 = '/usr/sbin/birdcl';
 const BIRDC16 = fileURLToPath(new URL('../../.peers/bird16/usr/sbin/birdc', import.meta.url));
@@ -37,10 +38,7 @@ let daemon: Daemon;
 let birdSocket: string;
 let bird6Socket: string;
 
-async function client(binary: string, socket: string, ...command: string[]): Promise<{ code: number; out: string }> {
-  const r = await run(binary, ['-s', socket, ...command]);
-  return { code: r.code, out: r.stdout };
-}
+const client = birdClient;
 
 beforeAll(async () => {
   work = await WorkDir.create('bird6-socket');
@@ -111,8 +109,7 @@ afterAll(async () => {
   await work?.remove();
 });
 
-const ROW = (name: string, proto: string, state: string, info: string) =>
-  new RegExp(`^${name} +${proto} +master +${state} +\\d\\d:\\d\\d:\\d\\d +${info.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`);
+const ROW = protocolRow;
 
 describe("bird6.ctl: bird6's view on a second BIRD socket (control.bird6Socket)", () => {
   it('BIRD 1.6 birdc6 lists the IPv6 session only, beside the pseudo-protocols', async () => {
