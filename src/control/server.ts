@@ -3,10 +3,10 @@
  * protocol of protocol.ts, bound as unix-socket.ts binds every control socket: mode 0660, never
  * world-writable (SPEC §8), optionally owned by `control.socketGroup`; a stale file left by a
  * crashed daemon is replaced, one that still answers is another daemon's and starting fails. */
-import net from 'node:net';
+import type net from 'node:net';
 import type { Logger } from '../log.js';
 import { controlRequestSchema, MAX_REQUEST_BYTES, type ControlRequest, type ControlResponse } from './protocol.js';
-import { listenUnixSocket, unlinkUnixSocket } from './unix-socket.js';
+import { UnixSocketServer } from './unix-socket.js';
 
 /** What the daemon answers; each may throw, which becomes an error response. */
 export type ControlHandler = (request: ControlRequest) => Promise<ControlResponse> | ControlResponse;
@@ -19,35 +19,15 @@ export interface ControlServerOptions {
   readonly group?: string;
 }
 
-export class ControlServer {
-  readonly path: string;
+export class ControlServer extends UnixSocketServer {
   readonly #options: ControlServerOptions;
-  readonly #server: net.Server;
-  readonly #clients = new Set<net.Socket>();
 
   constructor(options: ControlServerOptions) {
-    this.path = options.path;
+    super({ path: options.path, logger: options.logger, what: 'control socket', ...(options.group !== undefined ? { group: options.group } : {}) });
     this.#options = options;
-    this.#server = net.createServer((socket) => this.#serve(socket));
   }
 
-  listen(): Promise<void> {
-    return listenUnixSocket(this.#server, {
-      path: this.path,
-      logger: this.#options.logger,
-      what: 'control socket',
-      ...(this.#options.group !== undefined ? { group: this.#options.group } : {}),
-    });
-  }
-
-  async close(): Promise<void> {
-    for (const c of this.#clients) c.destroy();
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
-    unlinkUnixSocket(this.path);
-  }
-
-  #serve(socket: net.Socket): void {
-    this.#clients.add(socket);
+  protected serve(socket: net.Socket): void {
     socket.setEncoding('utf8');
     let buffer = '';
     let chain: Promise<void> = Promise.resolve();
@@ -68,8 +48,6 @@ export class ControlServer {
         });
       }
     });
-    socket.on('error', () => socket.destroy());
-    socket.on('close', () => this.#clients.delete(socket));
   }
 
   async #answer(line: string): Promise<ControlResponse> {

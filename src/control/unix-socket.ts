@@ -85,3 +85,38 @@ export function unlinkUnixSocket(path: string): void {
     // Nothing to clean.
   }
 }
+
+/**
+ * A server on a control socket: bound by `listenUnixSocket`, its connections tracked so `close`
+ * ends them all and removes the socket file. Subclasses speak the protocol (`serve`).
+ */
+export abstract class UnixSocketServer {
+  readonly path: string;
+  readonly #bind: UnixSocketOptions;
+  readonly #server: net.Server;
+  readonly #clients = new Set<net.Socket>();
+
+  constructor(options: UnixSocketOptions) {
+    this.path = options.path;
+    this.#bind = options;
+    this.#server = net.createServer((socket) => {
+      this.#clients.add(socket);
+      socket.on('close', () => this.#clients.delete(socket));
+      socket.on('error', () => socket.destroy());
+      this.serve(socket);
+    });
+  }
+
+  listen(): Promise<void> {
+    return listenUnixSocket(this.#server, this.#bind);
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.#clients) c.destroy();
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    unlinkUnixSocket(this.path);
+  }
+
+  /** One connection, from accept to close. */
+  protected abstract serve(socket: net.Socket): void;
+}

@@ -10,7 +10,7 @@
  * reply (`show route` of a large table) is written in chunks that wait for the socket to drain.
  * A line longer than BIRD's 4 KiB input buffer is `9000 Command too long`.
  */
-import net from 'node:net';
+import type net from 'node:net';
 import type { Logger } from '../../log.js';
 import { parseBirdCommand, type BirdCommand } from './command.js';
 import { showProtocols } from './protocols.js';
@@ -18,7 +18,7 @@ import { finalLine, line, ReplyCode, ReplyFramer, type ReplyLine } from './reply
 import { showRoute } from './routes.js';
 import type { BirdCliSource } from './source.js';
 import { birdVersion, showStatus } from './status.js';
-import { listenUnixSocket, unlinkUnixSocket } from '../unix-socket.js';
+import { UnixSocketServer } from '../unix-socket.js';
 
 /** BIRD's CLI_RX_BUF_SIZE. */
 export const MAX_COMMAND_BYTES = 4096;
@@ -74,38 +74,16 @@ function drained(socket: net.Socket): Promise<void> {
   });
 }
 
-export class BirdControlServer {
-  readonly path: string;
+export class BirdControlServer extends UnixSocketServer {
   readonly #options: BirdControlServerOptions;
-  readonly #server: net.Server;
-  readonly #clients = new Set<net.Socket>();
 
   constructor(options: BirdControlServerOptions) {
-    this.path = options.path;
+    super({ path: options.path, logger: options.logger, what: 'BIRD socket', ...(options.group !== undefined ? { group: options.group } : {}) });
     this.#options = options;
-    this.#server = net.createServer((socket) => this.#serve(socket));
   }
 
-  listen(): Promise<void> {
-    return listenUnixSocket(this.#server, {
-      path: this.path,
-      logger: this.#options.logger,
-      what: 'BIRD socket',
-      ...(this.#options.group !== undefined ? { group: this.#options.group } : {}),
-    });
-  }
-
-  async close(): Promise<void> {
-    for (const c of this.#clients) c.destroy();
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
-    unlinkUnixSocket(this.path);
-  }
-
-  #serve(socket: net.Socket): void {
-    this.#clients.add(socket);
+  protected serve(socket: net.Socket): void {
     socket.setEncoding('utf8');
-    socket.on('error', () => socket.destroy());
-    socket.on('close', () => this.#clients.delete(socket));
     const framer = new ReplyFramer();
     const commands: Input[] = [];
     let buffer = '';
