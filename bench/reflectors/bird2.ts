@@ -4,10 +4,9 @@
  * reflector installs nothing) and no per-route debug logging. The clients sit on the namespace's
  * loopback prefix, so they are directly connected and their next hops resolve on it.
  */
-import type { ManagedProcess } from '../../test/peers/process.js';
-import { GiveUp, run, runningPids, waitFor } from '../../test/peers/process.js';
+import { GiveUp, run, waitFor } from '../../test/peers/process.js';
 import { WorkDir } from '../../test/peers/workdir.js';
-import { isListening, type Reflector, type ReflectorKind, type ReflectorSetup } from './reflector.js';
+import { isListening, OneProcessReflector, type ReflectorKind, type ReflectorSetup } from './reflector.js';
 
 const BIRD = '/usr/sbin/bird';
 const BIRDC = '/usr/sbin/birdc';
@@ -35,10 +34,8 @@ export function birdConfig(s: Omit<ReflectorSetup, 'ns'>, logFile: string): stri
   return `${lines.join('\n')}\n`;
 }
 
-class Bird2Reflector implements Reflector {
+class Bird2Reflector extends OneProcessReflector {
   readonly name = 'bird2' as const;
-  private work: WorkDir | undefined;
-  private daemon: ManagedProcess | undefined;
 
   async start(s: ReflectorSetup): Promise<void> {
     const work = await WorkDir.create('bench-bird2');
@@ -56,20 +53,11 @@ class Bird2Reflector implements Reflector {
     );
   }
 
-  pids(): readonly number[] {
-    return runningPids([this.daemon]);
-  }
 
-  async logs(): Promise<string> {
+  override async logs(): Promise<string> {
     return `${(await this.work?.read('bird.log')) ?? ''}${this.daemon?.log ?? ''}`;
   }
 
-  async stop(): Promise<void> {
-    await this.daemon?.stop();
-    await this.work?.remove();
-    this.daemon = undefined;
-    this.work = undefined;
-  }
 }
 
 export const bird2: ReflectorKind = {

@@ -4,10 +4,9 @@
  * its gRPC API on the namespace's own 127.0.0.1, info-level logging (debug logs every update).
  * Ready once the API lists every configured neighbor and port 179 listens.
  */
-import type { ManagedProcess } from '../../test/peers/process.js';
-import { GiveUp, run, runningPids, waitFor } from '../../test/peers/process.js';
+import { GiveUp, run, waitFor } from '../../test/peers/process.js';
 import { WorkDir } from '../../test/peers/workdir.js';
-import { isListening, type Reflector, type ReflectorKind, type ReflectorSetup } from './reflector.js';
+import { isListening, OneProcessReflector, type ReflectorKind, type ReflectorSetup } from './reflector.js';
 
 const API = '127.0.0.1:50051';
 
@@ -42,10 +41,8 @@ export function gobgpConfig(s: Omit<ReflectorSetup, 'ns'>): string {
   return `${lines.join('\n')}\n`;
 }
 
-class GobgpReflector implements Reflector {
+class GobgpReflector extends OneProcessReflector {
   readonly name = 'gobgp' as const;
-  private work: WorkDir | undefined;
-  private daemon: ManagedProcess | undefined;
 
   async start(s: ReflectorSetup): Promise<void> {
     const work = await WorkDir.create('bench-gobgp');
@@ -65,20 +62,8 @@ class GobgpReflector implements Reflector {
     );
   }
 
-  pids(): readonly number[] {
-    return runningPids([this.daemon]);
-  }
 
-  logs(): Promise<string> {
-    return Promise.resolve(this.daemon?.log ?? '');
-  }
 
-  async stop(): Promise<void> {
-    await this.daemon?.stop();
-    await this.work?.remove();
-    this.daemon = undefined;
-    this.work = undefined;
-  }
 }
 
 export const gobgp: ReflectorKind = {

@@ -11,10 +11,9 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
-import type { ManagedProcess } from '../../test/peers/process.js';
-import { GiveUp, run, runningPids, waitFor } from '../../test/peers/process.js';
+import { GiveUp, run, waitFor } from '../../test/peers/process.js';
 import { WorkDir } from '../../test/peers/workdir.js';
-import { isListening, type Reflector, type ReflectorKind, type ReflectorSetup } from './reflector.js';
+import { isListening, OneProcessReflector, type ReflectorKind, type ReflectorSetup } from './reflector.js';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const START_TIMEOUT_MS = 20_000;
@@ -62,10 +61,8 @@ function lastWords(log: string): string {
   return tail.join(' | ') || 'no output';
 }
 
-class PetrelReflector implements Reflector {
+class PetrelReflector extends OneProcessReflector {
   readonly name = 'petrel' as const;
-  private work: WorkDir | undefined;
-  private daemon: ManagedProcess | undefined;
 
   async start(s: ReflectorSetup): Promise<void> {
     const work = await WorkDir.create('bench-petrel');
@@ -88,20 +85,8 @@ class PetrelReflector implements Reflector {
     }
   }
 
-  pids(): readonly number[] {
-    return runningPids([this.daemon]);
-  }
 
-  logs(): Promise<string> {
-    return Promise.resolve(this.daemon?.log ?? '');
-  }
 
-  async stop(): Promise<void> {
-    await this.daemon?.stop();
-    await this.work?.remove();
-    this.daemon = undefined;
-    this.work = undefined;
-  }
 }
 
 export const petrel: ReflectorKind = {

@@ -5,6 +5,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { NetNs } from '../../test/peers/netns.js';
+import { runningPids, type ManagedProcess } from '../../test/peers/process.js';
+import type { WorkDir } from '../../test/peers/workdir.js';
 
 export type ImplementationName = 'bird2' | 'gobgp' | 'frr' | 'petrel';
 
@@ -91,4 +93,28 @@ export async function reflectorCpuMs(r: Reflector): Promise<number | undefined> 
 export async function isListening(ns: NetNs, port: number): Promise<boolean> {
   const r = await ns.exec('ss', ['-Hltn', `sport = :${port}`]);
   return r.code === 0 && r.stdout.trim().length > 0;
+}
+
+/** A reflector that is one daemon process with a private work folder (BIRD 2, GoBGP, petrel). */
+export abstract class OneProcessReflector implements Reflector {
+  abstract readonly name: ImplementationName;
+  protected work: WorkDir | undefined;
+  protected daemon: ManagedProcess | undefined;
+
+  abstract start(setup: ReflectorSetup): Promise<void>;
+
+  pids(): readonly number[] {
+    return runningPids([this.daemon]);
+  }
+
+  logs(): Promise<string> {
+    return Promise.resolve(this.daemon?.log ?? '');
+  }
+
+  async stop(): Promise<void> {
+    await this.daemon?.stop();
+    await this.work?.remove();
+    this.daemon = undefined;
+    this.work = undefined;
+  }
 }
