@@ -114,8 +114,7 @@ export class PeerRib {
   }
 
   hasStale(): boolean {
-    for (const path of this.adjIn) if (path.stale) return true;
-    return false;
+    return this.adjIn.hasStale();
   }
 
   /** Removes the paths still stale (of one family, or all); returns how many. */

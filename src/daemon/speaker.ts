@@ -469,10 +469,11 @@ export class Speaker {
     const families = negotiated.families.filter((f) => UNICAST.includes(f));
     const send = negotiated.sendContext;
     const targetKind = targetKindOf(info);
+    const exportFilter = exportFilterOf(p);
     const key = [
       state.isolated ? `isolated:${p.name}` : '', // a slow peer's group of its own (#isolate)
       this.#config.exportPolicy,
-      exportFilterOf(p)?.key ?? '', // §1.7: peers with different export rules never share UPDATEs
+      exportFilter?.key ?? '', // §1.7: peers with different export rules never share UPDATEs
       p.localAsNumber, // prepended towards eBGP (BIRD `local as`)
       targetKind,
       negotiated.internal,
@@ -494,7 +495,6 @@ export class Speaker {
       nextHopMode: p.nextHopMode,
       defaultLocalPref: DEFAULT_DECISION_OPTIONS.defaultLocalPref,
     });
-    const exportFilter = exportFilterOf(p);
     return { key, target, toInternalPeer: negotiated.internal, targetKind, families, sendContext: send, ...(exportFilter ? { exportFilter } : {}) };
   }
 

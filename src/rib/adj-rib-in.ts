@@ -24,6 +24,11 @@ export class AdjRibIn {
   readonly peer: PeerInfo;
   readonly #table: LocRib;
   #paths = 0;
+  /**
+   * Some path may be stale (set by `markStale`): lets `hasStale` answer without a pass over the
+   * shared table in the common case, a session coming up with nothing marked.
+   */
+  #mayHaveStale = false;
 
   /** `table`: the speaker's route table; a private one when omitted (tests, tools). */
   constructor(peer: PeerInfo, table: LocRib = new LocRib(DEFAULT_DECISION_OPTIONS)) {
@@ -70,13 +75,23 @@ export class AdjRibIn {
 
   /** RFC 4724 §4.2: flags every path (of one family, if given) stale; returns how many. */
   markStale(family?: IpFamily): number {
+    if (this.#paths === 0) return 0;
     let n = 0;
     for (const path of this) {
       if (family !== undefined && familyOf(path.prefix) !== family) continue;
       path.stale = true;
       n++;
     }
+    if (n > 0) this.#mayHaveStale = true;
     return n;
+  }
+
+  /** Whether some path is still stale (not re-announced since `markStale`). */
+  hasStale(): boolean {
+    if (!this.#mayHaveStale || this.#paths === 0) return false;
+    for (const path of this) if (path.stale) return true;
+    this.#mayHaveStale = false;
+    return false;
   }
 
   /**
@@ -93,6 +108,8 @@ export class AdjRibIn {
   }
 
   #removeAll(which: (path: Path) => boolean, onRemoved: (path: Path) => void): number {
+    // Nothing of ours in the shared table: no pass over it (a peer that never sent a route).
+    if (this.#paths === 0) return 0;
     const n = this.#table.removeAll(this.peer, which, onRemoved);
     this.#paths -= n;
     return n;
