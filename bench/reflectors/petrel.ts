@@ -1,6 +1,7 @@
 /**
  * petrel as the reflector under test: `petrel run --config <generated yaml>` inside the
- * benchmark namespace, from this tree's sources (node --import tsx src/cli/main.ts), as a central
+ * benchmark namespace, as production runs it: the compiled build (`npm run bench` builds first;
+ * sources through tsx only when the build is stale, which costs about 45 MB of RSS), as a central
  * reflector (SPEC §2, config/central-reflector.yaml): no kernel programming, `exportPolicy: all`,
  * every client a passive route-reflector client with ADD-PATH off, all paths under a private dir.
  *
@@ -9,13 +10,12 @@
  * of a figure.
  */
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
+import { petrelCommand } from '../../test/interop/petrel-process.js';
 import { GiveUp, run, waitFor } from '../../test/peers/process.js';
 import { WorkDir } from '../../test/peers/workdir.js';
 import { isListening, OneProcessReflector, type ReflectorKind, type ReflectorSetup } from './reflector.js';
 
-const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const START_TIMEOUT_MS = 20_000;
 
 /** petrel cannot act as a reflector in this build; the message says why. */
@@ -70,7 +70,8 @@ class PetrelReflector extends OneProcessReflector {
     const conf = await work.write('petrel.yaml', petrelConfig(s, work.dir));
     // PETREL_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof": where the reflector's time goes.
     const nodeArgs = (process.env['PETREL_BENCH_NODE_ARGS'] ?? '').split(' ').filter((a) => a.length > 0);
-    const daemon = s.ns.spawn('petrel', process.execPath, [...nodeArgs, '--import', 'tsx', MAIN, 'run', '--config', conf]);
+    const [node, ...script] = await petrelCommand();
+    const daemon = s.ns.spawn('petrel', node!, [...nodeArgs, ...script, 'run', '--config', conf]);
     this.daemon = daemon;
     try {
       await waitFor(
@@ -84,15 +85,13 @@ class PetrelReflector extends OneProcessReflector {
       throw new NotRunnable(err instanceof Error ? err.message : String(err));
     }
   }
-
-
-
 }
 
 export const petrel: ReflectorKind = {
   name: 'petrel',
   unavailable: async () => {
-    const help = await run(process.execPath, ['--import', 'tsx', MAIN, 'run', '--help'], 30_000);
+    const [node, ...script] = await petrelCommand();
+    const help = await run(node!, [...script, 'run', '--help'], 30_000);
     if (help.code !== 0) return `\`petrel run --help\` exited ${help.code}: ${lastWords(help.stderr || help.stdout)}`;
     return undefined;
   },

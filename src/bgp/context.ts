@@ -11,6 +11,8 @@ export interface ResolvedContext {
   readonly extendedMessage: boolean;
   /** Largest whole message allowed (RFC 4271 §4: 4096; RFC 8654: 65535). */
   readonly maxMessageLength: number;
+  /** IPv4 NLRI decoded to `Ipv4Nlri` (see `CodecContext.numericIpv4`). */
+  readonly numericIpv4: boolean;
 }
 
 export const DEFAULT_CONTEXT: ResolvedContext = resolveContext();
@@ -22,6 +24,7 @@ export function resolveContext(ctx?: CodecContext): ResolvedContext {
     addPath: new Set(ctx?.addPath ?? []),
     extendedMessage,
     maxMessageLength: extendedMessage ? MAX_EXTENDED_MESSAGE_LENGTH : MAX_MESSAGE_LENGTH,
+    numericIpv4: ctx?.numericIpv4 ?? false,
   };
 }
 

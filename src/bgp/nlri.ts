@@ -11,7 +11,7 @@
 import { UpdateSubcode } from './constants.js';
 import { formatIpv6, parseIpv6 } from './address.js';
 import { updateError, type BgpError } from './errors.js';
-import type { Nlri } from './types.js';
+import type { Ipv4Key, Nlri } from './types.js';
 import type { WireWriter } from './wire/writer.js';
 
 export type PrefixFamily = 4 | 6;
@@ -54,11 +54,20 @@ function overrun(): BgpError {
   );
 }
 
-/** `a.b.c.d/len` from the `octets` significant octets at `p`, host bits cleared. */
-export function formatIpv4Prefix(buf: Uint8Array, p: number, octets: number, len: number): string {
+/** The network address of `len` bits read from the `octets` significant octets at `p` (int32). */
+function readIpv4Network(buf: Uint8Array, p: number, octets: number, len: number): number {
   let v = 0;
   for (let i = 0; i < 4; i++) v = (v << 8) | (i < octets ? buf[p + i]! : 0);
-  if (len < 32) v &= len === 0 ? 0 : -1 << (32 - len);
+  return len < 32 ? v & (len === 0 ? 0 : -1 << (32 - len)) : v;
+}
+
+/** `a.b.c.d/len` from the `octets` significant octets at `p`, host bits cleared. */
+export function formatIpv4Prefix(buf: Uint8Array, p: number, octets: number, len: number): string {
+  return formatIpv4Network(readIpv4Network(buf, p, octets, len), len);
+}
+
+/** `a.b.c.d/len` from an address's 32 bits (signed or not) and a length. */
+export function formatIpv4Network(v: number, len: number): string {
   // Written as ASCII and read back as one flat string: a template literal of nine parts makes a
   // rope that every first Map lookup of the prefix has to flatten (the RIB's first cost per route).
   let at = putOctet(0, v >>> 24);
@@ -73,6 +82,32 @@ export function formatIpv4Prefix(buf: Uint8Array, p: number, octets: number, len
   return textScratch.toString('latin1', 0, at);
 }
 
+/**
+ * An IPv4 NLRI decoded to numbers, the form the RIB keys its table on: no text is built per
+ * received prefix. `prefix` formats the text on demand (logs, `show`, tests); JSON carries it.
+ */
+export class Ipv4Nlri implements Nlri, Ipv4Key {
+  constructor(
+    /** The network address's 32 bits as a signed integer (a small integer to V8), host bits clear. */
+    readonly address4: number,
+    readonly prefixLength: number,
+    readonly pathId: number | undefined,
+  ) {}
+
+  get prefix(): string {
+    return formatIpv4Network(this.address4, this.prefixLength);
+  }
+
+  toJSON(): Nlri {
+    return this.pathId === undefined ? { prefix: this.prefix } : { prefix: this.prefix, pathId: this.pathId };
+  }
+}
+
+/** The numeric form of an IPv4 NLRI when it carries one (`Ipv4Nlri`, the RIB's entries). */
+export function ipv4KeyOf(nlri: Nlri): Ipv4Key | undefined {
+  return typeof (nlri as Partial<Ipv4Key>).address4 === 'number' ? (nlri as Nlri & Ipv4Key) : undefined;
+}
+
 const v6Scratch = new Uint8Array(16);
 
 function formatIpv6Prefix(buf: Uint8Array, p: number, octets: number, len: number): string {
@@ -84,9 +119,10 @@ function formatIpv6Prefix(buf: Uint8Array, p: number, octets: number, len: numbe
 
 /**
  * Decodes every prefix in `buf[start, end)`. With `addPath`, each carries a path identifier.
+ * With `numericIpv4`, IPv4 prefixes come as `Ipv4Nlri` (numbers, text on demand) instead of text.
  * Throws a session-reset 3/10 BgpError when the field does not parse.
  */
-export function decodePrefixes(buf: Uint8Array, start: number, end: number, family: PrefixFamily, addPath: boolean): Nlri[] {
+export function decodePrefixes(buf: Uint8Array, start: number, end: number, family: PrefixFamily, addPath: boolean, numericIpv4 = false): Nlri[] {
   const out: Nlri[] = [];
   const maxLen = family === 4 ? 32 : 128;
   let p = start;
@@ -101,6 +137,11 @@ export function decodePrefixes(buf: Uint8Array, start: number, end: number, fami
     if (len > maxLen) throw prefixTooLong(len, family);
     const octets = (len + 7) >>> 3;
     if (p + octets > end) throw overrun();
+    if (numericIpv4 && family === 4) {
+      out.push(new Ipv4Nlri(readIpv4Network(buf, p, octets, len), len, addPath ? pathId : undefined));
+      p += octets;
+      continue;
+    }
     const prefix = family === 4 ? formatIpv4Prefix(buf, p, octets, len) : formatIpv6Prefix(buf, p, octets, len);
     p += octets;
     out.push(addPath ? { prefix, pathId } : { prefix });
@@ -151,10 +192,7 @@ function writeIpv4Prefix(w: WireWriter, s: string): void {
     len = len * 10 + (c - CHAR_0);
   }
   if (lenDigits === 0 || len > 32) throw badPrefix(s, 4);
-  w.u8(len);
-  const octets = (len + 7) >>> 3;
-  if (len < 32) v &= len === 0 ? 0 : -1 << (32 - len);
-  for (let k = 0; k < octets; k++) w.u8(v >>> (24 - 8 * k));
+  writeIpv4Network(w, v, len);
 }
 
 function writeIpv6Prefix(w: WireWriter, s: string): void {
@@ -173,11 +211,27 @@ function writeIpv6Prefix(w: WireWriter, s: string): void {
   }
 }
 
-/** Writes one NLRI (path identifier first when `addPath`; a missing one is sent as 0). */
+/** Writes an IPv4 prefix from its numbers (host bits cleared). */
+function writeIpv4Network(w: WireWriter, v: number, len: number): void {
+  w.u8(len);
+  const octets = (len + 7) >>> 3;
+  if (len < 32) v &= len === 0 ? 0 : -1 << (32 - len);
+  for (let k = 0; k < octets; k++) w.u8(v >>> (24 - 8 * k));
+}
+
+/**
+ * Writes one NLRI (path identifier first when `addPath`; a missing one is sent as 0). An IPv4
+ * NLRI with a numeric form (`Ipv4Key`: the RIB's entries) is written from its numbers.
+ */
 export function encodePrefix(w: WireWriter, nlri: Nlri, family: PrefixFamily, addPath: boolean): void {
   if (addPath) w.u32(nlri.pathId ?? 0);
-  if (family === 4) writeIpv4Prefix(w, nlri.prefix);
-  else writeIpv6Prefix(w, nlri.prefix);
+  if (family === 6) {
+    writeIpv6Prefix(w, nlri.prefix);
+    return;
+  }
+  const address4 = (nlri as Partial<Ipv4Key>).address4;
+  if (address4 !== undefined) writeIpv4Network(w, address4, (nlri as Nlri & Ipv4Key).prefixLength);
+  else writeIpv4Prefix(w, nlri.prefix);
 }
 
 /** Writes a list of NLRI. */

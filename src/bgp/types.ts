@@ -23,12 +23,24 @@ export interface CodecContext {
   readonly addPath?: readonly AfiSafiName[];
   /** RFC 8654: 65535-octet messages allowed. Default false. */
   readonly extendedMessage?: boolean;
+  /**
+   * Decode IPv4 NLRI to numbers (`Ipv4Nlri`: text formatted on demand), the form the RIB keys
+   * on; a received full table then builds no text at all. Default false (plain `Nlri`).
+   */
+  readonly numericIpv4?: boolean;
 }
 
 /** One NLRI entry: a prefix, and its RFC 7911 path identifier when ADD-PATH is in use. */
 export interface Nlri {
   readonly prefix: string;
-  readonly pathId?: number;
+  readonly pathId?: number | undefined;
+}
+
+/** An IPv4 prefix as numbers: what the RIB keys on and what the encoder writes without parsing text. */
+export interface Ipv4Key {
+  /** The network address's 32 bits as a signed integer, host bits clear. */
+  readonly address4: number;
+  readonly prefixLength: number;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -71,9 +71,9 @@ export function decodeUpdate(r: WireReader, ctx: ResolvedContext): UpdateMessage
   if (attributesEnd > body.length) throw lengthError('update.length.attributes', `Total Path Attribute Length ${attributesLength} runs past the message`);
 
   const ipv4AddPath = ctx.addPath.has('ipv4-unicast');
-  const withdrawn = decodePrefixes(body, 2, withdrawnEnd, 4, ipv4AddPath);
+  const withdrawn = decodePrefixes(body, 2, withdrawnEnd, 4, ipv4AddPath, ctx.numericIpv4);
   const walked = decodeAttributes(body, attributesStart, attributesEnd, ctx);
-  const nlri = decodePrefixes(body, attributesEnd, body.length, 4, ipv4AddPath);
+  const nlri = decodePrefixes(body, attributesEnd, body.length, 4, ipv4AddPath, ctx.numericIpv4);
 
   let problem = walked.problem;
   const hasMpReach = walked.seen[AttrType.MP_REACH_NLRI] === 1;

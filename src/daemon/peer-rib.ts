@@ -38,8 +38,11 @@ export class PeerRib {
   /** Read per UPDATE: a reload may change our AS, router ID or cluster ID. */
   readonly #self: () => LocalSpeaker;
 
+  readonly #locRib: LocRib;
+
   constructor(info: PeerInfo, table: AttrTable, locRib: LocRib, self: () => LocalSpeaker) {
     this.adjIn = new AdjRibIn(info, locRib);
+    this.#locRib = locRib;
     this.#table = table;
     this.#self = self;
   }
@@ -61,9 +64,9 @@ export class PeerRib {
   /** Applies one UPDATE (End-of-RIB is the caller's business). */
   applyUpdate(update: UpdateMessage): void {
     const treatAsWithdraw = update.problem?.action === 'treat-as-withdraw';
-    for (const n of update.withdrawn) this.withdraw(n.prefix, n.pathId ?? 0);
+    for (const n of update.withdrawn) this.withdraw(n, n.pathId ?? 0);
     for (const a of update.attributes) {
-      if (a.type === 'mp-unreach' && unicastFamily(a.afi, a.safi) !== undefined) for (const n of a.withdrawn) this.withdraw(n.prefix, n.pathId ?? 0);
+      if (a.type === 'mp-unreach' && unicastFamily(a.afi, a.safi) !== undefined) for (const n of a.withdrawn) this.withdraw(n, n.pathId ?? 0);
     }
     if (update.nlri.length > 0) this.#announce(update.attributes, 'next-hop', update.nlri, treatAsWithdraw);
     for (const a of update.attributes) {
@@ -77,9 +80,12 @@ export class PeerRib {
     const info = this.adjIn.peer;
     const attrs: AttrSet = importAttrs(this.#table.fromPathAttributes(attributes, source), info);
     const ineligible: IneligibleReason | null = treatAsWithdraw ? 'treat-as-withdraw' : importEligibility(attrs, info, this.#self());
+    const table = this.#locRib;
+    const filtered = info.importFilter !== undefined;
     for (let i = 0; i < nlri.length; i++) {
       const n = nlri[i]!;
-      this.#put(new Path(n.prefix, n.pathId ?? 0, attrs, info, ineligible ?? importFilterVerdict(n.prefix, info)));
+      const dest = table.entry(n);
+      this.#put(new Path(dest, n.pathId ?? 0, attrs, info, ineligible ?? (filtered ? importFilterVerdict(dest.prefix, info) : null)));
     }
   }
 
@@ -95,7 +101,7 @@ export class PeerRib {
     if (previous !== undefined && previous.ineligible !== null) this.#ineligible--;
   }
 
-  withdraw(prefix: string, pathId: number): void {
+  withdraw(prefix: string | Nlri, pathId: number): void {
     const old = this.adjIn.withdraw(prefix, pathId);
     if (old === undefined) return;
     if (old.ineligible !== null) this.#ineligible--;

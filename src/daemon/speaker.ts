@@ -242,7 +242,7 @@ export class Speaker {
     this.#kernel = new AdjRibIn(kernelPeerOf(this.#config), this.locRib);
     for (const old of learned) {
       // The new path goes in first, so the prefix never looks unreachable downstream.
-      this.#kernel.put(new Path(old.prefix, 0, this.table.intern({ origin: 'igp' }), kernelPeerOf(this.#config, old.source.kernel, this.#kernel.peer)));
+      this.#kernel.put(new Path(old.dest, 0, this.table.intern({ origin: 'igp' }), kernelPeerOf(this.#config, old.source.kernel, this.#kernel.peer)));
       previous.withdraw(old.prefix);
     }
   }

@@ -111,6 +111,7 @@ export class TcpSessionBackend implements SessionBackend {
       local: localSpeakerFor(peer, config, this.#restarting(peer.gracefulRestart.restartTimeSec) && !this.#establishedOnce.has(peer.address)),
       security,
       logger: this.#logger,
+      numericIpv4: true,
     });
     // A session recreated by a reload is not a restart of petrel: R = 0 once a session was up.
     session.once('established', () => this.#establishedOnce.add(peer.address));

@@ -12,13 +12,10 @@
  * every path, re-announcements clear the flag, `sweepStale` removes what was not refreshed.
  */
 import type { IpFamily } from '../bgp/address.js';
+import type { Nlri } from '../bgp/types.js';
 import { DEFAULT_DECISION_OPTIONS } from './decision.js';
 import { LocRib } from './loc-rib.js';
 import type { Path, PeerInfo } from './path.js';
-
-function familyOf(prefix: string): IpFamily {
-  return prefix.includes(':') ? 6 : 4;
-}
 
 export class AdjRibIn {
   readonly peer: PeerInfo;
@@ -54,7 +51,7 @@ export class AdjRibIn {
   }
 
   /** Removes the path for (prefix, path ID); returns it, or undefined if there was none. */
-  withdraw(prefix: string, pathId = 0): Path | undefined {
+  withdraw(prefix: string | Nlri, pathId = 0): Path | undefined {
     const old = this.#table.withdraw(this.peer, prefix, pathId);
     if (old !== undefined) this.#paths--;
     return old;
@@ -78,7 +75,7 @@ export class AdjRibIn {
     if (this.#paths === 0) return 0;
     let n = 0;
     for (const path of this) {
-      if (family !== undefined && familyOf(path.prefix) !== family) continue;
+      if (family !== undefined && path.dest.family !== family) continue;
       path.stale = true;
       n++;
     }
@@ -99,7 +96,7 @@ export class AdjRibIn {
    * given), reporting each one.
    */
   sweepStale(onRemoved: (path: Path) => void, family?: IpFamily): number {
-    return this.#removeAll((p) => p.stale && (family === undefined || familyOf(p.prefix) === family), onRemoved);
+    return this.#removeAll((p) => p.stale && (family === undefined || p.dest.family === family), onRemoved);
   }
 
   /** Session down without graceful restart: removes every path, reporting each one. */

@@ -12,6 +12,7 @@
  * The paths live in the route table's per-prefix entries (dest.ts), in this group's slot: the
  * flush, which holds the entry already, reads and writes it without a lookup.
  */
+import type { Nlri } from '../bgp/types.js';
 import { AdvertisedPaths, type Advertised, type Dest } from './dest.js';
 import type { LocRib } from './loc-rib.js';
 import type { Path } from './path.js';
@@ -56,7 +57,7 @@ export class AdjRibOut {
     return this.#size;
   }
 
-  get(prefix: string): Advertised | undefined {
+  get(prefix: string | Nlri): Advertised | undefined {
     const dest = this.#table.dest(prefix);
     return dest === undefined ? undefined : this.at(dest);
   }

@@ -6,11 +6,16 @@
  * from the wire to the socket, where three keyed tables cost six; the object is also the entry of
  * the export journal, so a flush reads it without any lookup.
  *
- * Memory: one candidate is held inline (the common case: a reflector relaying 1,000,000
- * prefixes each announced once), an array appears only for a second; the ECMP set exists only
- * when it has more than one path; update-group slot 0 is a field, further slots an array.
+ * Memory: an IPv4 prefix is two small integers, not a string (text is built on demand); one
+ * candidate is held inline (the common case: a reflector relaying 1,000,000 prefixes each
+ * announced once), an array appears only for a second; the ECMP set, update-group slots beyond
+ * the first and the IPv6 text live in a side object that most entries never allocate.
  */
+import type { IpFamily } from '../bgp/address.js';
+import { formatIpv4Network } from '../bgp/nlri.js';
+import type { Nlri } from '../bgp/types.js';
 import type { Path, PeerInfo } from './path.js';
+import { ipv4Value, prefixLength } from './prefix-set.js';
 
 export const NO_PATHS: readonly Path[] = Object.freeze([]);
 
@@ -29,31 +34,107 @@ export class AdvertisedPaths {
 /** A group's Adj-RIB-Out entry: one path, or several with ADD-PATH. */
 export type Advertised = Path | AdvertisedPaths;
 
+/** `Dest` metadata bits beside the prefix length (bits 0–7). */
+const FAMILY_6 = 0x100;
+/** The entry is its table's (see `DestTable`); a detached one is only a key. */
+const ATTACHED = 0x200;
+
+/** What few entries need: the IPv6 prefix text, an ECMP set, update-group slots beyond the first. */
+class DestExtra {
+  text: string | undefined = undefined;
+  ecmp: readonly Path[] | undefined = undefined;
+  outs: (Advertised | undefined)[] | undefined = undefined;
+}
+
 export class Dest {
-  readonly prefix: string;
+  /**
+   * IPv4: the network address's 32 bits as a signed integer (a small integer to V8, so the
+   * entry needs no string); 0 for IPv6, whose text is kept in `#extra`.
+   */
+  readonly #address: number;
+  /** Prefix length, family and attachment bits. */
+  #meta: number;
   /** Candidates: undefined (none), one path, or several. */
   paths: Path | Path[] | undefined;
   /** The best path, undefined when no candidate is eligible. */
   best: Path | undefined;
-  /** The ECMP set, best first, when it holds more than the best path alone. */
-  ecmp: readonly Path[] | undefined;
   /** Update group slot 0's advertised path. */
   out0: Advertised | undefined;
-  /** Update group slots 1.. (index slot - 1). */
-  outs: (Advertised | undefined)[] | undefined;
+  #extra: DestExtra | undefined;
 
-  constructor(prefix: string) {
-    this.prefix = prefix;
+  private constructor(address: number, meta: number, text: string | undefined) {
+    this.#address = address;
+    this.#meta = meta;
     this.paths = undefined;
     this.best = undefined;
-    this.ecmp = undefined;
     this.out0 = undefined;
-    this.outs = undefined;
+    this.#extra = undefined;
+    if (text !== undefined) (this.#extra = new DestExtra()).text = text;
+  }
+
+  /** The entry for an IPv4 prefix given as numbers (host bits are cleared). */
+  static ipv4(address4: number, length: number): Dest {
+    const masked = length >= 32 ? address4 | 0 : length === 0 ? 0 : address4 & (-1 << (32 - length));
+    return new Dest(masked, length, undefined);
+  }
+
+  /** The entry for a prefix given as text: IPv4 is kept as numbers, anything else as its text. */
+  static of(prefix: string): Dest {
+    const v4 = ipv4Value(prefix);
+    if (v4 >= 0) {
+      const length = prefixLength(prefix);
+      if (length <= 32 && prefix.indexOf('/') > 0) return Dest.ipv4(v4 | 0, length);
+    }
+    return new Dest(0, FAMILY_6 | (prefixLength(prefix) & 0xff), prefix);
+  }
+
+  /** `a.b.c.d/len` or the IPv6 text, built on demand for IPv4 (logs, `show`, the kernel). */
+  get prefix(): string {
+    const text = this.#extra?.text;
+    return text !== undefined ? text : formatIpv4Network(this.#address, this.#meta & 0xff);
+  }
+
+  get family(): IpFamily {
+    return this.#meta & FAMILY_6 ? 6 : 4;
+  }
+
+  /** IPv4: the address's 32 bits (signed); undefined for IPv6 (the encoder's `Ipv4Key` test). */
+  get address4(): number | undefined {
+    return this.#meta & FAMILY_6 ? undefined : this.#address;
+  }
+
+  get prefixLength(): number {
+    return this.#meta & 0xff;
+  }
+
+  /** The IPv6 text (the table's key for it), undefined for IPv4. */
+  get text(): string | undefined {
+    return this.#meta & FAMILY_6 ? this.#extra!.text : undefined;
+  }
+
+  /** Whether this object is its table's entry for the prefix (else only a key to look one up). */
+  get attached(): boolean {
+    return (this.#meta & ATTACHED) !== 0;
+  }
+
+  set attached(on: boolean) {
+    this.#meta = on ? this.#meta | ATTACHED : this.#meta & ~ATTACHED;
+  }
+
+  /** The ECMP set, best first, when it holds more than the best path alone. */
+  get ecmp(): readonly Path[] | undefined {
+    return this.#extra?.ecmp;
+  }
+
+  set ecmp(set: readonly Path[] | undefined) {
+    if (set === undefined && this.#extra === undefined) return;
+    (this.#extra ??= new DestExtra()).ecmp = set;
   }
 
   /** The ECMP set, best first; empty when there is no best. */
   get multipath(): readonly Path[] {
-    if (this.ecmp !== undefined) return this.ecmp;
+    const ecmp = this.#extra?.ecmp;
+    if (ecmp !== undefined) return ecmp;
     return this.best === undefined ? NO_PATHS : [this.best];
   }
 
@@ -66,7 +147,7 @@ export class Dest {
 
   outAt(slot: number): Advertised | undefined {
     if (slot === 0) return this.out0;
-    return this.outs?.[slot - 1];
+    return this.#extra?.outs?.[slot - 1];
   }
 
   setOut(slot: number, path: Advertised | undefined): void {
@@ -74,20 +155,55 @@ export class Dest {
       this.out0 = path;
       return;
     }
-    if (this.outs === undefined) {
+    if (this.#extra?.outs === undefined) {
       if (path === undefined) return;
-      this.outs = [];
+      (this.#extra ??= new DestExtra()).outs = [];
     }
-    this.outs[slot - 1] = path;
+    this.#extra.outs[slot - 1] = path;
   }
 
   /** Nothing references this prefix any more: no candidate, no group holds it. */
   get unused(): boolean {
     if (this.paths !== undefined || this.out0 !== undefined) return false;
-    const outs = this.outs;
+    const outs = this.#extra?.outs;
     if (outs === undefined) return true;
     for (let i = 0; i < outs.length; i++) if (outs[i] !== undefined) return false;
     return true;
+  }
+
+  toJSON(): string {
+    return this.prefix;
+  }
+}
+
+/**
+ * Anything about one prefix that reads as that prefix's NLRI: the text built on demand, and for
+ * IPv4 the numbers the encoder writes without any text (paths, ADD-PATH identifiers).
+ */
+export abstract class OnDest implements Nlri {
+  abstract dest: Dest;
+
+  get prefix(): string {
+    return this.dest.prefix;
+  }
+
+  /** IPv4: the address as numbers, for the encoder (see `Ipv4Key`); undefined for IPv6. */
+  get address4(): number | undefined {
+    return this.dest.address4;
+  }
+
+  get prefixLength(): number {
+    return this.dest.prefixLength;
+  }
+}
+
+/** A prefix under an ADD-PATH path identifier (RFC 7911), for the encoder. */
+export class DestNlri extends OnDest {
+  constructor(
+    readonly dest: Dest,
+    readonly pathId: number,
+  ) {
+    super();
   }
 }
 

@@ -107,7 +107,7 @@ function ownIpv6NextHops(target: ExportTarget): readonly string[] {
 /** The attribute set to advertise `path` with to `target`. */
 export function exportAttrs(path: Path, target: ExportTarget, additions: ExportAdditions = NO_ADDITIONS): AttrSet {
   const source = path.source;
-  const v6 = path.prefix.includes(':');
+  const v6 = path.dest.family === 6;
   const last = target.last;
   if (last.attrs === path.attrs && last.source === source && last.additions === additions && last.v6 === v6 && last.out?.interned === true) return last.out;
   const out = exportAttrsMemoised(path, target, additions, v6);

@@ -29,7 +29,7 @@
 import type { LargeCommunity } from '../bgp/types.js';
 import type { BgpFilter } from './bgp-filter.js';
 import type { PeerInfo } from './path.js';
-import { PrefixSet, prefixLength } from './prefix-set.js';
+import { lengthOf, PrefixSet, prefixLength, prefixText, type RoutePrefix } from './prefix-set.js';
 
 export type ExportPolicyMode = 'calico' | 'all';
 
@@ -197,10 +197,10 @@ export class ExportPolicy {
    * Decides whether the route for `prefix` from `source` goes to a peer; `toInternalPeer` is
    * BIRD's `internal_peer` (peer AS == local AS).
    */
-  decide(prefix: string, source: PeerInfo, toInternalPeer: boolean): ExportDecision {
+  decide(prefix: string | RoutePrefix, source: PeerInfo, toInternalPeer: boolean): ExportDecision {
     if (this.#filter !== undefined) {
       // §1.7: the peer's BGPFilter functions run before calico_export_to_bgp_peers.
-      const verdict = this.#filter.evaluate(prefix, source, toInternalPeer);
+      const verdict = this.#filter.evaluate(prefixText(prefix), source, toInternalPeer);
       if (verdict !== undefined) return this.#plain[verdict === 'accept' ? 'export-filter-accept' : 'export-filter-reject'];
     }
     const table = this.#communitiesFor(prefix);
@@ -218,7 +218,7 @@ export class ExportPolicy {
     const block = this.#blocks.indexOf(prefix);
     if (block >= 0) {
       // Inside the block with the block's own length: the block itself.
-      if (prefixLength(prefix) === this.#blockLengths[block]) return table['local-block'];
+      if (lengthOf(prefix) === this.#blockLengths[block]) return table['local-block'];
       if (kernel !== undefined && kernel.metric < this.#normalPriority) return table['elevated-priority'];
       return table['inside-local-block'];
     }
@@ -233,7 +233,7 @@ export class ExportPolicy {
   }
 
   /** §1.3 step 4: the communities of every matching `prefixAdvertisements` entry. */
-  #communitiesFor(prefix: string): DecisionTable {
+  #communitiesFor(prefix: string | RoutePrefix): DecisionTable {
     if (this.#ads.length === 0) return this.#plain;
     const first = this.#advertisements.indexOf(prefix);
     if (first < 0) return this.#plain;

@@ -9,7 +9,10 @@
  * A stored path holds a reference on its attribute set (`retain`/`release`), which is what keeps
  * the intern table exact; so does a group's advertised path.
  */
+import { ipv4KeyOf } from '../bgp/nlri.js';
+import type { Nlri } from '../bgp/types.js';
 import { Dest, NO_PATHS, ownerOf } from './dest.js';
+import { DestTable } from './dest-table.js';
 import { multipathSet, explainSelection } from './decision.js';
 import type { MultipathOptions, PathVerdict } from './decision.js';
 import type { Path, PeerInfo } from './path.js';
@@ -60,7 +63,7 @@ export class LocRib {
   #options: MultipathOptions;
   readonly #listener: LocRibListener | undefined;
   readonly #candidateListener: CandidateListener | undefined;
-  #dests = new Map<string, Dest>();
+  #dests = new DestTable();
   /** Entries left in `#dests` with no path and no group holding them (see `#dropIfUnused`). */
   #idle = 0;
   /** Prefixes with at least one candidate. */
@@ -78,8 +81,28 @@ export class LocRib {
   }
 
   /** The entry of `prefix`, if the table has one (it may be unused: no path, no group holds it). */
-  dest(prefix: string): Dest | undefined {
-    return this.#dests.get(prefix);
+  dest(prefix: string | Nlri): Dest | undefined {
+    if (typeof prefix !== 'string') {
+      const key = ipv4KeyOf(prefix);
+      if (key !== undefined) return this.#dests.get4(key.address4, key.prefixLength);
+      prefix = prefix.prefix;
+    }
+    return this.#dests.find(Dest.of(prefix));
+  }
+
+  /**
+   * The entry for `nlri`'s prefix, created when the table has none: what a received path is
+   * built on (`new Path(entry, …)`), so storing it needs no second lookup. An IPv4 NLRI decoded
+   * to numbers (`Ipv4Nlri`) is found without building any text.
+   */
+  entry(nlri: Nlri): Dest {
+    const key = ipv4KeyOf(nlri);
+    const found = key !== undefined ? this.#dests.get4(key.address4, key.prefixLength) : this.#dests.find(Dest.of(nlri.prefix));
+    if (found !== undefined) return found;
+    const dest = key !== undefined ? Dest.ipv4(key.address4, key.prefixLength) : Dest.of(nlri.prefix);
+    this.#dests.add(dest);
+    this.#idle++;
+    return dest;
   }
 
   /** Every entry, including those only an update group still holds. */
@@ -94,14 +117,15 @@ export class LocRib {
    * then the stored path stays, its stale flag is cleared, and nothing downstream changes.
    */
   put(path: Path): Path | undefined | null {
-    const prefix = path.prefix;
-    let dest = this.#dests.get(prefix);
-    if (dest === undefined) {
-      dest = new Dest(prefix);
-      this.#dests.set(prefix, dest);
-    } else if (dest.unused) {
-      this.#idle--;
+    let dest = path.dest;
+    if (!dest.attached) {
+      // A path built from text (or kept from a rebuilt table): store it on the table's entry.
+      const found = this.#dests.find(dest);
+      if (found === undefined) this.#dests.add(dest);
+      else path.dest = dest = found;
+      if (found === undefined) this.#idle++;
     }
+    if (dest.unused) this.#idle--;
     const paths = dest.paths;
     let previous: Path | undefined;
     if (paths === undefined) {
@@ -133,8 +157,8 @@ export class LocRib {
   }
 
   /** Removes `owner`'s path for (prefix, path ID); returns it, or undefined if there was none. */
-  withdraw(owner: PeerInfo, prefix: string, pathId = 0): Path | undefined {
-    const dest = this.#dests.get(prefix);
+  withdraw(owner: PeerInfo, prefix: string | Nlri, pathId = 0): Path | undefined {
+    const dest = this.dest(prefix);
     if (dest === undefined) return undefined;
     const paths = dest.paths;
     // The common case, one candidate, without a closure per withdrawal.
@@ -175,8 +199,8 @@ export class LocRib {
   }
 
   /** `owner`'s paths for a prefix (several only with ADD-PATH). */
-  pathsOf(owner: PeerInfo, prefix: string): Path[] {
-    const dest = this.#dests.get(prefix);
+  pathsOf(owner: PeerInfo, prefix: string | Nlri): Path[] {
+    const dest = this.dest(prefix);
     if (dest === undefined) return [];
     return dest.candidates().filter((p) => ownerOf(p.source) === owner);
   }
@@ -195,16 +219,16 @@ export class LocRib {
   }
 
   best(prefix: string): Path | undefined {
-    return this.#dests.get(prefix)?.best;
+    return this.dest(prefix)?.best;
   }
 
   /** The ECMP set for a prefix, best first. */
   multipath(prefix: string): readonly Path[] {
-    return this.#dests.get(prefix)?.multipath ?? NO_PATHS;
+    return this.dest(prefix)?.multipath ?? NO_PATHS;
   }
 
   candidates(prefix: string): readonly Path[] {
-    return this.#dests.get(prefix)?.candidates() ?? NO_PATHS;
+    return this.dest(prefix)?.candidates() ?? NO_PATHS;
   }
 
   /** For `show routes`: every candidate with the step it lost at. */
@@ -272,9 +296,7 @@ export class LocRib {
     if (!dest.unused) return;
     this.#idle++;
     if (this.#idle < PURGE_MIN_IDLE || this.#idle * 4 < this.#dests.size * 3) return;
-    const live = new Map<string, Dest>();
-    for (const [prefix, d] of this.#dests) if (!d.unused) live.set(prefix, d);
-    this.#dests = live;
+    this.#dests = this.#dests.rebuilt((d) => !d.unused);
     this.#idle = 0;
   }
 

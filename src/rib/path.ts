@@ -1,12 +1,14 @@
 /**
  * A path: one route for one prefix from one source, the unit the RIBs store. The attributes are
  * an interned `AttrSet`; the source is a `PeerInfo` shared by every path of that session (built
- * once per session with its comparison keys precomputed), so a path is five fields and two flags.
+ * once per session with its comparison keys precomputed), so a path is five fields and a word of flags;
+ * its prefix is its route-table entry's.
  * Ineligible paths (RFC 7606 treat-as-withdraw, loops, unreachable next hop, import policy) are
  * stored with the reason and never selected, so `show` can explain them (OpenBGPD `F_PREF_*`).
  */
 import type { AttrSet } from './attr-set.js';
 import type { BgpFilter } from './bgp-filter.js';
+import { Dest, OnDest } from './dest.js';
 import { addressOrderKey, ipv4Value } from './prefix-set.js';
 
 /** Where a path came from: an iBGP or eBGP session, or this speaker itself. */
@@ -100,29 +102,52 @@ export function makePeerInfo(init: PeerInfoInit): PeerInfo {
   });
 }
 
-export class Path {
-  readonly prefix: string;
+const STALE = 1;
+const SELECTED = 2;
+
+export class Path extends OnDest {
+  /**
+   * The prefix's route-table entry (or, until the path is stored, a detached key for it): paths
+   * hold no prefix text, which `prefix` builds on demand.
+   */
+  dest: Dest;
   /** RFC 7911 path identifier; 0 when ADD-PATH is not in use. */
   readonly pathId: number;
   readonly attrs: AttrSet;
   readonly source: PeerInfo;
   /** Why this path may not be selected, or null when it may. */
   readonly ineligible: IneligibleReason | null;
-  /** RFC 4724 §4.2: retained across the peer's restart, awaiting refresh or End-of-RIB sweep. */
-  stale: boolean;
-  /**
-   * Set by the Loc-RIB while this path is the best for its prefix, so the export journal can
-   * tell a still-current change from a superseded one without a table lookup.
-   */
-  selected: boolean;
+  #flags: number;
 
-  constructor(prefix: string, pathId: number, attrs: AttrSet, source: PeerInfo, ineligible: IneligibleReason | null = null) {
-    this.prefix = prefix;
+  /** `prefix`: the text, or the entry (`LocRib.entry`, no text built: the hot path). */
+  constructor(prefix: string | Dest, pathId: number, attrs: AttrSet, source: PeerInfo, ineligible: IneligibleReason | null = null) {
+    super();
+    this.dest = typeof prefix === 'string' ? Dest.of(prefix) : prefix;
     this.pathId = pathId;
     this.attrs = attrs;
     this.source = source;
     this.ineligible = ineligible;
-    this.stale = false;
-    this.selected = false;
+    this.#flags = 0;
+  }
+
+  /** RFC 4724 §4.2: retained across the peer's restart, awaiting refresh or End-of-RIB sweep. */
+  get stale(): boolean {
+    return (this.#flags & STALE) !== 0;
+  }
+
+  set stale(on: boolean) {
+    this.#flags = on ? this.#flags | STALE : this.#flags & ~STALE;
+  }
+
+  /**
+   * Set by the Loc-RIB while this path is the best for its prefix, so the export journal can
+   * tell a still-current change from a superseded one without a table lookup.
+   */
+  get selected(): boolean {
+    return (this.#flags & SELECTED) !== 0;
+  }
+
+  set selected(on: boolean) {
+    this.#flags = on ? this.#flags | SELECTED : this.#flags & ~SELECTED;
   }
 }

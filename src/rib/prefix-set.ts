@@ -39,6 +39,26 @@ export function ipv4Value(text: string): number {
   return value * 256 + octet;
 }
 
+/**
+ * A prefix as the route table holds it (`Dest`): text built on demand, and for IPv4 the numbers
+ * (`address4` undefined for IPv6), which `PrefixSet` matches without building the text.
+ */
+export interface RoutePrefix {
+  readonly prefix: string;
+  readonly address4: number | undefined;
+  readonly prefixLength: number;
+}
+
+/** The text of a prefix given either way. */
+export function prefixText(prefix: string | RoutePrefix): string {
+  return typeof prefix === 'string' ? prefix : prefix.prefix;
+}
+
+/** The length of a prefix given either way. */
+export function lengthOf(prefix: string | RoutePrefix): number {
+  return typeof prefix === 'string' ? prefixLength(prefix) : prefix.prefixLength;
+}
+
 /** The length of a `address/length` string (no validation beyond the digits). */
 export function prefixLength(prefix: string): number {
   const slash = prefix.lastIndexOf('/');
@@ -117,19 +137,27 @@ export class PrefixSet {
   }
 
   /** Index of the first CIDR the prefix lies inside (or equals), -1 when none. */
-  indexOf(prefix: string): number {
+  indexOf(prefix: string | RoutePrefix): number {
     return this.#find(prefix, false);
   }
 
   /** Index of the CIDR equal to the prefix, -1 when none. */
-  exactIndexOf(prefix: string): number {
+  exactIndexOf(prefix: string | RoutePrefix): number {
     return this.#find(prefix, true);
   }
 
-  #find(prefix: string, exact: boolean): number {
+  #find(given: string | RoutePrefix, exact: boolean): number {
     if (this.cidrs.length === 0) return -1;
-    const v4 = ipv4Value(prefix);
-    const length = prefixLength(prefix);
+    let v4: number;
+    let length: number;
+    if (typeof given === 'string') {
+      v4 = ipv4Value(given);
+      length = prefixLength(given);
+    } else {
+      const address4 = given.address4;
+      v4 = address4 === undefined ? -1 : address4 >>> 0;
+      length = given.prefixLength;
+    }
     if (v4 >= 0) {
       for (let i = 0; i < this.#v4.length; i++) {
         const c = this.#v4[i];
@@ -138,7 +166,7 @@ export class PrefixSet {
       }
       return -1;
     }
-    const p = parsePrefix(prefix);
+    const p = parsePrefix(prefixText(given));
     if (!p || p.family !== 6) return -1;
     for (let i = 0; i < this.#v6.length; i++) {
       const c = this.#v6[i];

@@ -30,12 +30,13 @@ import { Afi, HEADER_LENGTH, MARKER_LENGTH, MsgType, Safi } from '../bgp/constan
 import { resolveContext, type ResolvedContext } from '../bgp/context.js';
 import { endOfRib } from '../bgp/end-of-rib.js';
 import { encodeMessage } from '../bgp/index.js';
+import { ipv4KeyOf } from '../bgp/nlri.js';
 import type { AfiSafiName, CodecContext, Nlri, PathAttribute } from '../bgp/types.js';
 import { packUpdates } from '../bgp/update.js';
 import { REFLECTION_TARGETS, sourceKindOf, type RouteTargetKind } from '../reflector/targets.js';
 import { AdjRibOut } from './adj-rib-out.js';
 import { toPathAttributes, type AttrSet } from './attr-set.js';
-import { AdvertisedPaths, type Advertised, type Dest } from './dest.js';
+import { AdvertisedPaths, DestNlri, type Advertised, type Dest } from './dest.js';
 import { exportAttrs, type ExportTarget } from './export-attrs.js';
 import type { BgpFilter } from './bgp-filter.js';
 import type { ExportPolicy } from './export-policy.js';
@@ -83,8 +84,9 @@ const TRIM_AT = 1 << 13;
 const IPV4_UNICAST = { afi: Afi.IPV4, safi: Safi.UNICAST } as const;
 const IPV6_UNICAST = { afi: Afi.IPV6, safi: Safi.UNICAST } as const;
 
-function isV6(prefix: string): boolean {
-  return prefix.includes(':');
+/** 0 for IPv4, 1 for IPv6: the index of per-family state. */
+function familyIndex(nlri: Nlri): 0 | 1 {
+  return ipv4KeyOf(nlri) !== undefined ? 0 : nlri.prefix.includes(':') ? 1 : 0;
 }
 
 /** A prefix's candidates, the best first (ADD-PATH sends them in that order). */
@@ -293,11 +295,11 @@ export class UpdateGroup {
     for (const dest of this.adjRibOut.dests()) {
       const advertised = this.adjRibOut.at(dest)!;
       if (!(advertised instanceof AdvertisedPaths)) {
-        if (AdjRibOut.reaches(advertised, address)) held.push({ prefix: dest.prefix });
+        if (AdjRibOut.reaches(advertised, address)) held.push(dest);
         continue;
       }
       advertised.paths.forEach((p, i) => {
-        if (p.source.kind === 'local' || p.source.address !== address) held.push({ prefix: dest.prefix, pathId: advertised.ids[i]! });
+        if (p.source.kind === 'local' || p.source.address !== address) held.push(new DestNlri(dest, advertised.ids[i]!));
       });
     }
     return held;
@@ -305,7 +307,7 @@ export class UpdateGroup {
 
   /** Whether this group has `member` holding `nlri` (the prefix, under that path identifier with ADD-PATH). */
   #holds(member: GroupMember, nlri: Nlri): boolean {
-    const advertised = this.adjRibOut.get(nlri.prefix);
+    const advertised = this.adjRibOut.get(nlri);
     if (!(advertised instanceof AdvertisedPaths)) return (nlri.pathId ?? 0) === 0 && AdjRibOut.reaches(advertised, member.peer.address);
     const i = advertised.ids.indexOf(nlri.pathId ?? 0);
     const path = i < 0 ? undefined : advertised.paths[i];
@@ -323,9 +325,8 @@ export class UpdateGroup {
     const v6: Nlri[] = [];
     for (const nlri of held) {
       if (this.#holds(member, nlri)) continue;
-      const fi = isV6(nlri.prefix) ? 1 : 0;
-      // Identifiers only where this group's session context carries them.
-      (fi === 1 ? v6 : v4).push(this.#addPath[fi] ? { prefix: nlri.prefix, pathId: nlri.pathId ?? 0 } : { prefix: nlri.prefix });
+      // Identifiers go out only where this group's session context carries them (the encoder's choice).
+      (familyIndex(nlri) === 1 ? v6 : v4).push(nlri);
     }
     const ctx = this.#ctx;
     this.#send(state, [...packUpdates([], [], v4, ctx, IPV4_UNICAST), ...packUpdates([], [], v6, ctx, IPV6_UNICAST)].map(frameUpdate));
@@ -400,8 +401,7 @@ export class UpdateGroup {
     const best = dest.best;
     // Paths are immutable: the same path exported under the same policy is the same UPDATE.
     if (best === current && !force) return;
-    const prefix = dest.prefix;
-    const fi = isV6(prefix) ? 1 : 0;
+    const fi = dest.family === 6 ? 1 : 0;
     if (!this.#sends[fi]) return;
     if (this.#addPath[fi]) {
       this.#examineAddPath(slice, dest, fi, current instanceof AdvertisedPaths ? current : undefined, force);
@@ -427,7 +427,7 @@ export class UpdateGroup {
   /** The attribute set `path` is exported with by this group, or undefined when it is not exported. */
   #exported(path: Path): AttrSet | undefined {
     if (!REFLECTION_TARGETS[sourceKindOf(path.source)][this.#settings.targetKind]) return undefined;
-    const decision = this.#policy.decide(path.prefix, path.source, this.#settings.toInternalPeer);
+    const decision = this.#policy.decide(path.dest, path.source, this.#settings.toInternalPeer);
     return decision.accept ? exportAttrs(path, this.#settings.target, decision) : undefined;
   }
 
@@ -438,7 +438,6 @@ export class UpdateGroup {
    * identifiers no longer used are withdrawn.
    */
   #examineAddPath(slice: Slice, dest: Dest, fi: 0 | 1, current: AdvertisedPaths | undefined, force: boolean): void {
-    const prefix = dest.prefix;
     const wanted: Path[] = [];
     const wantedAttrs: AttrSet[] = [];
     for (const path of candidatesBestFirst(dest)) {
@@ -460,7 +459,7 @@ export class UpdateGroup {
         kept.add(oldIds[j]!);
       }
     }
-    for (let k = 0; k < oldPaths.length; k++) if (!kept.has(oldIds[k]!)) slice.withdrawn[fi].push({ prefix, pathId: oldIds[k]! });
+    for (let k = 0; k < oldPaths.length; k++) if (!kept.has(oldIds[k]!)) slice.withdrawn[fi].push(new DestNlri(dest, oldIds[k]!));
     let next = 1;
     for (let i = 0; i < wanted.length; i++) {
       if (ids[i] === 0) {
@@ -476,8 +475,9 @@ export class UpdateGroup {
       const source = path.source;
       const except = source.kind === 'local' ? undefined : this.#byAddress.get(source.address);
       // The source's own session held this identifier from another source: take it back.
-      if (except !== undefined && before !== undefined && before.source.address !== source.address) slice.withdrawFrom(except, { prefix, pathId: id });
-      slice.bucket(fi, wantedAttrs[i]!, except).nlri.push({ prefix, pathId: id });
+      const nlri = new DestNlri(dest, id);
+      if (except !== undefined && before !== undefined && before.source.address !== source.address) slice.withdrawFrom(except, nlri);
+      slice.bucket(fi, wantedAttrs[i]!, except).nlri.push(nlri);
     }
     const out = this.adjRibOut;
     if (wanted.length === 0) {
@@ -503,8 +503,8 @@ export class UpdateGroup {
     }
     if (slice.memberWithdrawn) {
       for (const [state, list] of slice.memberWithdrawn) {
-        const v4 = list.filter((n) => !isV6(n.prefix));
-        const v6 = list.filter((n) => isV6(n.prefix));
+        const v4 = list.filter((n) => familyIndex(n) === 0);
+        const v6 = list.filter((n) => familyIndex(n) === 1);
         this.#send(state, [...packUpdates([], [], v4, ctx, IPV4_UNICAST), ...packUpdates([], [], v6, ctx, IPV6_UNICAST)].map(frameUpdate));
       }
     }
@@ -522,17 +522,17 @@ export class UpdateGroup {
     const add = (path: Path, nlri: Nlri): void => {
       const source = path.source;
       if (source.kind !== 'local' && source.address === address) return;
-      const decision = this.#policy.decide(path.prefix, source, this.#settings.toInternalPeer);
+      const decision = this.#policy.decide(path.dest, source, this.#settings.toInternalPeer);
       if (!decision.accept) return;
       const attrs = exportAttrs(path, this.#settings.target, decision);
-      const map = byAttrs[isV6(path.prefix) ? 1 : 0];
+      const map = byAttrs[path.dest.family === 6 ? 1 : 0];
       let list = map.get(attrs);
       if (!list) map.set(attrs, (list = []));
       list.push(nlri);
     };
     for (const dest of this.adjRibOut.dests()) {
       const advertised: Advertised = this.adjRibOut.at(dest)!;
-      if (advertised instanceof AdvertisedPaths) advertised.paths.forEach((p, i) => add(p, { prefix: p.prefix, pathId: advertised.ids[i]! }));
+      if (advertised instanceof AdvertisedPaths) advertised.paths.forEach((p, i) => add(p, new DestNlri(p.dest, advertised.ids[i]!)));
       else add(advertised, advertised);
     }
     const messages: Uint8Array[] = [];

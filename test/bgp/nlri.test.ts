@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BgpError } from '../../src/bgp/errors.js';
-import { decodePrefixes, encodePrefix, formatIpv4Prefix } from '../../src/bgp/nlri.js';
+import { decodePrefixes, encodePrefix, formatIpv4Prefix, Ipv4Nlri } from '../../src/bgp/nlri.js';
 import type { Nlri } from '../../src/bgp/types.js';
 import { WireWriter } from '../../src/bgp/wire/writer.js';
 import { ipv4Prefix, ipv6Prefix } from '../arbitraries/update.js';
@@ -95,5 +95,44 @@ describe('NLRI prefixes (RFC 4271 §4.3, RFC 4760 §5)', () => {
         { seed: 42, numRuns: 200 },
       );
     }
+  });
+
+  describe('numeric IPv4 NLRI (the RIB\'s form: no text per prefix)', () => {
+    it('decodes to numbers whose text, JSON and re-encoding match the text decoder, host bits cleared', () => {
+      const b = concat(pathPfx(7, 0), pathPfx(1, 25, 10, 0, 0, 0xff), pathPfx(2, 32, 255, 255, 255, 255), pathPfx(3, 1, 0x80));
+      const numeric = decodePrefixes(b, 0, b.length, 4, true, true);
+      const text = decodePrefixes(b, 0, b.length, 4, true);
+      expect(numeric.every((n) => n instanceof Ipv4Nlri)).toBe(true);
+      expect(numeric.map((n) => ({ prefix: n.prefix, pathId: n.pathId }))).toEqual(text);
+      expect(JSON.parse(JSON.stringify(numeric))).toEqual(text);
+      expect(numeric.map((n) => (n as Ipv4Nlri).address4)).toEqual([0, 0x0a000080, -1, -0x80000000]);
+      // Host bits stay cleared on the way out, as from text.
+      expect(enc(numeric, 4, true)).toBe(enc(text, 4, true));
+      expect(enc(numeric, 4, true)).not.toBe(toHex(b));
+    });
+
+    it('leaves IPv6 as text and carries no path identifier without ADD-PATH', () => {
+      const b = pfx(24, 192, 0, 2);
+      const [n] = decodePrefixes(b, 0, b.length, 4, false, true);
+      expect(n).toBeInstanceOf(Ipv4Nlri);
+      expect(n!.pathId).toBeUndefined();
+      expect(JSON.stringify(n)).toBe('{"prefix":"192.0.2.0/24"}');
+      const c = pfx(32, 0x20, 0x01, 0x0d, 0xb8);
+      expect(decodePrefixes(c, 0, c.length, 6, false, true)).toEqual([{ prefix: '2001:db8::/32' }]);
+    });
+
+    it('round-trips any IPv4 prefix through numbers (fast-check)', () => {
+      fc.assert(
+        fc.property(fc.array(fc.record({ prefix: ipv4Prefix(), pathId: fc.nat({ max: 0xffffffff }) })), (list) => {
+          const w = new WireWriter();
+          for (const n of list) encodePrefix(w, n, 4, true);
+          const b = w.finish();
+          const numeric = decodePrefixes(b, 0, b.length, 4, true, true);
+          expect(numeric.map((n) => ({ prefix: n.prefix, pathId: n.pathId }))).toEqual(list);
+          expect(enc(numeric, 4, true)).toBe(toHex(b));
+        }),
+        { seed: 7, numRuns: 200 },
+      );
+    });
   });
 });

@@ -76,7 +76,7 @@ function path(prefix: string, source: PeerInfo, ...nextHops: string[]): Path {
 }
 
 function change(prefix: string, multipath: readonly Path[]): LocRibChange {
-  return { prefix, best: multipath[0], multipath, previousBest: undefined, dest: new Dest(prefix) };
+  return { prefix, best: multipath[0], multipath, previousBest: undefined, dest: Dest.of(prefix) };
 }
 
 const ENCAP: EncapOptions = {

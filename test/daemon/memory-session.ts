@@ -55,7 +55,8 @@ function negotiatedFor(self: EndSettings, other: EndSettings): Negotiated {
           },
         }
       : {}),
-    receiveContext: {},
+    // As the daemon's TCP sessions deliver them (tcp-backend.ts): IPv4 NLRI as numbers.
+    receiveContext: { numericIpv4: true },
     sendContext: {},
   };
 }

@@ -3,7 +3,8 @@ import { AdjRibIn } from '../../src/rib/adj-rib-in.js';
 import { DEFAULT_DECISION_OPTIONS } from '../../src/rib/decision.js';
 import { changeOf, LocRib } from '../../src/rib/loc-rib.js';
 import type { LocRibChange } from '../../src/rib/loc-rib.js';
-import type { Path, PeerInfo } from '../../src/rib/path.js';
+import { Ipv4Nlri } from '../../src/bgp/nlri.js';
+import { Path, type PeerInfo } from '../../src/rib/path.js';
 import { pathFactory, peer } from './helpers.js';
 
 const P = '10.244.1.0/26';
@@ -161,5 +162,36 @@ describe('Loc-RIB entries', () => {
     expect(entries()).toBe(2500);
     expect([...loc.dests()].filter((d) => d.unused)).toHaveLength(100);
     for (const p of prefixes.slice(7600)) expect(loc.best(p)?.prefix).toBe(p);
+  });
+
+  it('finds the same entry whether a prefix comes as numbers (the decoder\'s Ipv4Nlri) or as text, and re-homes paths kept across a rebuild', () => {
+    const loc = new LocRib(DEFAULT_DECISION_OPTIONS);
+    const { path } = pathFactory();
+    const a = peer('10.0.0.1');
+    const b = peer('10.0.0.2');
+    const numeric = new Ipv4Nlri(0x0af40100, 26, undefined);
+    const entry = loc.entry(numeric);
+    expect(loc.entry(numeric)).toBe(entry);
+    expect(loc.dest(P)).toBe(entry);
+    const fromA = new Path(entry, 0, path(P, a).attrs, a);
+    loc.put(fromA);
+    // A path built from text lands on the same entry, and is re-pointed at it.
+    const fromB = path(P, b);
+    expect(fromB.dest).not.toBe(entry);
+    loc.put(fromB);
+    expect(fromB.dest).toBe(entry);
+    expect(loc.candidates(P)).toHaveLength(2);
+    expect(loc.withdraw(a, numeric)).toBe(fromA);
+    expect(loc.withdraw(b, '10.244.1.0/26')).toBe(fromB);
+    expect(loc.size).toBe(0);
+    // Enough withdrawn prefixes to rebuild: the old entry is detached, and a path that still
+    // points at it is stored on a fresh one.
+    for (let i = 0; i < 8000; i++) loc.put(path(`10.${i >>> 8}.${i & 255}.0/24`, a));
+    for (let i = 0; i < 8000; i++) loc.withdraw(a, `10.${i >>> 8}.${i & 255}.0/24`);
+    expect(entry.attached).toBe(false);
+    loc.put(fromA);
+    expect(loc.dest(P)?.best).toBe(fromA);
+    expect(fromA.dest.attached).toBe(true);
+    expect(loc.best(P)?.prefix).toBe(P);
   });
 });

@@ -64,7 +64,7 @@ export function decodeMpReach(v: Uint8Array, env: MpDecodeEnv): MpReach {
   const nextHops = decodeNextHops(v, 4, nextHopLength, afi);
   // RFC 7606 §7.11: an unexpected next-hop length means the NLRI cannot be located.
   if (!nextHops) throw env.bad(`next hop length ${nextHopLength} does not fit AFI ${afi}`);
-  const nlri = decodePrefixes(v, nlriStart, v.length, familyOf(afi), addPathFor(env.ctx, afi, safi));
+  const nlri = decodePrefixes(v, nlriStart, v.length, familyOf(afi), addPathFor(env.ctx, afi, safi), env.ctx.numericIpv4);
   return { type: 'mp-reach', flags: env.flags, afi, safi, nextHops, nlri };
 }
 
@@ -75,7 +75,7 @@ export function decodeMpUnreach(v: Uint8Array, env: MpDecodeEnv): MpUnreach {
   if (afiSafiName(afi, safi) === undefined) {
     return { type: 'mp-unreach', flags: env.flags, afi, safi, withdrawn: [], raw: v.slice(AFI_SAFI_LENGTH) };
   }
-  const withdrawn = decodePrefixes(v, AFI_SAFI_LENGTH, v.length, familyOf(afi), addPathFor(env.ctx, afi, safi));
+  const withdrawn = decodePrefixes(v, AFI_SAFI_LENGTH, v.length, familyOf(afi), addPathFor(env.ctx, afi, safi), env.ctx.numericIpv4);
   return { type: 'mp-unreach', flags: env.flags, afi, safi, withdrawn };
 }
 

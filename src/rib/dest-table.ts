@@ -1,0 +1,120 @@
+/**
+ * The route table's index: one `Dest` per prefix, found by prefix in O(1) and iterated in
+ * insertion order (as a `Map` would be, which `show` and the tests rely on).
+ *
+ * IPv4 prefixes — a reflector's million — are keyed by their numbers in an open-addressing hash
+ * table in one typed array (address, entry index and length; linear probing, Fibonacci hashing):
+ * no string is hashed or kept per prefix, and the index costs about 20 bytes per prefix where a
+ * `Map<string, Dest>` cost a string and a hash-table entry. IPv6 prefixes are keyed by text in a
+ * `Map`. Entries are never removed one by one: `rebuilt` makes a new table with the live ones
+ * (the Loc-RIB does that once most of the table is unused), leaving iterators of the old one
+ * valid.
+ */
+import type { Dest } from './dest.js';
+
+const MIN_CAPACITY = 1024;
+/** A slot's second word: entry index + 1 above, prefix length (0–32) in the low bits. */
+const LENGTH_BITS = 6;
+const LENGTH_MASK = (1 << LENGTH_BITS) - 1;
+/** Entry indexes must fit the second word beside the length. */
+const MAX_ENTRIES = 2 ** (31 - LENGTH_BITS) - 2;
+/** Fibonacci hashing's multiplier, 2^32 / φ. */
+const GOLDEN = 0x9e3779b9 | 0;
+
+export class DestTable {
+  /** Every entry, in insertion order. */
+  readonly #list: Dest[] = [];
+  /**
+   * IPv4 index, two words per slot so that a probe reads one cache line: the address, then
+   * (entry index + 1) × 64 + prefix length (0: the slot is empty).
+   */
+  #slots: Int32Array;
+  /** 32 − log2(slot count): the hash's top bits pick the slot. */
+  #shift: number;
+  #v4 = 0;
+  readonly #v6 = new Map<string, Dest>();
+
+  constructor(capacity = MIN_CAPACITY) {
+    let bits = 10;
+    while (1 << bits < capacity) bits++;
+    this.#slots = new Int32Array(2 << bits);
+    this.#shift = 32 - bits;
+  }
+
+  /** Entries, live or not. */
+  get size(): number {
+    return this.#list.length;
+  }
+
+  /** Every entry in insertion order; entries added while iterating are visited. */
+  values(): IterableIterator<Dest> {
+    return this.#list.values();
+  }
+
+  /** The entry for an IPv4 prefix (address as a signed 32-bit integer, host bits clear). */
+  get4(address: number, length: number): Dest | undefined {
+    const slots = this.#slots;
+    const mask = slots.length - 1;
+    for (let i = this.#slotOf(address, length); ; i = (i + 2) & mask) {
+      const packed = slots[i + 1]!;
+      if (packed === 0) return undefined;
+      if (slots[i] === address && (packed & LENGTH_MASK) === length) return this.#list[(packed >>> LENGTH_BITS) - 1];
+    }
+  }
+
+  /** The table's entry with the same prefix as `key` (any `Dest`, attached or not). */
+  find(key: Dest): Dest | undefined {
+    const text = key.text;
+    return text !== undefined ? this.#v6.get(text) : this.get4(key.address4!, key.prefixLength);
+  }
+
+  /** Adds `dest`, which must not be in the table yet, and marks it attached. */
+  add(dest: Dest): void {
+    if (this.#list.length >= MAX_ENTRIES) throw new RangeError(`route table full (${MAX_ENTRIES} prefixes)`);
+    this.#list.push(dest);
+    dest.attached = true;
+    const text = dest.text;
+    if (text !== undefined) {
+      this.#v6.set(text, dest);
+      return;
+    }
+    // At most five eighths full: linear probing stays short.
+    if ((this.#v4 + 1) * 16 > this.#slots.length * 5) this.#grow();
+    this.#v4++;
+    this.#place(dest.address4!, this.#list.length * (LENGTH_MASK + 1) + dest.prefixLength);
+  }
+
+  /** A new table with the entries `keep` selects, in the same order; the others are detached. */
+  rebuilt(keep: (dest: Dest) => boolean): DestTable {
+    const out = new DestTable();
+    for (const dest of this.#list) {
+      if (keep(dest)) out.add(dest);
+      else dest.attached = false;
+    }
+    return out;
+  }
+
+  /** The first word of the slot the hash picks. */
+  #slotOf(address: number, length: number): number {
+    return (Math.imul(address ^ Math.imul(length + 1, GOLDEN), GOLDEN) >>> this.#shift) << 1;
+  }
+
+  #place(address: number, packed: number): void {
+    const slots = this.#slots;
+    const mask = slots.length - 1;
+    let i = this.#slotOf(address, packed & LENGTH_MASK);
+    while (slots[i + 1] !== 0) i = (i + 2) & mask;
+    slots[i] = address;
+    slots[i + 1] = packed;
+  }
+
+  #grow(): void {
+    const old = this.#slots;
+    this.#slots = new Int32Array(old.length * 2);
+    this.#shift--;
+    for (let i = 0; i < old.length; i += 2) {
+      const packed = old[i + 1]!;
+      if (packed !== 0) this.#place(old[i]!, packed);
+    }
+  }
+}
