@@ -3,12 +3,18 @@
  * insertion order (as a `Map` would be, which `show` and the tests rely on).
  *
  * IPv4 prefixes — a reflector's million — are keyed by their numbers in an open-addressing hash
- * table in one typed array (address, entry index and length; linear probing, Fibonacci hashing):
+ * table in one typed array (address, entry index and length; linear probing):
  * no string is hashed or kept per prefix, and the index costs about 20 bytes per prefix where a
  * `Map<string, Dest>` cost a string and a hash-table entry. IPv6 prefixes are keyed by text in a
  * `Map`. Entries are never removed one by one: `rebuilt` makes a new table with the live ones
  * (the Loc-RIB does that once most of the table is unused), leaving iterators of the old one
  * valid.
+ *
+ * The hash keeps neighbours together: a prefix's slot is its network number (the address's top
+ * `length` bits) folded to the table size, so a table that arrives in order — as BGP speakers
+ * send theirs — fills consecutive slots, one cache line serving several lookups, with no
+ * collisions. Keys chosen to collide (a long probe on insert) switch the table, for good, to a
+ * multiplicative hash with a random seed, so a peer cannot make lookups slow.
  */
 import type { Dest } from './dest.js';
 
@@ -20,6 +26,10 @@ const LENGTH_MASK = (1 << LENGTH_BITS) - 1;
 const MAX_ENTRIES = 2 ** (31 - LENGTH_BITS) - 2;
 /** Fibonacci hashing's multiplier, 2^32 / φ. */
 const GOLDEN = 0x9e3779b9 | 0;
+/** Spreads the prefix length across the slots, so 10.0.0.0/8 and 10.0.0.0/16 do not meet. */
+const LENGTH_SPREAD = 0x2545f491;
+/** An insert probing further than this many slots switches the table to the seeded hash. */
+const MAX_PROBE = 48;
 
 export class DestTable {
   /** Every entry, in insertion order. */
@@ -29,8 +39,10 @@ export class DestTable {
    * (entry index + 1) × 64 + prefix length (0: the slot is empty).
    */
   #slots: Int32Array;
-  /** 32 − log2(slot count): the hash's top bits pick the slot. */
-  #shift: number;
+  /** log2(slot count). */
+  #bits: number;
+  /** 0 for the ordered hash; the seed of the multiplicative one once keys collided. */
+  #seed = 0;
   #v4 = 0;
   readonly #v6 = new Map<string, Dest>();
 
@@ -38,12 +50,17 @@ export class DestTable {
     let bits = 10;
     while (1 << bits < capacity) bits++;
     this.#slots = new Int32Array(2 << bits);
-    this.#shift = 32 - bits;
+    this.#bits = bits;
   }
 
   /** Entries, live or not. */
   get size(): number {
     return this.#list.length;
+  }
+
+  /** Whether colliding keys switched the IPv4 index to the seeded hash. */
+  get seeded(): boolean {
+    return this.#seed !== 0;
   }
 
   /** Every entry in insertion order; entries added while iterating are visited. */
@@ -87,6 +104,7 @@ export class DestTable {
   /** A new table with the entries `keep` selects, in the same order; the others are detached. */
   rebuilt(keep: (dest: Dest) => boolean): DestTable {
     const out = new DestTable();
+    out.#seed = this.#seed;
     for (const dest of this.#list) {
       if (keep(dest)) out.add(dest);
       else dest.attached = false;
@@ -96,22 +114,38 @@ export class DestTable {
 
   /** The first word of the slot the hash picks. */
   #slotOf(address: number, length: number): number {
-    return (Math.imul(address ^ Math.imul(length + 1, GOLDEN), GOLDEN) >>> this.#shift) << 1;
+    const bits = this.#bits;
+    if (this.#seed !== 0) return (Math.imul(address ^ Math.imul(length + 1, this.#seed), GOLDEN) >>> (32 - bits)) << 1;
+    const network = length === 0 ? 0 : address >>> (32 - length);
+    return ((network ^ (network >>> bits) ^ Math.imul(length, LENGTH_SPREAD)) & ((1 << bits) - 1)) << 1;
   }
 
   #place(address: number, packed: number): void {
     const slots = this.#slots;
     const mask = slots.length - 1;
     let i = this.#slotOf(address, packed & LENGTH_MASK);
-    while (slots[i + 1] !== 0) i = (i + 2) & mask;
+    let probes = 0;
+    while (slots[i + 1] !== 0) {
+      i = (i + 2) & mask;
+      probes++;
+    }
     slots[i] = address;
     slots[i + 1] = packed;
+    if (probes > MAX_PROBE && this.#seed === 0) {
+      this.#seed = (Math.random() * 0x7fffffff) | 1;
+      this.#rehash(this.#slots.length);
+    }
   }
 
   #grow(): void {
+    this.#bits++;
+    this.#rehash(this.#slots.length * 2);
+  }
+
+  /** Places every key again in a new array of `words` words (the hash or the size changed). */
+  #rehash(words: number): void {
     const old = this.#slots;
-    this.#slots = new Int32Array(old.length * 2);
-    this.#shift--;
+    this.#slots = new Int32Array(words);
     for (let i = 0; i < old.length; i += 2) {
       const packed = old[i + 1]!;
       if (packed !== 0) this.#place(old[i]!, packed);

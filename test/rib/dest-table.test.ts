@@ -69,4 +69,21 @@ describe('route table index (DestTable)', () => {
     // An iterator of the old table still walks the old entries.
     expect([...iterating]).toHaveLength(3000);
   });
+
+  it('switches to a seeded hash when keys are chosen to collide, and still finds every one', () => {
+    const table = new DestTable();
+    // Network numbers n = k·2^10 + k all fold to one slot of a 1,024-slot table.
+    const colliding = Array.from({ length: 300 }, (_, k) => Dest.ipv4(((k + 1) << 10) | (k + 1), 32));
+    for (const d of colliding) table.add(d);
+    expect(table.seeded).toBe(true);
+    for (const d of colliding) expect(table.find(Dest.of(d.prefix))).toBe(d);
+    expect(table.rebuilt(() => true).seeded).toBe(true);
+  });
+
+  it('keeps an ordered table on the ordered hash', () => {
+    const table = new DestTable();
+    for (let i = 0; i < 100_000; i++) table.add(Dest.of(v4(i)));
+    expect(table.seeded).toBe(false);
+    expect(table.find(Dest.of(v4(99_999)))?.prefix).toBe(v4(99_999));
+  });
 });
