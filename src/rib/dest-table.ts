@@ -103,12 +103,15 @@ export class DestTable {
 
   /** A new table with the entries `keep` selects, in the same order; the others are detached. */
   rebuilt(keep: (dest: Dest) => boolean): DestTable {
-    const out = new DestTable();
-    out.#seed = this.#seed;
+    const kept: Dest[] = [];
     for (const dest of this.#list) {
-      if (keep(dest)) out.add(dest);
+      if (keep(dest)) kept.push(dest);
       else dest.attached = false;
     }
+    // Sized for what is kept: no growth while refilling.
+    const out = new DestTable((kept.length * 8) / 5 + 1);
+    out.#seed = this.#seed;
+    for (const dest of kept) out.add(dest);
     return out;
   }
 

@@ -104,6 +104,22 @@ export function makePeerInfo(init: PeerInfoInit): PeerInfo {
 
 const STALE = 1;
 const SELECTED = 2;
+/** The ineligibility reason is kept as its index here, above the two flags (a path is 8 bytes smaller). */
+const REASON_SHIFT = 2;
+/** Each reason's code (a Record, so a new reason without a code does not compile). */
+const REASON_CODE: Readonly<Record<IneligibleReason, number>> = {
+  'as-loop': 1,
+  'cluster-loop': 2,
+  'originator-loop': 3,
+  'treat-as-withdraw': 4,
+  'next-hop-unreachable': 5,
+  'import-rejected': 6,
+};
+const REASON_OF: readonly (IneligibleReason | null)[] = (() => {
+  const out: (IneligibleReason | null)[] = [null];
+  for (const [reason, code] of Object.entries(REASON_CODE) as [IneligibleReason, number][]) out[code] = reason;
+  return out;
+})();
 
 export class Path extends OnDest {
   /**
@@ -115,8 +131,7 @@ export class Path extends OnDest {
   readonly pathId: number;
   readonly attrs: AttrSet;
   readonly source: PeerInfo;
-  /** Why this path may not be selected, or null when it may. */
-  readonly ineligible: IneligibleReason | null;
+  /** Stale and selected bits, and the ineligibility reason's code (see `REASON_CODE`). */
   #flags: number;
 
   /** `prefix`: the text, or the entry (`LocRib.entry`, no text built: the hot path). */
@@ -126,8 +141,12 @@ export class Path extends OnDest {
     this.pathId = pathId;
     this.attrs = attrs;
     this.source = source;
-    this.ineligible = ineligible;
-    this.#flags = 0;
+    this.#flags = ineligible === null ? 0 : REASON_CODE[ineligible] << REASON_SHIFT;
+  }
+
+  /** Why this path may not be selected, or null when it may. */
+  get ineligible(): IneligibleReason | null {
+    return REASON_OF[this.#flags >>> REASON_SHIFT] ?? null;
   }
 
   /** RFC 4724 §4.2: retained across the peer's restart, awaiting refresh or End-of-RIB sweep. */
