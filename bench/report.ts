@@ -16,6 +16,8 @@ export interface BenchRow {
   readonly status: RowStatus;
   readonly timeMs?: number;
   readonly peakRssBytes?: number;
+  /** S1: peak RSS over the RSS before the announcement, per prefix announced (SPEC §7 memory per route). */
+  readonly bytesPerRoute?: number;
   /** CPU the reflector used during the measurement: about the time when it is CPU-bound. */
   readonly reflectorCpuMs?: number;
   /** CPU the test clients used during the measurement, to show they were not the bottleneck. */
@@ -79,6 +81,7 @@ export interface RatedRow extends BenchRow {
   readonly timeVsBestAnchor?: number;
   readonly timeVsBird2?: number;
   readonly rssVsBird2?: number;
+  readonly bytesPerRouteVsBird2?: number;
 }
 
 export function rate(rows: readonly BenchRow[]): RatedRow[] {
@@ -89,8 +92,10 @@ export function rate(rows: readonly BenchRow[]): RatedRow[] {
     const vsBest = ok ? ratio(row.timeMs, r.bestAnchor?.timeMs) : undefined;
     const vsBird = ok && r.bird2?.status === 'ok' ? ratio(row.timeMs, r.bird2.timeMs) : undefined;
     const rssVsBird = ratio(row.peakRssBytes, r.bird2?.peakRssBytes);
+    const perRouteVsBird = ratio(row.bytesPerRoute, r.bird2?.bytesPerRoute);
     return {
       ...row,
+      ...(perRouteVsBird === undefined ? {} : { bytesPerRouteVsBird2: perRouteVsBird }),
       ...(vsBest === undefined ? {} : { timeVsBestAnchor: vsBest }),
       ...(vsBird === undefined ? {} : { timeVsBird2: vsBird }),
       ...(rssVsBird === undefined ? {} : { rssVsBird2: rssVsBird }),
@@ -106,6 +111,7 @@ export interface PetrelSummary {
   readonly timeVsBestAnchor?: number;
   readonly bestAnchor?: string;
   readonly rssVsBird2?: number;
+  readonly bytesPerRouteVsBird2?: number;
 }
 
 export function petrelSummary(rated: readonly RatedRow[]): PetrelSummary[] {
@@ -122,6 +128,7 @@ export function petrelSummary(rated: readonly RatedRow[]): PetrelSummary[] {
       ...(row.timeVsBestAnchor === undefined ? {} : { timeVsBestAnchor: row.timeVsBestAnchor }),
       ...(best ? { bestAnchor: best } : {}),
       ...(row.rssVsBird2 === undefined ? {} : { rssVsBird2: row.rssVsBird2 }),
+      ...(row.bytesPerRouteVsBird2 === undefined ? {} : { bytesPerRouteVsBird2: row.bytesPerRouteVsBird2 }),
     };
   });
 }
@@ -139,12 +146,13 @@ function formatRatio(x: number | undefined): string {
 }
 
 export function formatTable(rated: readonly RatedRow[]): string {
-  const header = ['scenario', 'implementation', 'time', 'peak RSS', 'vs best anchor', 'vs BIRD 2', 'reflector CPU', 'clients CPU', 'note'];
+  const header = ['scenario', 'implementation', 'time', 'peak RSS', 'B/route', 'vs best anchor', 'vs BIRD 2', 'reflector CPU', 'clients CPU', 'note'];
   const body = rated.map((r) => [
     r.scenario,
     r.implementation,
     r.status === 'ok' && r.timeMs !== undefined ? formatMs(r.timeMs) : r.status,
     formatBytes(r.peakRssBytes),
+    r.bytesPerRoute === undefined ? '' : `${r.bytesPerRoute.toFixed(0)}${r.bytesPerRouteVsBird2 === undefined || r.implementation === 'bird2' ? '' : ` (${r.bytesPerRouteVsBird2.toFixed(2)}×)`}`,
     formatRatio(r.timeVsBestAnchor),
     formatRatio(r.timeVsBird2),
     r.reflectorCpuMs === undefined ? '' : formatMs(r.reflectorCpuMs),

@@ -12,7 +12,7 @@ import type { DriverProcess } from './clients/driver-process.js';
 import type { ConvergenceResult } from './clients/protocol.js';
 import { clientAddress, REFLECTOR_ADDRESS } from './namespace.js';
 import { NotRunnable } from './reflectors/petrel.js';
-import { reflectorCpuMs, reflectorPeakRss, type ReflectorKind, type ReflectorSetup } from './reflectors/reflector.js';
+import { reflectorCpuMs, reflectorPeakRss, reflectorRss, type ReflectorKind, type ReflectorSetup } from './reflectors/reflector.js';
 import type { BenchRow } from './report.js';
 import type { NetNs } from '../test/peers/netns.js';
 
@@ -71,33 +71,44 @@ function setupFor(ns: NetNs, clients: number): ReflectorSetup {
 interface Measured {
   readonly result: ConvergenceResult;
   readonly peakRssBytes: number | undefined;
+  /** RSS just before the request: what the reflector held with its sessions up. */
+  readonly rssBeforeBytes: number | undefined;
   readonly reflectorCpuMs: number | undefined;
 }
 
 /** The reflector's side of a measurement, read from /proc around the driver's request. */
 interface Probe {
   peakRss(): Promise<number | undefined>;
+  rss(): Promise<number | undefined>;
   cpuMs(): Promise<number | undefined>;
 }
 
 async function measure(ctx: ScenarioContext, probe: Probe, op: 'announce' | 'withdraw', count: number): Promise<Measured> {
+  const rssBefore = await probe.rss();
   const cpu0 = await probe.cpuMs();
   const reply = await ctx.driver.request({ op, count, timeoutMs: ctx.limits.scenarioMs });
   const cpu1 = await probe.cpuMs();
   return {
     result: reply.result!,
     peakRssBytes: await probe.peakRss(),
+    rssBeforeBytes: rssBefore,
     reflectorCpuMs: cpu0 === undefined || cpu1 === undefined ? undefined : cpu1 - cpu0,
   };
 }
 
-function convergenceRow(scenario: ScenarioId, kind: ReflectorKind, m: Measured, target: number): BenchRow {
+/**
+ * `routes`: the prefixes the measurement added to the reflector's table, for bytes per route
+ * (peak RSS over the RSS before, per prefix: what the table costs, without the process's base).
+ */
+function convergenceRow(scenario: ScenarioId, kind: ReflectorKind, m: Measured, target: number, routes = 0): BenchRow {
   const r = m.result;
+  const perRoute = routes > 0 && m.peakRssBytes !== undefined && m.rssBeforeBytes !== undefined ? (m.peakRssBytes - m.rssBeforeBytes) / routes : undefined;
   const base = {
     scenario,
     implementation: kind.name,
     clientCpuMs: r.clientCpuMs,
     ...(m.peakRssBytes === undefined ? {} : { peakRssBytes: m.peakRssBytes }),
+    ...(perRoute === undefined ? {} : { bytesPerRoute: perRoute }),
     ...(m.reflectorCpuMs === undefined ? {} : { reflectorCpuMs: m.reflectorCpuMs }),
   };
   if (r.timedOut) {
@@ -138,7 +149,7 @@ async function withReflector(
       timeoutMs: ctx.limits.setupMs,
     });
     await ctx.driver.request({ op: 'settle', quietMs: settleQuietMs(clients), timeoutMs: ctx.limits.setupMs });
-    return await body({ peakRss: () => reflectorPeakRss(reflector), cpuMs: () => reflectorCpuMs(reflector) });
+    return await body({ peakRss: () => reflectorPeakRss(reflector), rss: () => reflectorRss(reflector), cpuMs: () => reflectorCpuMs(reflector) });
   } catch (err) {
     if (err instanceof NotRunnable) throw err;
     const logs = (await reflector.logs()).trim().split('\n').slice(-5).join(' | ');
@@ -159,7 +170,7 @@ export async function runThroughput(ctx: ScenarioContext, kind: ReflectorKind, w
     return await withReflector(ctx, kind, 2, async (probe) => {
       ctx.log(`${kind.name}: S1 announcing ${count} prefixes`);
       const s1 = await measure(ctx, probe, 'announce', count);
-      const rows = [convergenceRow('S1', kind, s1, count)];
+      const rows = [convergenceRow('S1', kind, s1, count, count)];
       if (!want.has('S3')) return rows;
       if (s1.result.timedOut) return [...rows, { scenario: 'S3', implementation: kind.name, status: 'skipped', detail: 'S1 did not converge' }];
       ctx.log(`${kind.name}: S3 withdrawing ${count} prefixes`);

@@ -41,26 +41,41 @@ export interface ReflectorKind {
   create(): Reflector;
 }
 
-/** VmHWM (peak resident set) of one process in bytes, or undefined once it has exited. */
-export async function peakRssBytes(pid: number): Promise<number | undefined> {
+/** A /proc/PID/status size in bytes (VmHWM: peak resident set; VmRSS: now), or undefined once it has exited. */
+async function statusBytes(pid: number, field: 'VmHWM' | 'VmRSS'): Promise<number | undefined> {
   try {
     const status = await readFile(`/proc/${pid}/status`, 'utf8');
-    const kb = /^VmHWM:\s+(\d+) kB/m.exec(status)?.[1];
+    const kb = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1];
     return kb === undefined ? undefined : Number(kb) * 1024;
   } catch {
     return undefined;
   }
 }
 
-/** The reflector's peak RSS: the sum over its processes (FRR runs zebra beside bgpd). */
-export async function reflectorPeakRss(r: Reflector): Promise<number | undefined> {
+/** VmHWM (peak resident set) of one process in bytes, or undefined once it has exited. */
+export function peakRssBytes(pid: number): Promise<number | undefined> {
+  return statusBytes(pid, 'VmHWM');
+}
+
+/** A size summed over the reflector's processes (FRR runs zebra beside bgpd). */
+async function reflectorBytes(r: Reflector, field: 'VmHWM' | 'VmRSS'): Promise<number | undefined> {
   let total = 0;
   for (const pid of r.pids()) {
-    const bytes = await peakRssBytes(pid);
+    const bytes = await statusBytes(pid, field);
     if (bytes === undefined) return undefined;
     total += bytes;
   }
   return total > 0 ? total : undefined;
+}
+
+/** The reflector's peak RSS. */
+export function reflectorPeakRss(r: Reflector): Promise<number | undefined> {
+  return reflectorBytes(r, 'VmHWM');
+}
+
+/** The reflector's RSS now (before a scenario: the base its table grows from). */
+export function reflectorRss(r: Reflector): Promise<number | undefined> {
+  return reflectorBytes(r, 'VmRSS');
 }
 
 /** Linux reports process CPU time in clock ticks of 1/100 s (USER_HZ on every mainstream arch). */

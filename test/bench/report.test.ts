@@ -31,6 +31,19 @@ describe('rate', () => {
     expect(row('S1', 'petrel').rssVsBird2).toBeCloseTo(2);
   });
 
+  it('compares memory per route (peak RSS over the RSS before, per prefix) with BIRD 2, and prints it', () => {
+    const perRoute = rate([
+      { scenario: 'S1', implementation: 'bird2', status: 'ok', timeMs: 600, peakRssBytes: 95 * MB, bytesPerRoute: 90 },
+      { scenario: 'S1', implementation: 'petrel', status: 'ok', timeMs: 700, peakRssBytes: 300 * MB, bytesPerRoute: 225 },
+    ]);
+    expect(perRoute[1]!.bytesPerRouteVsBird2).toBeCloseTo(2.5);
+    expect(petrelSummary(perRoute)[0]!.bytesPerRouteVsBird2).toBeCloseTo(2.5);
+    const table = formatTable(perRoute).split('\n');
+    expect(table[0]).toContain('B/route');
+    expect(table[3]).toContain('225 (2.50×)');
+    expect(table[2]).toMatch(/ 90 /);
+  });
+
   it('gives no time ratio to a row without a figure', () => {
     expect(row('S1', 'gobgp').timeVsBestAnchor).toBeUndefined();
     expect(row('S2', 'petrel').timeVsBird2).toBeUndefined();
@@ -63,7 +76,7 @@ describe('formatTable', () => {
   it('prints one line per row with time, memory, ratios and the reason for a missing figure', () => {
     const lines = formatTable(rate(rows)).split('\n');
     expect(lines).toHaveLength(rows.length + 2);
-    expect(lines[0]).toMatch(/^scenario\s+implementation\s+time\s+peak RSS\s+vs best anchor\s+vs BIRD 2/);
+    expect(lines[0]).toMatch(/^scenario\s+implementation\s+time\s+peak RSS\s+B\/route\s+vs best anchor\s+vs BIRD 2/);
     expect(lines[2]).toMatch(/^S1\s+bird2\s+600 ms\s+95 MB\s+1\.00×\s+1\.00×$/);
     expect(lines[3]).toMatch(/^S1\s+gobgp\s+timeout\s+2000 MB\s+after 150000 ms$/);
     expect(lines[4]).toMatch(/^S1\s+frr\s+5\.00 s\s+660 MB\s+8\.33×\s+8\.33×$/);
