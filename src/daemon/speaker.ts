@@ -53,6 +53,12 @@ export interface Timers {
   after(ms: number, fn: () => void): CancelTimer;
 }
 
+/**
+ * How long a route-table rebuild waits once most entries are unused: a peer withdrawing its
+ * whole table is not slowed by copying the rest while its withdrawals stream in.
+ */
+const COMPACTION_DELAY_MS = 1000;
+
 export const realTimers: Timers = {
   after(ms, fn) {
     const t = setTimeout(fn, ms);
@@ -176,6 +182,7 @@ export class Speaker {
       decisionOptionsOf(options.config),
       (dest, previousBest) => this.#onLocRibChange(dest, previousBest),
       (dest) => this.groups.enqueueCandidate(dest),
+      () => this.#timers.after(COMPACTION_DELAY_MS, () => this.locRib.compact()),
     );
     this.groups = new UpdateGroups(this.#policy, this.locRib, this.#schedule, {
       afterMs: options.slowMemberMs ?? DEFAULT_SLOW_MEMBER_MS,

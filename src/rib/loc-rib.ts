@@ -63,16 +63,25 @@ export class LocRib {
   #options: MultipathOptions;
   readonly #listener: LocRibListener | undefined;
   readonly #candidateListener: CandidateListener | undefined;
+  /** Set: rebuilding is due, and the owner calls `compact` when convenient (see `#dropIfUnused`). */
+  readonly #compactionDue: (() => void) | undefined;
+  #compactionRequested = false;
   #dests = new DestTable();
   /** Entries left in `#dests` with no path and no group holding them (see `#dropIfUnused`). */
   #idle = 0;
   /** Prefixes with at least one candidate. */
   #size = 0;
 
-  constructor(options: MultipathOptions, listener?: LocRibListener, candidateListener?: CandidateListener) {
+  /**
+   * `compactionDue`: called once when unused entries make a rebuild worthwhile; the owner then
+   * calls `compact()` off the hot path (the daemon: a second later, so a table being withdrawn
+   * is not copied while the withdrawals stream in). Without it the table rebuilds at once.
+   */
+  constructor(options: MultipathOptions, listener?: LocRibListener, candidateListener?: CandidateListener, compactionDue?: () => void) {
     this.#options = options;
     this.#listener = listener;
     this.#candidateListener = candidateListener;
+    this.#compactionDue = compactionDue;
   }
 
   /** Number of prefixes with at least one candidate. */
@@ -296,6 +305,19 @@ export class LocRib {
     if (!dest.unused) return;
     this.#idle++;
     if (this.#idle < PURGE_MIN_IDLE || this.#idle * 4 < this.#dests.size * 3) return;
+    if (this.#compactionDue === undefined) {
+      this.compact();
+      return;
+    }
+    if (this.#compactionRequested) return;
+    this.#compactionRequested = true;
+    this.#compactionDue();
+  }
+
+  /** Rebuilds the table with the entries still in use (see `#dropIfUnused`). */
+  compact(): void {
+    this.#compactionRequested = false;
+    if (this.#idle === 0) return;
     this.#dests = this.#dests.rebuilt((d) => !d.unused);
     this.#idle = 0;
   }

@@ -194,4 +194,22 @@ describe('Loc-RIB entries', () => {
     expect(fromA.dest.attached).toBe(true);
     expect(loc.best(P)?.prefix).toBe(P);
   });
+
+  it('with a compaction callback, asks once and rebuilds only when told to', () => {
+    let asked = 0;
+    const loc = new LocRib(DEFAULT_DECISION_OPTIONS, undefined, undefined, () => asked++);
+    const { path } = pathFactory();
+    const a = peer('10.0.0.1');
+    const prefixes = Array.from({ length: 10_000 }, (_, i) => `10.${i >>> 8}.${i & 255}.0/24`);
+    for (const p of prefixes) loc.put(path(p, a));
+    for (const p of prefixes.slice(0, 9000)) loc.withdraw(a, p);
+    expect(asked).toBe(1);
+    expect([...loc.dests()]).toHaveLength(10_000);
+    loc.compact();
+    expect([...loc.dests()]).toHaveLength(1000);
+    for (const p of prefixes.slice(9000)) expect(loc.best(p)?.prefix).toBe(p);
+    // Asked again only once the next rebuild is due.
+    for (const p of prefixes.slice(9000, 9500)) loc.withdraw(a, p);
+    expect(asked).toBe(1);
+  });
 });
