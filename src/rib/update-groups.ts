@@ -36,7 +36,7 @@ import { packUpdates } from '../bgp/update.js';
 import { REFLECTION_TARGETS, sourceKindOf, type RouteTargetKind } from '../reflector/targets.js';
 import { AdjRibOut } from './adj-rib-out.js';
 import { toPathAttributes, type AttrSet } from './attr-set.js';
-import { AdvertisedPaths, DestNlri, type Advertised, type Dest } from './dest.js';
+import { AdvertisedPaths, DestNlri, NO_PATHS, type Advertised, type Dest } from './dest.js';
 import { exportAttrs, type ExportTarget } from './export-attrs.js';
 import type { BgpFilter } from './bgp-filter.js';
 import type { ExportPolicy } from './export-policy.js';
@@ -89,13 +89,28 @@ function familyIndex(nlri: Nlri): 0 | 1 {
   return ipv4KeyOf(nlri) !== undefined ? 0 : nlri.prefix.includes(':') ? 1 : 0;
 }
 
-/** A prefix's candidates, the best first (ADD-PATH sends them in that order). */
-function candidatesBestFirst(dest: Dest): Path[] {
+/** A prefix's eligible candidates, the best first (ADD-PATH sends them in that order). */
+function candidatesBestFirst(dest: Dest): readonly Path[] {
+  const paths = dest.paths;
+  if (paths === undefined) return NO_PATHS;
+  if (!Array.isArray(paths)) return paths.ineligible === null ? [paths] : NO_PATHS;
   const best = dest.best;
-  const all = dest.candidates().filter((p) => p.ineligible === null);
+  const all = paths.filter((p) => p.ineligible === null);
   if (best === undefined) return all;
   return [best, ...all.filter((p) => p !== best)];
 }
+
+/**
+ * An ADD-PATH group's record for a prefix as paths and identifiers. The common case, one path
+ * under identifier 1, is stored as the bare path (no per-prefix record: a full table to ADD-PATH
+ * clients costs what it costs without ADD-PATH).
+ */
+function addPathView(advertised: Advertised): AdvertisedPaths {
+  return advertised instanceof AdvertisedPaths ? advertised : new AdvertisedPaths([advertised], SINGLE_ID);
+}
+
+const SINGLE_ID: readonly number[] = Object.freeze([1]);
+const NO_IDS: readonly number[] = Object.freeze([]);
 
 /** An UPDATE body (as `packUpdates` returns it) with its 19-octet header. */
 export function frameUpdate(body: Uint8Array): Buffer {
@@ -293,11 +308,13 @@ export class UpdateGroup {
     const address = member.peer.address;
     const held: Nlri[] = [];
     for (const dest of this.adjRibOut.dests()) {
-      const advertised = this.adjRibOut.at(dest)!;
-      if (!(advertised instanceof AdvertisedPaths)) {
-        if (AdjRibOut.reaches(advertised, address)) held.push(dest);
+      const stored = this.adjRibOut.at(dest)!;
+      const addPath = this.#addPath[dest.family === 6 ? 1 : 0];
+      if (!addPath && !(stored instanceof AdvertisedPaths)) {
+        if (AdjRibOut.reaches(stored, address)) held.push(dest);
         continue;
       }
+      const advertised = addPathView(stored);
       advertised.paths.forEach((p, i) => {
         if (p.source.kind === 'local' || p.source.address !== address) held.push(new DestNlri(dest, advertised.ids[i]!));
       });
@@ -307,8 +324,10 @@ export class UpdateGroup {
 
   /** Whether this group has `member` holding `nlri` (the prefix, under that path identifier with ADD-PATH). */
   #holds(member: GroupMember, nlri: Nlri): boolean {
-    const advertised = this.adjRibOut.get(nlri);
-    if (!(advertised instanceof AdvertisedPaths)) return (nlri.pathId ?? 0) === 0 && AdjRibOut.reaches(advertised, member.peer.address);
+    const stored = this.adjRibOut.get(nlri);
+    if (stored === undefined) return false;
+    if (!this.#addPath[familyIndex(nlri)] && !(stored instanceof AdvertisedPaths)) return (nlri.pathId ?? 0) === 0 && AdjRibOut.reaches(stored, member.peer.address);
+    const advertised = addPathView(stored);
     const i = advertised.ids.indexOf(nlri.pathId ?? 0);
     const path = i < 0 ? undefined : advertised.paths[i];
     return path !== undefined && (path.source.kind === 'local' || path.source.address !== member.peer.address);
@@ -399,14 +418,15 @@ export class UpdateGroup {
     const out = this.adjRibOut;
     const current = out.at(dest);
     const best = dest.best;
-    // Paths are immutable: the same path exported under the same policy is the same UPDATE.
-    if (best === current && !force) return;
     const fi = dest.family === 6 ? 1 : 0;
-    if (!this.#sends[fi]) return;
     if (this.#addPath[fi]) {
-      this.#examineAddPath(slice, dest, fi, current instanceof AdvertisedPaths ? current : undefined, force);
+      // Every candidate counts, not just the best: a bare stored path may still lack company.
+      if (this.#sends[fi]) this.#examineAddPath(slice, dest, fi, current, force);
       return;
     }
+    // Paths are immutable: the same path exported under the same policy is the same UPDATE.
+    if (best === current && !force) return;
+    if (!this.#sends[fi]) return;
     const previous = current instanceof AdvertisedPaths ? undefined : current;
     const attrs = best === undefined ? undefined : this.#exported(best);
     if (attrs === undefined || best === undefined) {
@@ -437,7 +457,8 @@ export class UpdateGroup {
    * source, same received path ID) keeps the identifier, so the peer sees an implicit replace;
    * identifiers no longer used are withdrawn.
    */
-  #examineAddPath(slice: Slice, dest: Dest, fi: 0 | 1, current: AdvertisedPaths | undefined, force: boolean): void {
+  #examineAddPath(slice: Slice, dest: Dest, fi: 0 | 1, stored: Advertised | undefined, force: boolean): void {
+    const current = stored === undefined ? undefined : addPathView(stored);
     const wanted: Path[] = [];
     const wantedAttrs: AttrSet[] = [];
     for (const path of candidatesBestFirst(dest)) {
@@ -446,26 +467,27 @@ export class UpdateGroup {
       wanted.push(path);
       wantedAttrs.push(attrs);
     }
-    const oldPaths = current?.paths ?? [];
-    const oldIds = current?.ids ?? [];
+    const oldPaths = current?.paths ?? NO_PATHS;
+    const oldIds = current?.ids ?? NO_IDS;
     const ids: number[] = new Array<number>(wanted.length).fill(0);
-    const kept = new Set<number>();
+    // Identifiers kept (a handful at most: arrays, not a Set per prefix).
+    const kept: number[] = [];
     // Same path, or its replacement from the same place: same identifier.
     for (let i = 0; i < wanted.length; i++) {
       const w = wanted[i]!;
-      const j = oldPaths.findIndex((o, k) => !kept.has(oldIds[k]!) && (o === w || (o.source === w.source && o.pathId === w.pathId)));
+      const j = oldPaths.findIndex((o, k) => !kept.includes(oldIds[k]!) && (o === w || (o.source === w.source && o.pathId === w.pathId)));
       if (j >= 0) {
         ids[i] = oldIds[j]!;
-        kept.add(oldIds[j]!);
+        kept.push(oldIds[j]!);
       }
     }
-    for (let k = 0; k < oldPaths.length; k++) if (!kept.has(oldIds[k]!)) slice.withdrawn[fi].push(new DestNlri(dest, oldIds[k]!));
+    for (let k = 0; k < oldPaths.length; k++) if (!kept.includes(oldIds[k]!)) slice.withdrawn[fi].push(new DestNlri(dest, oldIds[k]!));
     let next = 1;
     for (let i = 0; i < wanted.length; i++) {
       if (ids[i] === 0) {
-        while (kept.has(next)) next++;
+        while (kept.includes(next)) next++;
         ids[i] = next;
-        kept.add(next);
+        kept.push(next);
       }
       const path = wanted[i]!;
       const id = ids[i]!;
@@ -474,17 +496,17 @@ export class UpdateGroup {
       if (before === path && !force) continue;
       const source = path.source;
       const except = source.kind === 'local' ? undefined : this.#byAddress.get(source.address);
-      // The source's own session held this identifier from another source: take it back.
       const nlri = new DestNlri(dest, id);
+      // The source's own session held this identifier from another source: take it back.
       if (except !== undefined && before !== undefined && before.source.address !== source.address) slice.withdrawFrom(except, nlri);
       slice.bucket(fi, wantedAttrs[i]!, except).nlri.push(nlri);
     }
     const out = this.adjRibOut;
     if (wanted.length === 0) {
-      if (current !== undefined) out.remove(dest, current);
+      if (stored !== undefined) out.remove(dest, stored);
       return;
     }
-    out.replace(dest, new AdvertisedPaths(wanted, ids), current);
+    out.replace(dest, wanted.length === 1 && ids[0] === 1 ? wanted[0]! : new AdvertisedPaths(wanted, ids), stored);
   }
 
   #transmit(slice: Slice): void {
@@ -531,9 +553,13 @@ export class UpdateGroup {
       list.push(nlri);
     };
     for (const dest of this.adjRibOut.dests()) {
-      const advertised: Advertised = this.adjRibOut.at(dest)!;
-      if (advertised instanceof AdvertisedPaths) advertised.paths.forEach((p, i) => add(p, new DestNlri(p.dest, advertised.ids[i]!)));
-      else add(advertised, advertised);
+      const stored: Advertised = this.adjRibOut.at(dest)!;
+      if (!this.#addPath[dest.family === 6 ? 1 : 0] && !(stored instanceof AdvertisedPaths)) {
+        add(stored, stored);
+        continue;
+      }
+      const advertised = addPathView(stored);
+      advertised.paths.forEach((p, i) => add(p, new DestNlri(p.dest, advertised.ids[i]!)));
     }
     const messages: Uint8Array[] = [];
     for (const fi of [0, 1] as const) {

@@ -258,6 +258,33 @@ describe('update groups', () => {
       expect(asText(group.heldBy(r))).toEqual([{ prefix: P, pathId: 2 }]);
     });
 
+    it('keeps a lone path under identifier 1 without a per-prefix record, and resends it under 1 on route refresh', () => {
+      const { groups, group, table, loc } = setup({ addPath: true });
+      const lastAnnounced = (m: FakeMember): Nlri[] => decodeAll(m).filter((u) => u.nlri.length > 0).at(-1)!.nlri.slice();
+      const r = new FakeMember('c1', peer('10.0.0.11', { isClient: true }));
+      group.join(r);
+      const src = peer('10.0.0.31', { isClient: true });
+      // Received under path ID 7: the group still numbers its own (RFC 7911 §3: identifiers are per session).
+      const only = new Path(P, 7, table.intern({ origin: 'igp', nextHops: ['10.0.0.31'] }), src);
+      loc.put(only);
+      groups.flushNow();
+      expect(group.adjRibOut.at(loc.dest(P)!)).toBe(only);
+      expect(lastAnnounced(r)).toEqual([{ prefix: P, pathId: 1 }]);
+      group.refresh(r, 'ipv4-unicast', false);
+      expect(lastAnnounced(r)).toEqual([{ prefix: P, pathId: 1 }]);
+      // A second path makes a record with both identifiers; the first keeps 1.
+      const second = new Path(P, 0, table.intern({ origin: 'igp', nextHops: ['10.0.0.32'], localPref: 50 }), peer('10.0.0.32', { isClient: true }));
+      loc.put(second);
+      groups.flushNow();
+      expect(lastAnnounced(r)).toEqual([{ prefix: P, pathId: 2 }]);
+      // The first goes: identifier 1 is withdrawn, and 2 stays as a record (not the bare form).
+      loc.withdraw(src, P, 7);
+      groups.flushNow();
+      expect(decodeAll(r).filter((u) => u.withdrawn.length > 0).at(-1)!.withdrawn).toEqual([{ prefix: P, pathId: 1 }]);
+      expect(asText(group.heldBy(r))).toEqual([{ prefix: P, pathId: 2 }]);
+      expect(group.adjRibOut.at(loc.dest(P)!)).not.toBe(second);
+    });
+
     it('keeps split horizon per path: a member is not sent its own path, but is sent the others', () => {
       const { groups, group, c1, c2, table, loc } = setup({ addPath: true });
       const m1 = new FakeMember('c1', c1);
