@@ -31,7 +31,10 @@ export class AdvertisedPaths {
   ) {}
 }
 
-/** A group's Adj-RIB-Out entry: one path, or several with ADD-PATH. */
+/**
+ * A group's Adj-RIB-Out entry: one path, or several with ADD-PATH. In an ADD-PATH group a bare
+ * path stands for that path under identifier 1 (the common case, kept without a record).
+ */
 export type Advertised = Path | AdvertisedPaths;
 
 /** `Dest` metadata bits beside the prefix length (bits 0–7). */
