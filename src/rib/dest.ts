@@ -8,8 +8,9 @@
  *
  * Memory: an IPv4 prefix is two small integers, not a string (text is built on demand); one
  * candidate is held inline (the common case: a reflector relaying 1,000,000 prefixes each
- * announced once), an array appears only for a second; the ECMP set, update-group slots beyond
- * the first and the IPv6 text live in a side object that most entries never allocate.
+ * announced once) and is its own best path, an array appears only for a second; the best of
+ * several, the ECMP set, update-group slots beyond the first and the IPv6 text live in a side
+ * object that most entries never allocate.
  */
 import type { IpFamily } from '../bgp/address.js';
 import { formatIpv4Network } from '../bgp/nlri.js';
@@ -42,9 +43,13 @@ const FAMILY_6 = 0x100;
 /** The entry is its table's (see `DestTable`); a detached one is only a key. */
 const ATTACHED = 0x200;
 
-/** What few entries need: the IPv6 prefix text, an ECMP set, update-group slots beyond the first. */
+/**
+ * What few entries need: the IPv6 prefix text, the best of several candidates, an ECMP set,
+ * update-group slots beyond the first.
+ */
 class DestExtra {
   text: string | undefined = undefined;
+  best: Path | undefined = undefined;
   ecmp: readonly Path[] | undefined = undefined;
   outs: (Advertised | undefined)[] | undefined = undefined;
 }
@@ -59,8 +64,6 @@ export class Dest {
   #meta: number;
   /** Candidates: undefined (none), one path, or several. */
   paths: Path | Path[] | undefined;
-  /** The best path, undefined when no candidate is eligible. */
-  best: Path | undefined;
   /** Update group slot 0's advertised path. */
   out0: Advertised | undefined;
   #extra: DestExtra | undefined;
@@ -69,7 +72,6 @@ export class Dest {
     this.#address = address;
     this.#meta = meta;
     this.paths = undefined;
-    this.best = undefined;
     this.out0 = undefined;
     this.#extra = undefined;
     if (text !== undefined) (this.#extra = new DestExtra()).text = text;
@@ -89,6 +91,25 @@ export class Dest {
       if (length <= 32 && prefix.indexOf('/') > 0) return Dest.ipv4(v4 | 0, length);
     }
     return new Dest(0, FAMILY_6 | (prefixLength(prefix) & 0xff), prefix);
+  }
+
+  /**
+   * The best path, undefined when no candidate is eligible. One candidate is its own best when
+   * eligible, so the common entry keeps no field for it; the best of several is the Loc-RIB's
+   * choice (`setBest`). Between a change to `paths` and the Loc-RIB's recomputation this may
+   * already tell the new outcome: the Loc-RIB reads the previous best before changing `paths`.
+   */
+  get best(): Path | undefined {
+    const paths = this.paths;
+    if (paths === undefined) return undefined;
+    if (!Array.isArray(paths)) return paths.eligible ? paths : undefined;
+    return this.#extra?.best;
+  }
+
+  /** The Loc-RIB's decision (RFC 4271 §9.1.2) for several candidates; ignored for one or none. */
+  setBest(best: Path | undefined): void {
+    if (Array.isArray(this.paths)) (this.#extra ??= new DestExtra()).best = best;
+    else if (this.#extra !== undefined) this.#extra.best = undefined;
   }
 
   /** `a.b.c.d/len` or the IPv6 text, built on demand for IPv4 (logs, `show`, the kernel). */

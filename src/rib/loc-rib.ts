@@ -135,6 +135,8 @@ export class LocRib {
       if (found === undefined) this.#idle++;
     }
     if (dest.unused) this.#idle--;
+    // Read before `paths` changes: one candidate is its own best (see `Dest.best`).
+    const before = dest.best;
     const paths = dest.paths;
     let previous: Path | undefined;
     if (paths === undefined) {
@@ -161,7 +163,7 @@ export class LocRib {
     }
     path.attrs.retain();
     previous?.attrs.release();
-    this.#changed(dest);
+    this.#changed(dest, before);
     return previous;
   }
 
@@ -170,6 +172,7 @@ export class LocRib {
     const dest = this.dest(prefix);
     if (dest === undefined) return undefined;
     const paths = dest.paths;
+    const before = dest.best;
     // The common case, one candidate, without a closure per withdrawal.
     const old =
       paths === undefined || Array.isArray(paths)
@@ -178,7 +181,7 @@ export class LocRib {
           ? this.#takeOnly(dest, paths)
           : undefined;
     if (old === undefined) return undefined;
-    this.#changed(dest);
+    this.#changed(dest, before);
     this.#dropIfUnused(dest);
     return old;
   }
@@ -192,6 +195,7 @@ export class LocRib {
     const selects = (p: Path): boolean => ownerOf(p.source) === owner && which(p);
     for (const dest of this.#dests.values()) {
       if (dest.paths === undefined) continue;
+      const before = dest.best;
       let removed = 0;
       for (;;) {
         const old = this.#take(dest, selects);
@@ -201,7 +205,7 @@ export class LocRib {
       }
       if (removed === 0) continue;
       n += removed;
-      this.#changed(dest);
+      this.#changed(dest, before);
       this.#dropIfUnused(dest);
     }
     return n;
@@ -261,7 +265,7 @@ export class LocRib {
   /** New decision options (a reload): recomputes every prefix, emitting what changed. */
   setOptions(options: MultipathOptions): void {
     this.#options = options;
-    for (const dest of this.#dests.values()) if (Array.isArray(dest.paths)) this.#recompute(dest);
+    for (const dest of this.#dests.values()) if (Array.isArray(dest.paths)) this.#recompute(dest, dest.best);
   }
 
   /** Takes `dest`'s only candidate, releasing its set. */
@@ -322,27 +326,27 @@ export class LocRib {
     this.#idle = 0;
   }
 
-  /** Candidates changed: recompute, and tell the candidate listener when the outcome stayed. */
-  #changed(dest: Dest): void {
-    if (!this.#recompute(dest)) this.#candidateListener?.(dest);
+  /** Candidates changed (`beforeBest`: the best until then): recompute, and tell the candidate listener when the outcome stayed. */
+  #changed(dest: Dest, beforeBest: Path | undefined): void {
+    if (!this.#recompute(dest, beforeBest)) this.#candidateListener?.(dest);
   }
 
   /** Runs the decision process for `dest`; true when the outcome changed (and was emitted). */
-  #recompute(dest: Dest): boolean {
-    const beforeBest = dest.best;
+  #recompute(dest: Dest, beforeBest: Path | undefined): boolean {
     const beforeSet = dest.ecmp;
     const paths = dest.paths;
     let best: Path | undefined;
     let ecmp: readonly Path[] | undefined;
     if (paths === undefined) best = undefined;
-    else if (!Array.isArray(paths)) best = paths.ineligible === null ? paths : undefined;
+    else if (!Array.isArray(paths)) best = paths.eligible ? paths : undefined;
     else {
       const set = multipathSet(paths, this.#options);
       best = set[0];
       if (set.length > 1) ecmp = set;
     }
+    // Kept in step even when unchanged: a best of several is stored, one candidate is its own.
+    dest.setBest(best);
     if (best === beforeBest && sameSet(ecmp, beforeSet)) return false;
-    dest.best = best;
     dest.ecmp = ecmp;
     // Cleared first: an ECMP-only change keeps the same best.
     if (beforeBest !== undefined) beforeBest.selected = false;

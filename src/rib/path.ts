@@ -144,6 +144,11 @@ export class Path extends OnDest {
     this.#flags = ineligible === null ? 0 : REASON_CODE[ineligible] << REASON_SHIFT;
   }
 
+  /** The path may be selected (`ineligible` is null). */
+  get eligible(): boolean {
+    return this.#flags >>> REASON_SHIFT === 0;
+  }
+
   /** Why this path may not be selected, or null when it may. */
   get ineligible(): IneligibleReason | null {
     return REASON_OF[this.#flags >>> REASON_SHIFT] ?? null;

@@ -212,4 +212,37 @@ describe('Loc-RIB entries', () => {
     for (const p of prefixes.slice(9000, 9500)) loc.withdraw(a, p);
     expect(asked).toBe(1);
   });
+
+  it('keeps the best path right as a prefix goes from several candidates to one and back', () => {
+    const { events, loc, path } = setup();
+    const a = peer('10.0.0.1');
+    const b = peer('10.0.0.2');
+    const c = peer('10.0.0.3');
+    const a1 = path(P, a, { localPref: 200 });
+    loc.put(a1);
+    loc.put(path(P, b, { localPref: 100 }));
+    expect(loc.best(P)).toBe(a1);
+    // Down to one candidate, replaced by its source: the new one is the best.
+    loc.withdraw(b, P);
+    const a2 = path(P, a, { localPref: 300 });
+    loc.put(a2);
+    expect(loc.best(P)).toBe(a2);
+    // Two again, the same best: not the stale best of the first pair.
+    loc.put(path(P, c, { localPref: 100 }));
+    expect(loc.best(P)).toBe(a2);
+    expect(loc.dest(P)!.best).toBe(a2);
+    expect(a2.selected).toBe(true);
+    expect(a1.selected).toBe(false);
+    // An ineligible lone candidate is no best.
+    loc.withdraw(a, P);
+    loc.withdraw(c, P);
+    loc.put(path(P, c, {}, { ineligible: 'as-loop' }));
+    expect(loc.best(P)).toBeUndefined();
+    expect(events.map((e) => [e.best?.source.address, e.previousBest?.source.address])).toEqual([
+      ['10.0.0.1', undefined],
+      ['10.0.0.1', '10.0.0.1'],
+      ['10.0.0.3', '10.0.0.1'],
+      [undefined, '10.0.0.3'],
+    ]);
+  });
 });
