@@ -150,6 +150,12 @@ class Connection {
     countMessage(this.sentCounts, bytes);
     return this.transport.send(bytes);
   }
+
+  /** Several whole messages, handed to the kernel together. */
+  sendAll(messages: readonly Uint8Array[]): boolean {
+    for (const m of messages) countMessage(this.sentCounts, m);
+    return this.transport.sendAll(messages);
+  }
 }
 
 /** One state machine with its own timers, connection and dial (the session's, or a collision fork's). */
@@ -268,7 +274,7 @@ export class Session extends EventEmitter<SessionEvents> implements SessionHandl
     const conn = this.established();
     // The RIB hears 'down' synchronously; anything it still sends has nowhere to go.
     if (!conn) return true;
-    for (const m of messages) conn.send(m);
+    conn.sendAll(messages);
     const s = this.primary.state;
     // RFC 4271 §8.2.2 Established: sending an UPDATE restarts the KeepaliveTimer.
     if (s.name === 'Established' && s.negotiated.keepaliveSec > 0 && messages.length > 0) {

@@ -89,6 +89,19 @@ export class Transport extends EventEmitter<TransportEvents> {
     return !this.backpressured;
   }
 
+  /**
+   * Queue several whole messages as one write (corked: one `writev` instead of a system call per
+   * message, which is what a full table or a fan-out to hundreds of peers is made of).
+   */
+  sendAll(messages: readonly Uint8Array[]): boolean {
+    if (this.closed) return false;
+    if (messages.length === 1) return this.send(messages[0]!);
+    this.socket.cork();
+    for (const m of messages) this.socket.write(m);
+    this.socket.uncork();
+    return !this.backpressured;
+  }
+
   pauseReading(): void {
     this.socket.pause();
   }
