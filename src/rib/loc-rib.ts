@@ -91,12 +91,13 @@ export class LocRib {
 
   /** The entry of `prefix`, if the table has one (it may be unused: no path, no group holds it). */
   dest(prefix: string | Nlri): Dest | undefined {
-    if (typeof prefix !== 'string') {
-      const key = ipv4KeyOf(prefix);
-      if (key !== undefined) return this.#dests.get4(key.address4, key.prefixLength);
-      prefix = prefix.prefix;
-    }
-    return this.#dests.find(Dest.of(prefix));
+    return typeof prefix === 'string' ? this.#dests.find(Dest.of(prefix)) : this.#find(prefix);
+  }
+
+  /** The table's entry for an NLRI: by its numbers when it has them, else by its text. */
+  #find(nlri: Nlri): Dest | undefined {
+    const key = ipv4KeyOf(nlri);
+    return key !== undefined ? this.#dests.get4(key.address4, key.prefixLength) : this.#dests.find(Dest.of(nlri.prefix));
   }
 
   /**
@@ -105,9 +106,9 @@ export class LocRib {
    * to numbers (`Ipv4Nlri`) is found without building any text.
    */
   entry(nlri: Nlri): Dest {
-    const key = ipv4KeyOf(nlri);
-    const found = key !== undefined ? this.#dests.get4(key.address4, key.prefixLength) : this.#dests.find(Dest.of(nlri.prefix));
+    const found = this.#find(nlri);
     if (found !== undefined) return found;
+    const key = ipv4KeyOf(nlri);
     const dest = key !== undefined ? Dest.ipv4(key.address4, key.prefixLength) : Dest.of(nlri.prefix);
     this.#dests.add(dest);
     this.#idle++;
@@ -130,9 +131,12 @@ export class LocRib {
     if (!dest.attached) {
       // A path built from text (or kept from a rebuilt table): store it on the table's entry.
       const found = this.#dests.find(dest);
-      if (found === undefined) this.#dests.add(dest);
-      else path.dest = dest = found;
-      if (found === undefined) this.#idle++;
+      if (found !== undefined) {
+        path.dest = dest = found;
+      } else {
+        this.#dests.add(dest);
+        this.#idle++;
+      }
     }
     if (dest.unused) this.#idle--;
     // Read before `paths` changes: one candidate is its own best (see `Dest.best`).
