@@ -91,8 +91,8 @@ function routerIdOf(p: Path): number {
  */
 export function comparePaths(a: Path, b: Path, o: DecisionOptions): number {
   // 1. Only eligible paths can win.
-  const ea = a.ineligible === null;
-  if (ea !== (b.ineligible === null)) return ea ? -DecisionStep.ELIGIBILITY : DecisionStep.ELIGIBILITY;
+  const ea = a.eligible;
+  if (ea !== b.eligible) return ea ? -DecisionStep.ELIGIBILITY : DecisionStep.ELIGIBILITY;
   // 2. Protocol preference, as BIRD's rte_better compares before any BGP attribute.
   if (a.source.preference !== b.source.preference) {
     return a.source.preference > b.source.preference ? -DecisionStep.PREFERENCE : DecisionStep.PREFERENCE;
@@ -151,7 +151,7 @@ function decidedBeforeMed(result: number): boolean {
 function medSurvivors(paths: readonly Path[], o: DecisionOptions): Path[] {
   let top: Path | undefined;
   for (const p of paths) {
-    if (p.ineligible !== null) continue;
+    if (!p.eligible) continue;
     if (top === undefined) {
       top = p;
       continue;
@@ -161,7 +161,7 @@ function medSurvivors(paths: readonly Path[], o: DecisionOptions): Path[] {
   }
   if (top === undefined) return [];
   const tied: Path[] = [];
-  for (const p of paths) if (p.ineligible === null && !decidedBeforeMed(comparePaths(top, p, o))) tied.push(p);
+  for (const p of paths) if (p.eligible && !decidedBeforeMed(comparePaths(top, p, o))) tied.push(p);
   if (tied.length === 1) return tied;
   // Lowest MED per neighbouring AS (one group when MED is always compared).
   const minMed = new Map<number, number>();
@@ -178,7 +178,7 @@ function medSurvivors(paths: readonly Path[], o: DecisionOptions): Path[] {
 export function selectBest(paths: readonly Path[], o: DecisionOptions): Path | undefined {
   if (paths.length === 1) {
     const only = paths[0]!;
-    return only.ineligible === null ? only : undefined;
+    return only.eligible ? only : undefined;
   }
   let best: Path | undefined;
   // Among MED survivors the remaining steps are a total order, so a linear scan is exact.
@@ -197,7 +197,7 @@ export function selectBest(paths: readonly Path[], o: DecisionOptions): Path | u
 export function multipathSet(paths: readonly Path[], o: MultipathOptions): Path[] {
   if (paths.length === 1) {
     const only = paths[0]!;
-    return only.ineligible === null ? [only] : [];
+    return only.eligible ? [only] : [];
   }
   const survivors = medSurvivors(paths, o);
   let best: Path | undefined;

@@ -93,9 +93,9 @@ function familyIndex(nlri: Nlri): 0 | 1 {
 function candidatesBestFirst(dest: Dest): readonly Path[] {
   const paths = dest.paths;
   if (paths === undefined) return NO_PATHS;
-  if (!Array.isArray(paths)) return paths.ineligible === null ? [paths] : NO_PATHS;
+  if (!Array.isArray(paths)) return paths.eligible ? [paths] : NO_PATHS;
   const best = dest.best;
-  const all = paths.filter((p) => p.ineligible === null);
+  const all = paths.filter((p) => p.eligible);
   if (best === undefined) return all;
   return [best, ...all.filter((p) => p !== best)];
 }
