@@ -10,8 +10,9 @@
  * - Graceful restart (RFC 4724 §4.2) and enhanced route refresh (RFC 7313 §4): paths are marked
  *   stale, re-announcements clear the mark, a sweep per family removes the rest.
  *
- * Work per prefix is a `Path` allocation and one route-table lookup (the Adj-RIB-In lives in the
- * shared table, loc-rib.ts); attributes are interned once per UPDATE.
+ * Work per prefix is one route-table lookup (the Adj-RIB-In lives in the shared table,
+ * loc-rib.ts) and one object: for a prefix new to the table, its entry, which is the path;
+ * attributes are interned once per UPDATE.
  */
 import { Afi, Safi } from '../bgp/constants.js';
 import type { Nlri, PathAttribute, UpdateMessage } from '../bgp/types.js';
@@ -19,7 +20,7 @@ import { AdjRibIn } from '../rib/adj-rib-in.js';
 import type { AttrTable, AttrSet, NextHopSource } from '../rib/attr-set.js';
 import { importAttrs, importEligibility, importFilterVerdict } from '../rib/import-check.js';
 import type { LocRib } from '../rib/loc-rib.js';
-import { Path, type IneligibleReason, type PeerInfo } from '../rib/path.js';
+import type { IneligibleReason, Path, PeerInfo } from '../rib/path.js';
 import type { LocalSpeaker } from '../rib/speaker.js';
 
 export type UnicastFamily = 4 | 6;
@@ -38,11 +39,8 @@ export class PeerRib {
   /** Read per UPDATE: a reload may change our AS, router ID or cluster ID. */
   readonly #self: () => LocalSpeaker;
 
-  readonly #locRib: LocRib;
-
   constructor(info: PeerInfo, table: AttrTable, locRib: LocRib, self: () => LocalSpeaker) {
     this.adjIn = new AdjRibIn(info, locRib);
-    this.#locRib = locRib;
     this.#table = table;
     this.#self = self;
   }
@@ -80,12 +78,11 @@ export class PeerRib {
     const info = this.adjIn.peer;
     const attrs: AttrSet = importAttrs(this.#table.fromPathAttributes(attributes, source), info);
     const ineligible: IneligibleReason | null = treatAsWithdraw ? 'treat-as-withdraw' : importEligibility(attrs, info, this.#self());
-    const table = this.#locRib;
     const filtered = info.importFilter !== undefined;
     for (let i = 0; i < nlri.length; i++) {
       const n = nlri[i]!;
-      const dest = table.entry(n);
-      this.#put(new Path(dest, n.pathId ?? 0, attrs, info, ineligible ?? (filtered ? importFilterVerdict(dest.prefix, info) : null)));
+      const verdict = ineligible ?? (filtered ? importFilterVerdict(n.prefix, info) : null);
+      this.#counted(this.adjIn.announce(n, n.pathId ?? 0, attrs, verdict), verdict);
     }
   }
 
@@ -95,9 +92,13 @@ export class PeerRib {
   }
 
   #put(path: Path): void {
-    const previous = this.adjIn.put(path);
+    this.#counted(this.adjIn.put(path), path.ineligible);
+  }
+
+  /** Keeps the ineligible count after storing a path that is `ineligible` and replaced `previous`. */
+  #counted(previous: Path | undefined | null, ineligible: IneligibleReason | null): void {
     if (previous === null) return;
-    if (path.ineligible !== null) this.#ineligible++;
+    if (ineligible !== null) this.#ineligible++;
     if (previous !== undefined && previous.ineligible !== null) this.#ineligible--;
   }
 

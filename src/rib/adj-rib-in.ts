@@ -15,7 +15,8 @@ import type { IpFamily } from '../bgp/address.js';
 import type { Nlri } from '../bgp/types.js';
 import { DEFAULT_DECISION_OPTIONS } from './decision.js';
 import { LocRib } from './loc-rib.js';
-import type { Path, PeerInfo } from './path.js';
+import type { AttrSet } from './attr-set.js';
+import type { IneligibleReason, Path, PeerInfo } from './path.js';
 
 export class AdjRibIn {
   readonly peer: PeerInfo;
@@ -46,6 +47,13 @@ export class AdjRibIn {
    */
   put(path: Path): Path | undefined | null {
     const previous = this.#table.put(path);
+    if (previous === undefined) this.#paths++;
+    return previous;
+  }
+
+  /** Stores a route received for `nlri` (see `put`; `LocRib.announce` builds the path). */
+  announce(nlri: Nlri, pathId: number, attrs: AttrSet, ineligible: IneligibleReason | null): Path | undefined | null {
+    const previous = this.#table.announce(nlri, pathId, attrs, this.peer, ineligible);
     if (previous === undefined) this.#paths++;
     return previous;
   }

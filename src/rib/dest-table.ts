@@ -17,6 +17,7 @@
  * multiplicative hash with a random seed, so a peer cannot make lookups slow.
  */
 import type { Dest } from './dest.js';
+import { Segments } from './segments.js';
 
 const MIN_CAPACITY = 1024;
 /** A slot's second word: entry index + 1 above, prefix length (0–32) in the low bits. */
@@ -32,8 +33,8 @@ const LENGTH_SPREAD = 0x2545f491;
 const MAX_PROBE = 48;
 
 export class DestTable {
-  /** Every entry, in insertion order. */
-  readonly #list: Dest[] = [];
+  /** Every entry, in insertion order (in segments: a million entries are never copied to grow). */
+  readonly #list = new Segments<Dest>();
   /**
    * IPv4 index, two words per slot so that a probe reads one cache line: the address, then
    * (entry index + 1) × 64 + prefix length (0: the slot is empty).
@@ -55,7 +56,7 @@ export class DestTable {
 
   /** Entries, live or not. */
   get size(): number {
-    return this.#list.length;
+    return this.#list.end;
   }
 
   /** Whether colliding keys switched the IPv4 index to the seeded hash. */
@@ -75,7 +76,7 @@ export class DestTable {
     for (let i = this.#slotOf(address, length); ; i = (i + 2) & mask) {
       const packed = slots[i + 1]!;
       if (packed === 0) return undefined;
-      if (slots[i] === address && (packed & LENGTH_MASK) === length) return this.#list[(packed >>> LENGTH_BITS) - 1];
+      if (slots[i] === address && (packed & LENGTH_MASK) === length) return this.#list.at((packed >>> LENGTH_BITS) - 1);
     }
   }
 
@@ -87,7 +88,7 @@ export class DestTable {
 
   /** Adds `dest`, which must not be in the table yet, and marks it attached. */
   add(dest: Dest): void {
-    if (this.#list.length >= MAX_ENTRIES) throw new RangeError(`route table full (${MAX_ENTRIES} prefixes)`);
+    if (this.#list.end >= MAX_ENTRIES) throw new RangeError(`route table full (${MAX_ENTRIES} prefixes)`);
     this.#list.push(dest);
     dest.attached = true;
     const text = dest.text;
@@ -98,13 +99,13 @@ export class DestTable {
     // At most five eighths full: linear probing stays short.
     if ((this.#v4 + 1) * 16 > this.#slots.length * 5) this.#grow();
     this.#v4++;
-    this.#place(dest.address4!, this.#list.length * (LENGTH_MASK + 1) + dest.prefixLength);
+    this.#place(dest.address4!, this.#list.end * (LENGTH_MASK + 1) + dest.prefixLength);
   }
 
   /** A new table with the entries `keep` selects, in the same order; the others are detached. */
   rebuilt(keep: (dest: Dest) => boolean): DestTable {
     const kept: Dest[] = [];
-    for (const dest of this.#list) {
+    for (const dest of this.#list.values()) {
       if (keep(dest)) kept.push(dest);
       else dest.attached = false;
     }

@@ -6,16 +6,23 @@
  * from the wire to the socket, where three keyed tables cost six; the object is also the entry of
  * the export journal, so a flush reads it without any lookup.
  *
- * Memory: an IPv4 prefix is two small integers, not a string (text is built on demand); one
- * candidate is held inline (the common case: a reflector relaying 1,000,000 prefixes each
- * announced once) and is its own best path, an array appears only for a second; the best of
- * several, the ECMP set, update-group slots beyond the first and the IPv6 text live in a side
- * object that most entries never allocate.
+ * Memory: one object per route where a prefix has one path (a reflector relaying 1,000,000
+ * prefixes each announced once). The entry is a `Path` too, and its first candidate is itself
+ * (`paths === this`): the path's fields and the entry's share one object (88 bytes), where an
+ * entry and a path apart cost two (128 bytes) and twice the garbage collector's copying. An IPv4
+ * prefix is a small integer and a length in the flag word, not a string (text is built on
+ * demand); a lone candidate is its own best path, and an array appears only for a second; the
+ * best of several, the ECMP set and update-group slots beyond the first live in a side object
+ * that most entries never allocate.
+ *
+ * The entry stays the prefix's entry after its own path is withdrawn or replaced (that path may
+ * still be what a group advertised); later candidates are separate `Path`s.
  */
 import type { IpFamily } from '../bgp/address.js';
-import { formatIpv4Network } from '../bgp/nlri.js';
+import { formatIpv4Network, ipv4KeyOf } from '../bgp/nlri.js';
 import type { Nlri } from '../bgp/types.js';
-import type { Path, PeerInfo } from './path.js';
+import type { AttrSet } from './attr-set.js';
+import type { IneligibleReason, PeerInfo } from './path.js';
 import { ipv4Value, prefixLength } from './prefix-set.js';
 
 export const NO_PATHS: readonly Path[] = Object.freeze([]);
@@ -38,167 +45,38 @@ export class AdvertisedPaths {
  */
 export type Advertised = Path | AdvertisedPaths;
 
-/** `Dest` metadata bits beside the prefix length (bits 0–7). */
-const FAMILY_6 = 0x100;
-/** The entry is its table's (see `DestTable`); a detached one is only a key. */
-const ATTACHED = 0x200;
-
 /**
- * What few entries need: the IPv6 prefix text, the best of several candidates, an ECMP set,
- * update-group slots beyond the first.
+ * A path's flag word (see `Path`): the stale and selected bits and the ineligibility reason's
+ * code; in a `Dest`, also its prefix length and entry bits. One small integer, so a path is not
+ * a field longer for being an entry.
  */
-class DestExtra {
-  text: string | undefined = undefined;
-  best: Path | undefined = undefined;
-  ecmp: readonly Path[] | undefined = undefined;
-  outs: (Advertised | undefined)[] | undefined = undefined;
-}
+const STALE = 1;
+const SELECTED = 2;
+const REASON_SHIFT = 2;
+const REASON_MASK = 7 << REASON_SHIFT;
+/** The entry was built with its first candidate, which it is (see `Dest`). */
+const CANDIDATE = 1 << 5;
+const FAMILY_6 = 1 << 6;
+/** The entry is its table's (see `DestTable`); a detached one is only a key. */
+const ATTACHED = 1 << 7;
+/** The entry's `#out` holds a `DestExtra`. */
+const HAS_EXTRA = 1 << 8;
+const LENGTH_SHIFT = 9;
 
-export class Dest {
-  /**
-   * IPv4: the network address's 32 bits as a signed integer (a small integer to V8, so the
-   * entry needs no string); 0 for IPv6, whose text is kept in `#extra`.
-   */
-  readonly #address: number;
-  /** Prefix length, family and attachment bits. */
-  #meta: number;
-  /** Candidates: undefined (none), one path, or several. */
-  paths: Path | Path[] | undefined;
-  /** Update group slot 0's advertised path. */
-  out0: Advertised | undefined;
-  #extra: DestExtra | undefined;
-
-  private constructor(address: number, meta: number, text: string | undefined) {
-    this.#address = address;
-    this.#meta = meta;
-    this.paths = undefined;
-    this.out0 = undefined;
-    this.#extra = undefined;
-    if (text !== undefined) (this.#extra = new DestExtra()).text = text;
-  }
-
-  /** The entry for an IPv4 prefix given as numbers (host bits are cleared). */
-  static ipv4(address4: number, length: number): Dest {
-    const masked = length >= 32 ? address4 | 0 : length === 0 ? 0 : address4 & (-1 << (32 - length));
-    return new Dest(masked, length, undefined);
-  }
-
-  /** The entry for a prefix given as text: IPv4 is kept as numbers, anything else as its text. */
-  static of(prefix: string): Dest {
-    const v4 = ipv4Value(prefix);
-    if (v4 >= 0) {
-      const length = prefixLength(prefix);
-      if (length <= 32 && prefix.indexOf('/') > 0) return Dest.ipv4(v4 | 0, length);
-    }
-    return new Dest(0, FAMILY_6 | (prefixLength(prefix) & 0xff), prefix);
-  }
-
-  /**
-   * The best path, undefined when no candidate is eligible. One candidate is its own best when
-   * eligible, so the common entry keeps no field for it; the best of several is the Loc-RIB's
-   * choice (`setBest`). Between a change to `paths` and the Loc-RIB's recomputation this may
-   * already tell the new outcome: the Loc-RIB reads the previous best before changing `paths`.
-   */
-  get best(): Path | undefined {
-    const paths = this.paths;
-    if (paths === undefined) return undefined;
-    if (!Array.isArray(paths)) return paths.eligible ? paths : undefined;
-    return this.#extra?.best;
-  }
-
-  /** The Loc-RIB's decision (RFC 4271 §9.1.2) for several candidates; ignored for one or none. */
-  setBest(best: Path | undefined): void {
-    if (Array.isArray(this.paths)) (this.#extra ??= new DestExtra()).best = best;
-    else if (this.#extra !== undefined) this.#extra.best = undefined;
-  }
-
-  /** `a.b.c.d/len` or the IPv6 text, built on demand for IPv4 (logs, `show`, the kernel). */
-  get prefix(): string {
-    const text = this.#extra?.text;
-    return text !== undefined ? text : formatIpv4Network(this.#address, this.#meta & 0xff);
-  }
-
-  get family(): IpFamily {
-    return this.#meta & FAMILY_6 ? 6 : 4;
-  }
-
-  /** IPv4: the address's 32 bits (signed); undefined for IPv6 (the encoder's `Ipv4Key` test). */
-  get address4(): number | undefined {
-    return this.#meta & FAMILY_6 ? undefined : this.#address;
-  }
-
-  get prefixLength(): number {
-    return this.#meta & 0xff;
-  }
-
-  /** The IPv6 text (the table's key for it), undefined for IPv4. */
-  get text(): string | undefined {
-    return this.#meta & FAMILY_6 ? this.#extra!.text : undefined;
-  }
-
-  /** Whether this object is its table's entry for the prefix (else only a key to look one up). */
-  get attached(): boolean {
-    return (this.#meta & ATTACHED) !== 0;
-  }
-
-  set attached(on: boolean) {
-    this.#meta = on ? this.#meta | ATTACHED : this.#meta & ~ATTACHED;
-  }
-
-  /** The ECMP set, best first, when it holds more than the best path alone. */
-  get ecmp(): readonly Path[] | undefined {
-    return this.#extra?.ecmp;
-  }
-
-  set ecmp(set: readonly Path[] | undefined) {
-    if (set === undefined && this.#extra === undefined) return;
-    (this.#extra ??= new DestExtra()).ecmp = set;
-  }
-
-  /** The ECMP set, best first; empty when there is no best. */
-  get multipath(): readonly Path[] {
-    const ecmp = this.#extra?.ecmp;
-    if (ecmp !== undefined) return ecmp;
-    return this.best === undefined ? NO_PATHS : [this.best];
-  }
-
-  /** Every candidate (a copy). */
-  candidates(): Path[] {
-    const p = this.paths;
-    if (p === undefined) return [];
-    return Array.isArray(p) ? p.slice() : [p];
-  }
-
-  outAt(slot: number): Advertised | undefined {
-    if (slot === 0) return this.out0;
-    return this.#extra?.outs?.[slot - 1];
-  }
-
-  setOut(slot: number, path: Advertised | undefined): void {
-    if (slot === 0) {
-      this.out0 = path;
-      return;
-    }
-    if (this.#extra?.outs === undefined) {
-      if (path === undefined) return;
-      (this.#extra ??= new DestExtra()).outs = [];
-    }
-    this.#extra.outs[slot - 1] = path;
-  }
-
-  /** Nothing references this prefix any more: no candidate, no group holds it. */
-  get unused(): boolean {
-    if (this.paths !== undefined || this.out0 !== undefined) return false;
-    const outs = this.#extra?.outs;
-    if (outs === undefined) return true;
-    for (let i = 0; i < outs.length; i++) if (outs[i] !== undefined) return false;
-    return true;
-  }
-
-  toJSON(): string {
-    return this.prefix;
-  }
-}
+/** Each reason's code (a Record, so a new reason without a code does not compile). */
+const REASON_CODE: Readonly<Record<IneligibleReason, number>> = {
+  'as-loop': 1,
+  'cluster-loop': 2,
+  'originator-loop': 3,
+  'treat-as-withdraw': 4,
+  'next-hop-unreachable': 5,
+  'import-rejected': 6,
+};
+const REASON_OF: readonly (IneligibleReason | null)[] = (() => {
+  const out: (IneligibleReason | null)[] = [null];
+  for (const [reason, code] of Object.entries(REASON_CODE) as [IneligibleReason, number][]) out[code] = reason;
+  return out;
+})();
 
 /**
  * Anything about one prefix that reads as that prefix's NLRI: the text built on demand, and for
@@ -219,6 +97,298 @@ export abstract class OnDest implements Nlri {
   get prefixLength(): number {
     return this.dest.prefixLength;
   }
+}
+
+/** Reads and writes a path's flag word (private to `Path`; `Dest` keeps its own bits there). */
+let flagsOf: (path: Path) => number;
+let setFlags: (path: Path, flags: number) => void;
+
+/**
+ * A path: one route for one prefix from one source, the unit the RIBs store. The attributes are
+ * an interned `AttrSet`; the source is a `PeerInfo` shared by every path of that session (built
+ * once per session with its comparison keys precomputed), so a path is four fields and a word of
+ * flags; its prefix is its route-table entry's. A prefix's first path is usually that entry
+ * itself (see `Dest`); further candidates are `Path`s of their own.
+ * Ineligible paths (RFC 7606 treat-as-withdraw, loops, unreachable next hop, import policy) are
+ * stored with the reason and never selected, so `show` can explain them (OpenBGPD `F_PREF_*`).
+ */
+export class Path extends OnDest {
+  /**
+   * The prefix's route-table entry (or, until the path is stored, a detached key for it): paths
+   * hold no prefix text, which `prefix` builds on demand. A `Dest` is its own.
+   */
+  dest: Dest;
+  /** RFC 7911 path identifier; 0 when ADD-PATH is not in use. */
+  readonly pathId: number;
+  readonly attrs: AttrSet;
+  readonly source: PeerInfo;
+  /** Stale and selected bits and the ineligibility reason's code (and a `Dest`'s own bits). */
+  #flags: number;
+
+  static {
+    flagsOf = (path) => path.#flags;
+    setFlags = (path, flags) => {
+      path.#flags = flags;
+    };
+  }
+
+  /** `prefix`: the text, or the entry (`LocRib.entry`, no text built). Ignored by `Dest`, its own entry. */
+  constructor(prefix: string | Dest, pathId: number, attrs: AttrSet, source: PeerInfo, ineligible: IneligibleReason | null = null) {
+    super();
+    this.dest = (new.target as unknown) === Dest ? (this as Path as Dest) : typeof prefix === 'string' ? Dest.of(prefix) : prefix;
+    this.pathId = pathId;
+    this.attrs = attrs;
+    this.source = source;
+    this.#flags = ineligible === null ? 0 : REASON_CODE[ineligible] << REASON_SHIFT;
+  }
+
+  /** The path may be selected (`ineligible` is null). */
+  get eligible(): boolean {
+    return (this.#flags & REASON_MASK) === 0;
+  }
+
+  /** Why this path may not be selected, or null when it may. */
+  get ineligible(): IneligibleReason | null {
+    return REASON_OF[(this.#flags & REASON_MASK) >>> REASON_SHIFT] ?? null;
+  }
+
+  /** RFC 4724 §4.2: retained across the peer's restart, awaiting refresh or End-of-RIB sweep. */
+  get stale(): boolean {
+    return (this.#flags & STALE) !== 0;
+  }
+
+  set stale(on: boolean) {
+    this.#flags = on ? this.#flags | STALE : this.#flags & ~STALE;
+  }
+
+  /**
+   * Set by the Loc-RIB while this path is the best for its prefix, so the export journal can
+   * tell a still-current change from a superseded one without a table lookup.
+   */
+  get selected(): boolean {
+    return (this.#flags & SELECTED) !== 0;
+  }
+
+  set selected(on: boolean) {
+    this.#flags = on ? this.#flags | SELECTED : this.#flags & ~SELECTED;
+  }
+}
+
+/**
+ * What few entries need: update-group slot 0 once any of the rest is used, the other slots, the
+ * best of several candidates and an ECMP set.
+ */
+class DestExtra {
+  out0: Advertised | undefined = undefined;
+  outs: (Advertised | undefined)[] | undefined = undefined;
+  best: Path | undefined = undefined;
+  ecmp: readonly Path[] | undefined = undefined;
+}
+
+/**
+ * Key-only entries (built to look a prefix up, or before any path) are never candidates: their
+ * `CANDIDATE` bit is clear, so nothing reads these.
+ */
+const NO_ATTRS = undefined as unknown as AttrSet;
+const NO_SOURCE = undefined as unknown as PeerInfo;
+
+export class Dest extends Path {
+  /**
+   * IPv4: the network address's 32 bits as a signed integer (a small integer to V8, so the
+   * entry needs no string); IPv6: the prefix text.
+   */
+  readonly #key: number | string;
+  /**
+   * Candidates: undefined (none), one path, or several. The entry's own path, when it is still
+   * a candidate, is `this`.
+   */
+  paths: Path | Path[] | undefined;
+  /** Update group slot 0's advertised path(s), or the side object holding every slot. */
+  #out: Advertised | DestExtra | undefined;
+
+  private constructor(key: number | string, meta: number, pathId: number, attrs: AttrSet, source: PeerInfo, ineligible: IneligibleReason | null) {
+    super('', pathId, attrs, source, ineligible);
+    this.#key = key;
+    this.paths = undefined;
+    this.#out = undefined;
+    setFlags(this, flagsOf(this) | meta);
+  }
+
+  /** The key for an IPv4 prefix given as numbers (host bits are cleared); holds no path. */
+  static ipv4(address4: number, length: number): Dest {
+    return new Dest(maskIpv4(address4, length), length << LENGTH_SHIFT, 0, NO_ATTRS, NO_SOURCE, null);
+  }
+
+  /** The key for a prefix given as text (IPv4 is kept as numbers); holds no path. */
+  static of(prefix: string): Dest {
+    const v4 = ipv4Value(prefix);
+    if (v4 >= 0) {
+      const length = prefixLength(prefix);
+      if (length <= 32 && prefix.indexOf('/') > 0) return Dest.ipv4(v4 | 0, length);
+    }
+    return new Dest(prefix, FAMILY_6 | ((prefixLength(prefix) & 0xff) << LENGTH_SHIFT), 0, NO_ATTRS, NO_SOURCE, null);
+  }
+
+  /**
+   * A new entry that is also its prefix's first path (one object per route where most prefixes
+   * have one: the Loc-RIB stores it as its own candidate, `paths === this`).
+   */
+  static withPath(nlri: Nlri, pathId: number, attrs: AttrSet, source: PeerInfo, ineligible: IneligibleReason | null): Dest {
+    const key = ipv4KeyOf(nlri);
+    if (key !== undefined) {
+      const length = key.prefixLength;
+      return new Dest(maskIpv4(key.address4, length), CANDIDATE | (length << LENGTH_SHIFT), pathId, attrs, source, ineligible);
+    }
+    const prefix = nlri.prefix;
+    return new Dest(prefix, CANDIDATE | FAMILY_6 | ((prefixLength(prefix) & 0xff) << LENGTH_SHIFT), pathId, attrs, source, ineligible);
+  }
+
+  /** Whether this entry was built with a path of its own (`withPath`), which it then is. */
+  get isPath(): boolean {
+    return (flagsOf(this) & CANDIDATE) !== 0;
+  }
+
+  #extra(): DestExtra | undefined {
+    return flagsOf(this) & HAS_EXTRA ? (this.#out as DestExtra) : undefined;
+  }
+
+  #ensureExtra(): DestExtra {
+    if (flagsOf(this) & HAS_EXTRA) return this.#out as DestExtra;
+    const extra = new DestExtra();
+    extra.out0 = this.#out as Advertised | undefined;
+    this.#out = extra;
+    setFlags(this, flagsOf(this) | HAS_EXTRA);
+    return extra;
+  }
+
+  /**
+   * The best path, undefined when no candidate is eligible. One candidate is its own best when
+   * eligible, so the common entry keeps no field for it; the best of several is the Loc-RIB's
+   * choice (`setBest`). Between a change to `paths` and the Loc-RIB's recomputation this may
+   * already tell the new outcome: the Loc-RIB reads the previous best before changing `paths`.
+   */
+  get best(): Path | undefined {
+    const paths = this.paths;
+    if (paths === undefined) return undefined;
+    if (!Array.isArray(paths)) return paths.eligible ? paths : undefined;
+    return this.#extra()?.best;
+  }
+
+  /** The Loc-RIB's decision (RFC 4271 §9.1.2) for several candidates; ignored for one or none. */
+  setBest(best: Path | undefined): void {
+    if (Array.isArray(this.paths)) this.#ensureExtra().best = best;
+    else {
+      const extra = this.#extra();
+      if (extra !== undefined) extra.best = undefined;
+    }
+  }
+
+  /** `a.b.c.d/len` or the IPv6 text, built on demand for IPv4 (logs, `show`, the kernel). */
+  override get prefix(): string {
+    const key = this.#key;
+    return typeof key === 'string' ? key : formatIpv4Network(key, this.prefixLength);
+  }
+
+  get family(): IpFamily {
+    return flagsOf(this) & FAMILY_6 ? 6 : 4;
+  }
+
+  /** IPv4: the address's 32 bits (signed); undefined for IPv6 (the encoder's `Ipv4Key` test). */
+  override get address4(): number | undefined {
+    const key = this.#key;
+    return typeof key === 'number' ? key : undefined;
+  }
+
+  override get prefixLength(): number {
+    return (flagsOf(this) >>> LENGTH_SHIFT) & 0xff;
+  }
+
+  /** The IPv6 text (the table's key for it), undefined for IPv4. */
+  get text(): string | undefined {
+    const key = this.#key;
+    return typeof key === 'string' ? key : undefined;
+  }
+
+  /** Whether this object is its table's entry for the prefix (else only a key to look one up). */
+  get attached(): boolean {
+    return (flagsOf(this) & ATTACHED) !== 0;
+  }
+
+  set attached(on: boolean) {
+    const flags = flagsOf(this);
+    setFlags(this, on ? flags | ATTACHED : flags & ~ATTACHED);
+  }
+
+  /** The ECMP set, best first, when it holds more than the best path alone. */
+  get ecmp(): readonly Path[] | undefined {
+    return this.#extra()?.ecmp;
+  }
+
+  set ecmp(set: readonly Path[] | undefined) {
+    if (set === undefined && (flagsOf(this) & HAS_EXTRA) === 0) return;
+    this.#ensureExtra().ecmp = set;
+  }
+
+  /** The ECMP set, best first; empty when there is no best. */
+  get multipath(): readonly Path[] {
+    const ecmp = this.#extra()?.ecmp;
+    if (ecmp !== undefined) return ecmp;
+    const best = this.best;
+    return best === undefined ? NO_PATHS : [best];
+  }
+
+  /** Every candidate (a copy). */
+  candidates(): Path[] {
+    const p = this.paths;
+    if (p === undefined) return [];
+    return Array.isArray(p) ? p.slice() : [p];
+  }
+
+  outAt(slot: number): Advertised | undefined {
+    if ((flagsOf(this) & HAS_EXTRA) === 0) return slot === 0 ? (this.#out as Advertised | undefined) : undefined;
+    const extra = this.#out as DestExtra;
+    return slot === 0 ? extra.out0 : extra.outs?.[slot - 1];
+  }
+
+  setOut(slot: number, advertised: Advertised | undefined): void {
+    if ((flagsOf(this) & HAS_EXTRA) === 0) {
+      if (slot === 0) {
+        this.#out = advertised;
+        return;
+      }
+      if (advertised === undefined) return;
+    }
+    const extra = this.#ensureExtra();
+    if (slot === 0) {
+      extra.out0 = advertised;
+      return;
+    }
+    if (extra.outs === undefined) {
+      if (advertised === undefined) return;
+      extra.outs = [];
+    }
+    extra.outs[slot - 1] = advertised;
+  }
+
+  /** Nothing references this prefix any more: no candidate, no group holds it. */
+  get unused(): boolean {
+    if (this.paths !== undefined) return false;
+    if ((flagsOf(this) & HAS_EXTRA) === 0) return this.#out === undefined;
+    const extra = this.#out as DestExtra;
+    if (extra.out0 !== undefined) return false;
+    const outs = extra.outs;
+    if (outs === undefined) return true;
+    for (let i = 0; i < outs.length; i++) if (outs[i] !== undefined) return false;
+    return true;
+  }
+
+  toJSON(): string {
+    return this.prefix;
+  }
+}
+
+function maskIpv4(address4: number, length: number): number {
+  return length >= 32 ? address4 | 0 : length === 0 ? 0 : address4 & (-1 << (32 - length));
 }
 
 /** A prefix under an ADD-PATH path identifier (RFC 7911), for the encoder. */

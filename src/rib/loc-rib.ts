@@ -11,11 +11,12 @@
  */
 import { ipv4KeyOf } from '../bgp/nlri.js';
 import type { Nlri } from '../bgp/types.js';
-import { Dest, NO_PATHS, ownerOf } from './dest.js';
+import type { AttrSet } from './attr-set.js';
+import { Dest, NO_PATHS, ownerOf, Path } from './dest.js';
 import { DestTable } from './dest-table.js';
 import { multipathSet, explainSelection } from './decision.js';
 import type { MultipathOptions, PathVerdict } from './decision.js';
-import type { Path, PeerInfo } from './path.js';
+import type { IneligibleReason, PeerInfo } from './path.js';
 
 /** The outcome of the decision process for a prefix changed. */
 export interface LocRibChange {
@@ -113,6 +114,22 @@ export class LocRib {
     this.#dests.add(dest);
     this.#idle++;
     return dest;
+  }
+
+  /**
+   * Stores a route received for `nlri` as `put` does. Where the table has no entry for the
+   * prefix yet, the new entry is the path (`Dest.withPath`): one object per route, not two.
+   */
+  announce(nlri: Nlri, pathId: number, attrs: AttrSet, source: PeerInfo, ineligible: IneligibleReason | null): Path | undefined | null {
+    const found = this.#find(nlri);
+    if (found !== undefined) return this.put(new Path(found, pathId, attrs, source, ineligible));
+    const dest = Dest.withPath(nlri, pathId, attrs, source, ineligible);
+    this.#dests.add(dest);
+    dest.paths = dest;
+    this.#size++;
+    attrs.retain();
+    this.#changed(dest, undefined);
+    return undefined;
   }
 
   /** Every entry, including those only an update group still holds. */

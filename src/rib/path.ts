@@ -1,14 +1,9 @@
 /**
- * A path: one route for one prefix from one source, the unit the RIBs store. The attributes are
- * an interned `AttrSet`; the source is a `PeerInfo` shared by every path of that session (built
- * once per session with its comparison keys precomputed), so a path is five fields and a word of flags;
- * its prefix is its route-table entry's.
- * Ineligible paths (RFC 7606 treat-as-withdraw, loops, unreachable next hop, import policy) are
- * stored with the reason and never selected, so `show` can explain them (OpenBGPD `F_PREF_*`).
+ * Where paths come from (`PeerInfo`: one per session, shared by all its paths) and why a stored
+ * path may be ineligible. The `Path` class itself lives beside the route-table entry it is the
+ * first candidate of (dest.ts).
  */
-import type { AttrSet } from './attr-set.js';
 import type { BgpFilter } from './bgp-filter.js';
-import { Dest, OnDest } from './dest.js';
 import { addressOrderKey, ipv4Value } from './prefix-set.js';
 
 /** Where a path came from: an iBGP or eBGP session, or this speaker itself. */
@@ -102,76 +97,4 @@ export function makePeerInfo(init: PeerInfoInit): PeerInfo {
   });
 }
 
-const STALE = 1;
-const SELECTED = 2;
-/** The ineligibility reason is kept as its index here, above the two flags (a path is 8 bytes smaller). */
-const REASON_SHIFT = 2;
-/** Each reason's code (a Record, so a new reason without a code does not compile). */
-const REASON_CODE: Readonly<Record<IneligibleReason, number>> = {
-  'as-loop': 1,
-  'cluster-loop': 2,
-  'originator-loop': 3,
-  'treat-as-withdraw': 4,
-  'next-hop-unreachable': 5,
-  'import-rejected': 6,
-};
-const REASON_OF: readonly (IneligibleReason | null)[] = (() => {
-  const out: (IneligibleReason | null)[] = [null];
-  for (const [reason, code] of Object.entries(REASON_CODE) as [IneligibleReason, number][]) out[code] = reason;
-  return out;
-})();
-
-export class Path extends OnDest {
-  /**
-   * The prefix's route-table entry (or, until the path is stored, a detached key for it): paths
-   * hold no prefix text, which `prefix` builds on demand.
-   */
-  dest: Dest;
-  /** RFC 7911 path identifier; 0 when ADD-PATH is not in use. */
-  readonly pathId: number;
-  readonly attrs: AttrSet;
-  readonly source: PeerInfo;
-  /** Stale and selected bits, and the ineligibility reason's code (see `REASON_CODE`). */
-  #flags: number;
-
-  /** `prefix`: the text, or the entry (`LocRib.entry`, no text built: the hot path). */
-  constructor(prefix: string | Dest, pathId: number, attrs: AttrSet, source: PeerInfo, ineligible: IneligibleReason | null = null) {
-    super();
-    this.dest = typeof prefix === 'string' ? Dest.of(prefix) : prefix;
-    this.pathId = pathId;
-    this.attrs = attrs;
-    this.source = source;
-    this.#flags = ineligible === null ? 0 : REASON_CODE[ineligible] << REASON_SHIFT;
-  }
-
-  /** The path may be selected (`ineligible` is null). */
-  get eligible(): boolean {
-    return this.#flags >>> REASON_SHIFT === 0;
-  }
-
-  /** Why this path may not be selected, or null when it may. */
-  get ineligible(): IneligibleReason | null {
-    return REASON_OF[this.#flags >>> REASON_SHIFT] ?? null;
-  }
-
-  /** RFC 4724 §4.2: retained across the peer's restart, awaiting refresh or End-of-RIB sweep. */
-  get stale(): boolean {
-    return (this.#flags & STALE) !== 0;
-  }
-
-  set stale(on: boolean) {
-    this.#flags = on ? this.#flags | STALE : this.#flags & ~STALE;
-  }
-
-  /**
-   * Set by the Loc-RIB while this path is the best for its prefix, so the export journal can
-   * tell a still-current change from a superseded one without a table lookup.
-   */
-  get selected(): boolean {
-    return (this.#flags & SELECTED) !== 0;
-  }
-
-  set selected(on: boolean) {
-    this.#flags = on ? this.#flags | SELECTED : this.#flags & ~SELECTED;
-  }
-}
+export { Path } from './dest.js';

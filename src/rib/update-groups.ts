@@ -35,6 +35,7 @@ import type { AfiSafiName, CodecContext, Nlri, PathAttribute } from '../bgp/type
 import { packUpdates } from '../bgp/update.js';
 import { REFLECTION_TARGETS, sourceKindOf, type RouteTargetKind } from '../reflector/targets.js';
 import { AdjRibOut } from './adj-rib-out.js';
+import { Segments } from './segments.js';
 import { toPathAttributes, type AttrSet } from './attr-set.js';
 import { AdvertisedPaths, DestNlri, NO_PATHS, type Advertised, type Dest } from './dest.js';
 import { exportAttrs, type ExportTarget } from './export-attrs.js';
@@ -79,8 +80,6 @@ export interface SlowMemberOptions {
 const SLICE_PREFIXES = 16_384;
 /** A blocked group this far behind the journal folds its backlog into a set. */
 const FOLD_LAG = 1 << 18;
-/** The journal is trimmed once every group has read this many entries past its start. */
-const TRIM_AT = 1 << 13;
 const IPV4_UNICAST = { afi: Afi.IPV4, safi: Safi.UNICAST } as const;
 const IPV6_UNICAST = { afi: Afi.IPV6, safi: Safi.UNICAST } as const;
 
@@ -354,7 +353,7 @@ export class UpdateGroup {
   /** Far behind and blocked: the unread journal becomes a set of prefixes (bounded by the table). */
   fold(): void {
     const j = this.#journal;
-    for (let i = this.cursor - j.base; i < j.entries.length; i++) this.#backlog.add(j.entries[i]!);
+    for (let i = this.cursor; i < j.end; i++) this.#backlog.add(j.entries.at(i));
     this.cursor = j.end;
   }
 
@@ -402,11 +401,11 @@ export class UpdateGroup {
       if (this.#backlog.size === 0) this.#force = false;
     }
     const entries = j.entries;
-    let i = this.cursor - j.base;
-    const stop = Math.min(entries.length, i + SLICE_PREFIXES - Math.min(n, SLICE_PREFIXES));
+    let i = this.cursor;
+    const stop = Math.min(j.end, i + SLICE_PREFIXES - Math.min(n, SLICE_PREFIXES));
     // An entry queued several times is examined once per queuing; all but the first find nothing to say.
-    while (i < stop) this.#examine(slice, entries[i++]!, false);
-    this.cursor = j.base + i;
+    while (i < stop) this.#examine(slice, entries.at(i++), false);
+    this.cursor = i;
     this.#transmit(slice);
     const more = this.#backlog.size > 0 || this.cursor < j.end;
     if (!more) this.#settle();
@@ -616,9 +615,8 @@ export class UpdateGroup {
  */
 export class UpdateGroups {
   readonly #groups = new Map<string, UpdateGroup>();
-  /** Changes (see `enqueue`); `entries[i]` is at absolute position `base + i`. */
-  entries: Dest[] = [];
-  base = 0;
+  /** Changes (see `enqueue`), by position: each group's cursor is one. */
+  readonly entries = new Segments<Dest>();
   /** The route table whose entries hold each group's Adj-RIB-Out slot. */
   readonly table: LocRib;
   #scheduled = false;
@@ -641,7 +639,7 @@ export class UpdateGroups {
 
   /** Absolute position just past the newest change. */
   get end(): number {
-    return this.base + this.entries.length;
+    return this.entries.end;
   }
 
   get size(): number {
@@ -743,13 +741,7 @@ export class UpdateGroups {
   #trim(): void {
     let min = this.end;
     for (const group of this.#groups.values()) min = Math.min(min, group.cursor);
-    const read = min - this.base;
-    if (read === this.entries.length) {
-      this.entries = [];
-      this.base = min;
-    } else if (read >= TRIM_AT && read * 2 >= this.entries.length) {
-      this.entries = this.entries.slice(read);
-      this.base = min;
-    }
+    if (min === this.end) this.entries.clear();
+    else this.entries.dropBefore(min);
   }
 }
