@@ -35,7 +35,7 @@ function negotiated(peerId: string): Negotiated {
     extendedMessage: false,
     routeRefresh: true,
     enhancedRouteRefresh: false,
-    receiveContext: {},
+    receiveContext: { numericIpv4: true },
     sendContext: {},
   };
 }
@@ -104,8 +104,8 @@ node: {name: rr, ipv4Address: 10.0.0.100/24, routeReflectorClusterId: 244.0.0.1}
 kernel: {enabled: false}
 exportPolicy: all
 peers:
-  - {name: sender, address: 10.0.0.11, asNumber: 64512}
-  - {name: receiver, address: 10.0.0.12, asNumber: 64512}
+  - {name: sender, address: 10.0.0.11, asNumber: 64512, routeReflectorClient: true}
+  - {name: receiver, address: 10.0.0.12, asNumber: 64512, routeReflectorClient: true}
 `;
 const loaded = parseConfig(yaml, 'bench.yaml', { env: {}, readFile: () => '' });
 if (!loaded.ok) throw new Error(JSON.stringify(loaded.errors));
@@ -160,7 +160,8 @@ function feed(messages: readonly Uint8Array[], done: () => boolean): Promise<num
     const turn = (): void => {
       const end = Math.min(messages.length, i + MESSAGES_PER_TURN);
       for (; i < end; i++) {
-        const m = decodeMessage(messages[i]!);
+        // As the daemon's sessions decode (tcp-backend): IPv4 NLRI as numbers.
+        const m = decodeMessage(messages[i]!, { numericIpv4: true });
         if (m.type === 'update') sender.emit('update', m);
       }
       if (i < messages.length) setImmediate(turn);

@@ -221,12 +221,7 @@ export class Dest extends Path {
 
   /** The key for a prefix given as text (IPv4 is kept as numbers); holds no path. */
   static of(prefix: string): Dest {
-    const v4 = ipv4Value(prefix);
-    if (v4 >= 0) {
-      const length = prefixLength(prefix);
-      if (length <= 32 && prefix.indexOf('/') > 0) return Dest.ipv4(v4 | 0, length);
-    }
-    return new Dest(prefix, FAMILY_6 | ((prefixLength(prefix) & 0xff) << LENGTH_SHIFT), 0, NO_ATTRS, NO_SOURCE, null);
+    return Dest.#fromText(prefix, 0, 0, NO_ATTRS, NO_SOURCE, null);
   }
 
   /**
@@ -235,12 +230,19 @@ export class Dest extends Path {
    */
   static withPath(nlri: Nlri, pathId: number, attrs: AttrSet, source: PeerInfo, ineligible: IneligibleReason | null): Dest {
     const key = ipv4KeyOf(nlri);
-    if (key !== undefined) {
-      const length = key.prefixLength;
-      return new Dest(maskIpv4(key.address4, length), CANDIDATE | (length << LENGTH_SHIFT), pathId, attrs, source, ineligible);
+    if (key === undefined) return Dest.#fromText(nlri.prefix, CANDIDATE, pathId, attrs, source, ineligible);
+    const length = key.prefixLength;
+    return new Dest(maskIpv4(key.address4, length), CANDIDATE | (length << LENGTH_SHIFT), pathId, attrs, source, ineligible);
+  }
+
+  /** An entry for a prefix given as text: IPv4 as numbers, anything else as its text. */
+  static #fromText(prefix: string, meta: number, pathId: number, attrs: AttrSet, source: PeerInfo, ineligible: IneligibleReason | null): Dest {
+    const length = prefixLength(prefix);
+    const v4 = ipv4Value(prefix);
+    if (v4 >= 0 && length <= 32 && prefix.indexOf('/') > 0) {
+      return new Dest(maskIpv4(v4 | 0, length), meta | (length << LENGTH_SHIFT), pathId, attrs, source, ineligible);
     }
-    const prefix = nlri.prefix;
-    return new Dest(prefix, CANDIDATE | FAMILY_6 | ((prefixLength(prefix) & 0xff) << LENGTH_SHIFT), pathId, attrs, source, ineligible);
+    return new Dest(prefix, meta | FAMILY_6 | ((length & 0xff) << LENGTH_SHIFT), pathId, attrs, source, ineligible);
   }
 
   /** Whether this entry was built with a path of its own (`withPath`), which it then is. */

@@ -245,4 +245,62 @@ describe('Loc-RIB entries', () => {
       [undefined, '10.0.0.3'],
     ]);
   });
+
+  it('stores a route for a new prefix as its entry (one object), and later ones as paths of their own', () => {
+    const { events, loc, table } = setup();
+    const a = peer('10.0.0.1');
+    const b = peer('10.0.0.2');
+    const set = (localPref: number) => table.intern({ origin: 'igp', nextHops: ['10.0.0.1'], localPref });
+    // Text and numbers name the same IPv4 entry (an IPv4 prefix in MP_REACH arrives as text).
+    expect(loc.announce({ prefix: P }, 0, set(100), a, null)).toBeUndefined();
+    const entry = loc.dest(P)!;
+    expect(entry.isPath).toBe(true);
+    expect(entry.paths).toBe(entry);
+    expect(loc.best(P)).toBe(entry);
+    expect(entry.selected).toBe(true);
+    expect(entry.family).toBe(4);
+    expect(entry.address4).toBe(0x0af40100);
+    expect(loc.dest(new Ipv4Nlri(0x0af40100, 26, undefined))).toBe(entry);
+    // Same attributes again: nothing changes; from another source: a second candidate.
+    expect(loc.announce(new Ipv4Nlri(0x0af40100, 26, undefined), 0, set(100), a, null)).toBeNull();
+    expect(loc.announce(new Ipv4Nlri(0x0af40100, 26, undefined), 0, set(200), b, null)).toBeUndefined();
+    const fromB = loc.best(P)!;
+    expect(fromB).not.toBe(entry);
+    expect(fromB.dest).toBe(entry);
+    expect(loc.candidates(P)).toEqual([entry, fromB]);
+    // The entry's own path replaced by its source: the entry stays the entry, no longer a candidate.
+    expect(loc.announce({ prefix: P }, 0, set(300), a, null)).toBe(entry);
+    const a2 = loc.best(P)!;
+    expect(a2).not.toBe(entry);
+    expect(a2.dest).toBe(entry);
+    expect(loc.dest(P)).toBe(entry);
+    expect(entry.selected).toBe(false);
+    expect(loc.candidates(P)).toEqual([a2, fromB]);
+    expect(loc.withdraw(a, P)).toBe(a2);
+    expect(loc.withdraw(b, P)).toBe(fromB);
+    expect(loc.size).toBe(0);
+    expect(events.map((e) => e.best?.attrs.localPref)).toEqual([100, 200, 300, 200, undefined]);
+    // IPv6 is keyed by its text.
+    loc.announce({ prefix: '2001:db8:1::/48' }, 0, set(100), a, null);
+    const v6 = loc.dest('2001:db8:1::/48')!;
+    expect([v6.family, v6.text, v6.prefixLength, v6.paths === v6]).toEqual([6, '2001:db8:1::/48', 48, true]);
+    expect(loc.withdraw(a, '2001:db8:1::/48')).toBe(v6);
+  });
+
+  it('keeps an entry that is its own path and an Adj-RIB-Out slot consistent', () => {
+    const { loc, table } = setup();
+    const a = peer('10.0.0.1');
+    loc.announce({ prefix: P }, 7, table.intern({ origin: 'igp', nextHops: ['10.0.0.1'] }), a, 'as-loop');
+    const entry = loc.dest(P)!;
+    expect([entry.pathId, entry.ineligible, entry.eligible, entry.best, entry.prefix, entry.prefixLength]).toEqual([7, 'as-loop', false, undefined, P, 26]);
+    entry.stale = true;
+    expect([entry.stale, entry.ineligible, entry.attached, entry.prefixLength]).toEqual([true, 'as-loop', true, 26]);
+    entry.setOut(0, entry);
+    entry.setOut(3, entry);
+    expect([entry.outAt(0), entry.outAt(3), entry.outAt(1)]).toEqual([entry, entry, undefined]);
+    entry.setOut(0, undefined);
+    entry.setOut(3, undefined);
+    expect(loc.withdraw(a, P, 7)).toBe(entry);
+    expect(entry.unused).toBe(true);
+  });
 });
