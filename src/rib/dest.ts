@@ -99,10 +99,6 @@ export abstract class OnDest implements Nlri {
   }
 }
 
-/** Reads and writes a path's flag word (private to `Path`; `Dest` keeps its own bits there). */
-let flagsOf: (path: Path) => number;
-let setFlags: (path: Path, flags: number) => void;
-
 /**
  * A path: one route for one prefix from one source, the unit the RIBs store. The attributes are
  * an interned `AttrSet`; the source is a `PeerInfo` shared by every path of that session (built
@@ -123,14 +119,8 @@ export class Path extends OnDest {
   readonly attrs: AttrSet;
   readonly source: PeerInfo;
   /** Stale and selected bits and the ineligibility reason's code (and a `Dest`'s own bits). */
-  #flags: number;
+  protected bits: number;
 
-  static {
-    flagsOf = (path) => path.#flags;
-    setFlags = (path, flags) => {
-      path.#flags = flags;
-    };
-  }
 
   /** `prefix`: the text, or the entry (`LocRib.entry`, no text built). Ignored by `Dest`, its own entry. */
   constructor(prefix: string | Dest, pathId: number, attrs: AttrSet, source: PeerInfo, ineligible: IneligibleReason | null = null) {
@@ -139,26 +129,26 @@ export class Path extends OnDest {
     this.pathId = pathId;
     this.attrs = attrs;
     this.source = source;
-    this.#flags = ineligible === null ? 0 : REASON_CODE[ineligible] << REASON_SHIFT;
+    this.bits = ineligible === null ? 0 : REASON_CODE[ineligible] << REASON_SHIFT;
   }
 
   /** The path may be selected (`ineligible` is null). */
   get eligible(): boolean {
-    return (this.#flags & REASON_MASK) === 0;
+    return (this.bits & REASON_MASK) === 0;
   }
 
   /** Why this path may not be selected, or null when it may. */
   get ineligible(): IneligibleReason | null {
-    return REASON_OF[(this.#flags & REASON_MASK) >>> REASON_SHIFT] ?? null;
+    return REASON_OF[(this.bits & REASON_MASK) >>> REASON_SHIFT] ?? null;
   }
 
   /** RFC 4724 §4.2: retained across the peer's restart, awaiting refresh or End-of-RIB sweep. */
   get stale(): boolean {
-    return (this.#flags & STALE) !== 0;
+    return (this.bits & STALE) !== 0;
   }
 
   set stale(on: boolean) {
-    this.#flags = on ? this.#flags | STALE : this.#flags & ~STALE;
+    this.bits = on ? this.bits | STALE : this.bits & ~STALE;
   }
 
   /**
@@ -166,11 +156,11 @@ export class Path extends OnDest {
    * tell a still-current change from a superseded one without a table lookup.
    */
   get selected(): boolean {
-    return (this.#flags & SELECTED) !== 0;
+    return (this.bits & SELECTED) !== 0;
   }
 
   set selected(on: boolean) {
-    this.#flags = on ? this.#flags | SELECTED : this.#flags & ~SELECTED;
+    this.bits = on ? this.bits | SELECTED : this.bits & ~SELECTED;
   }
 }
 
@@ -211,7 +201,7 @@ export class Dest extends Path {
     this.#key = key;
     this.paths = undefined;
     this.#out = undefined;
-    setFlags(this, flagsOf(this) | meta);
+    this.bits = this.bits | meta;
   }
 
   /** The key for an IPv4 prefix given as numbers (host bits are cleared); holds no path. */
@@ -247,19 +237,19 @@ export class Dest extends Path {
 
   /** Whether this entry was built with a path of its own (`withPath`), which it then is. */
   get isPath(): boolean {
-    return (flagsOf(this) & CANDIDATE) !== 0;
+    return (this.bits & CANDIDATE) !== 0;
   }
 
   #extra(): DestExtra | undefined {
-    return flagsOf(this) & HAS_EXTRA ? (this.#out as DestExtra) : undefined;
+    return this.bits & HAS_EXTRA ? (this.#out as DestExtra) : undefined;
   }
 
   #ensureExtra(): DestExtra {
-    if (flagsOf(this) & HAS_EXTRA) return this.#out as DestExtra;
+    if (this.bits & HAS_EXTRA) return this.#out as DestExtra;
     const extra = new DestExtra();
     extra.out0 = this.#out as Advertised | undefined;
     this.#out = extra;
-    setFlags(this, flagsOf(this) | HAS_EXTRA);
+    this.bits = this.bits | HAS_EXTRA;
     return extra;
   }
 
@@ -292,7 +282,7 @@ export class Dest extends Path {
   }
 
   get family(): IpFamily {
-    return flagsOf(this) & FAMILY_6 ? 6 : 4;
+    return this.bits & FAMILY_6 ? 6 : 4;
   }
 
   /** IPv4: the address's 32 bits (signed); undefined for IPv6 (the encoder's `Ipv4Key` test). */
@@ -302,7 +292,7 @@ export class Dest extends Path {
   }
 
   override get prefixLength(): number {
-    return (flagsOf(this) >>> LENGTH_SHIFT) & 0xff;
+    return (this.bits >>> LENGTH_SHIFT) & 0xff;
   }
 
   /** The IPv6 text (the table's key for it), undefined for IPv4. */
@@ -313,12 +303,12 @@ export class Dest extends Path {
 
   /** Whether this object is its table's entry for the prefix (else only a key to look one up). */
   get attached(): boolean {
-    return (flagsOf(this) & ATTACHED) !== 0;
+    return (this.bits & ATTACHED) !== 0;
   }
 
   set attached(on: boolean) {
-    const flags = flagsOf(this);
-    setFlags(this, on ? flags | ATTACHED : flags & ~ATTACHED);
+    const flags = this.bits;
+    this.bits = on ? flags | ATTACHED : flags & ~ATTACHED;
   }
 
   /** The ECMP set, best first, when it holds more than the best path alone. */
@@ -327,7 +317,7 @@ export class Dest extends Path {
   }
 
   set ecmp(set: readonly Path[] | undefined) {
-    if (set === undefined && (flagsOf(this) & HAS_EXTRA) === 0) return;
+    if (set === undefined && (this.bits & HAS_EXTRA) === 0) return;
     this.#ensureExtra().ecmp = set;
   }
 
@@ -347,13 +337,13 @@ export class Dest extends Path {
   }
 
   outAt(slot: number): Advertised | undefined {
-    if ((flagsOf(this) & HAS_EXTRA) === 0) return slot === 0 ? (this.#out as Advertised | undefined) : undefined;
+    if ((this.bits & HAS_EXTRA) === 0) return slot === 0 ? (this.#out as Advertised | undefined) : undefined;
     const extra = this.#out as DestExtra;
     return slot === 0 ? extra.out0 : extra.outs?.[slot - 1];
   }
 
   setOut(slot: number, advertised: Advertised | undefined): void {
-    if ((flagsOf(this) & HAS_EXTRA) === 0) {
+    if ((this.bits & HAS_EXTRA) === 0) {
       if (slot === 0) {
         this.#out = advertised;
         return;
@@ -375,7 +365,7 @@ export class Dest extends Path {
   /** Nothing references this prefix any more: no candidate, no group holds it. */
   get unused(): boolean {
     if (this.paths !== undefined) return false;
-    if ((flagsOf(this) & HAS_EXTRA) === 0) return this.#out === undefined;
+    if ((this.bits & HAS_EXTRA) === 0) return this.#out === undefined;
     const extra = this.#out as DestExtra;
     if (extra.out0 !== undefined) return false;
     const outs = extra.outs;
