@@ -13,7 +13,7 @@
  * flush, which holds the entry already, reads and writes it without a lookup.
  */
 import type { Nlri } from '../bgp/types.js';
-import { AdvertisedPaths, type Advertised, type Dest } from './dest.js';
+import { isPathSet, type Advertised, type Dest } from './dest.js';
 import type { LocRib } from './loc-rib.js';
 import type { Path } from './path.js';
 
@@ -24,7 +24,7 @@ function sourceAddress(path: Path): string {
 
 /** The one session address every advertised path came from, or undefined when they differ or are local. */
 function onlySource(advertised: Advertised): string | undefined {
-  if (!(advertised instanceof AdvertisedPaths)) return sourceAddress(advertised) || undefined;
+  if (!isPathSet(advertised)) return sourceAddress(advertised) || undefined;
   const first = advertised.paths[0];
   if (first === undefined) return undefined;
   const address = sourceAddress(first);
@@ -33,12 +33,12 @@ function onlySource(advertised: Advertised): string | undefined {
 }
 
 function retain(advertised: Advertised): void {
-  if (!(advertised instanceof AdvertisedPaths)) advertised.attrs.retain();
+  if (!isPathSet(advertised)) advertised.attrs.retain();
   else for (const p of advertised.paths) p.attrs.retain();
 }
 
 function release(advertised: Advertised): void {
-  if (!(advertised instanceof AdvertisedPaths)) advertised.attrs.release();
+  if (!isPathSet(advertised)) advertised.attrs.release();
   else for (const p of advertised.paths) p.attrs.release();
 }
 
@@ -86,7 +86,7 @@ export class AdjRibOut {
   /** Whether a session at `address` holds the prefix (split horizon kept some paths from it). */
   static reaches(advertised: Advertised | undefined, address: string): boolean {
     if (advertised === undefined) return false;
-    if (!(advertised instanceof AdvertisedPaths)) return sourceAddress(advertised) !== address || address === '';
+    if (!isPathSet(advertised)) return sourceAddress(advertised) !== address || address === '';
     return advertised.paths.some((p) => sourceAddress(p) !== address);
   }
 
@@ -112,7 +112,7 @@ export class AdjRibOut {
   *values(): IterableIterator<Path> {
     for (const dest of this.dests()) {
       const advertised = dest.outAt(this.slot)!;
-      if (advertised instanceof AdvertisedPaths) yield* advertised.paths;
+      if (isPathSet(advertised)) yield* advertised.paths;
       else yield advertised;
     }
   }

@@ -46,6 +46,14 @@ export class AdvertisedPaths {
 export type Advertised = Path | AdvertisedPaths;
 
 /**
+ * Whether `advertised` is a record of several paths. Tested as "not a path": a path's prototype
+ * chain reaches `Path` in a step or two, where the other test walks an entry's whole chain.
+ */
+export function isPathSet(advertised: Advertised): advertised is AdvertisedPaths {
+  return !(advertised instanceof Path);
+}
+
+/**
  * A path's flag word (see `Path`): the stale and selected bits and the ineligibility reason's
  * code; in a `Dest`, also its prefix length and entry bits. One small integer, so a path is not
  * a field longer for being an entry.

@@ -37,7 +37,7 @@ import { REFLECTION_TARGETS, sourceKindOf, type RouteTargetKind } from '../refle
 import { AdjRibOut } from './adj-rib-out.js';
 import { Segments } from './segments.js';
 import { toPathAttributes, type AttrSet } from './attr-set.js';
-import { AdvertisedPaths, DestNlri, NO_PATHS, type Advertised, type Dest } from './dest.js';
+import { AdvertisedPaths, DestNlri, isPathSet, NO_PATHS, type Advertised, type Dest } from './dest.js';
 import { exportAttrs, type ExportTarget } from './export-attrs.js';
 import type { BgpFilter } from './bgp-filter.js';
 import type { ExportPolicy } from './export-policy.js';
@@ -105,7 +105,7 @@ function candidatesBestFirst(dest: Dest): readonly Path[] {
  * clients costs what it costs without ADD-PATH).
  */
 function addPathView(advertised: Advertised): AdvertisedPaths {
-  return advertised instanceof AdvertisedPaths ? advertised : new AdvertisedPaths([advertised], SINGLE_ID);
+  return isPathSet(advertised) ? advertised : new AdvertisedPaths([advertised], SINGLE_ID);
 }
 
 const SINGLE_ID: readonly number[] = Object.freeze([1]);
@@ -309,7 +309,7 @@ export class UpdateGroup {
     for (const dest of this.adjRibOut.dests()) {
       const stored = this.adjRibOut.at(dest)!;
       const addPath = this.#addPath[dest.family === 6 ? 1 : 0];
-      if (!addPath && !(stored instanceof AdvertisedPaths)) {
+      if (!addPath && !isPathSet(stored)) {
         if (AdjRibOut.reaches(stored, address)) held.push(dest);
         continue;
       }
@@ -325,7 +325,7 @@ export class UpdateGroup {
   #holds(member: GroupMember, nlri: Nlri): boolean {
     const stored = this.adjRibOut.get(nlri);
     if (stored === undefined) return false;
-    if (!this.#addPath[familyIndex(nlri)] && !(stored instanceof AdvertisedPaths)) return (nlri.pathId ?? 0) === 0 && AdjRibOut.reaches(stored, member.peer.address);
+    if (!this.#addPath[familyIndex(nlri)] && !isPathSet(stored)) return (nlri.pathId ?? 0) === 0 && AdjRibOut.reaches(stored, member.peer.address);
     const advertised = addPathView(stored);
     const i = advertised.ids.indexOf(nlri.pathId ?? 0);
     const path = i < 0 ? undefined : advertised.paths[i];
@@ -426,7 +426,7 @@ export class UpdateGroup {
     // Paths are immutable: the same path exported under the same policy is the same UPDATE.
     if (best === current && !force) return;
     if (!this.#sends[fi]) return;
-    const previous = current instanceof AdvertisedPaths ? undefined : current;
+    const previous = current !== undefined && isPathSet(current) ? undefined : current;
     const attrs = best === undefined ? undefined : this.#exported(best);
     if (attrs === undefined || best === undefined) {
       if (previous !== undefined) {
@@ -553,7 +553,7 @@ export class UpdateGroup {
     };
     for (const dest of this.adjRibOut.dests()) {
       const stored: Advertised = this.adjRibOut.at(dest)!;
-      if (!this.#addPath[dest.family === 6 ? 1 : 0] && !(stored instanceof AdvertisedPaths)) {
+      if (!this.#addPath[dest.family === 6 ? 1 : 0] && !isPathSet(stored)) {
         add(stored, stored);
         continue;
       }
