@@ -53,7 +53,7 @@ anchor.clear();
 
 t0 = process.hrtime.bigint();
 for (let i = 0; i < count; i++) {
-  adjIn.put(new Path(prefixes[i]!, 0, attrs, client));
+  adjIn.put(Path.create(prefixes[i]!, 0, attrs, client));
 }
 const insertMs = Number(process.hrtime.bigint() - t0) / 1e6;
 console.log(`insert ${count} paths (Adj-RIB-In + Loc-RIB + events): ${insertMs.toFixed(0)} ms (${(insertMs / anchorMs).toFixed(1)}x anchor); events ${changes.length}; sets ${table.size}`);

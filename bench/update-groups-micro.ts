@@ -41,7 +41,7 @@ const attrs = new AttrTable().intern({ origin: 'igp', asPath: [], nextHops: ['10
 const t = performance.now();
 for (let i = 0; i < N; i++) {
   const d = loc.entry(new Ipv4Nlri(((10 << 24) + (i << 8)) | 0, 24, undefined));
-  loc.put(new Path(d, 0, attrs, c1));
+  loc.put(Path.create(d, 0, attrs, c1));
   if ((i & 16383) === 16383) groups.flushNow();
 }
 groups.flushNow();

@@ -40,7 +40,7 @@ export function routeRefreshRequests(negotiated: Negotiated): Uint8Array[] {
 
 /** A stored path under a new source, keeping its graceful-restart stale mark (RFC 4724 §4.2). */
 export function resourcedPath(path: Path, info: PeerInfo, ineligible: IneligibleReason | null): Path {
-  const out = new Path(path.dest, path.pathId, path.attrs, info, ineligible);
+  const out = Path.create(path.dest, path.pathId, path.attrs, info, ineligible);
   out.stale = path.stale;
   return out;
 }

@@ -224,7 +224,7 @@ export class Speaker {
     const attrs = this.table.intern({ origin: 'igp' });
     const source = this.#local.peer;
     for (const prefix of prefixes) {
-      const path = new Path(prefix, 0, attrs, source);
+      const path = Path.create(prefix, 0, attrs, source);
       this.#local.put(path);
     }
   }
@@ -239,7 +239,7 @@ export class Speaker {
       this.#kernel.withdraw(prefix);
       return;
     }
-    this.#kernel.put(new Path(prefix, 0, this.table.intern({ origin: 'igp' }), kernelPeerOf(this.#config, kernel, this.#kernel.peer)));
+    this.#kernel.put(Path.create(prefix, 0, this.table.intern({ origin: 'igp' }), kernelPeerOf(this.#config, kernel, this.#kernel.peer)));
   }
 
   /** Kernel routes carry our AS and router ID as their source: re-source them after a change. */
@@ -249,7 +249,7 @@ export class Speaker {
     this.#kernel = new AdjRibIn(kernelPeerOf(this.#config), this.locRib);
     for (const old of learned) {
       // The new path goes in first, so the prefix never looks unreachable downstream.
-      this.#kernel.put(new Path(old.dest, 0, this.table.intern({ origin: 'igp' }), kernelPeerOf(this.#config, old.source.kernel, this.#kernel.peer)));
+      this.#kernel.put(Path.create(old.dest, 0, this.table.intern({ origin: 'igp' }), kernelPeerOf(this.#config, old.source.kernel, this.#kernel.peer)));
       previous.withdraw(old.prefix);
     }
   }

@@ -70,6 +70,12 @@ const ATTACHED = 1 << 7;
 /** The entry's `#out` holds a `DestExtra`. */
 const HAS_EXTRA = 1 << 8;
 const LENGTH_SHIFT = 9;
+const ID_SHIFT = 17;
+/**
+ * The largest path identifier an entry keeps in its flag word (13 bits: the word stays a small
+ * integer); an ADD-PATH route under a larger one is stored as a path of its own.
+ */
+export const MAX_ENTRY_PATH_ID = (1 << 13) - 1;
 
 /** Each reason's code (a Record, so a new reason without a code does not compile). */
 const REASON_CODE: Readonly<Record<IneligibleReason, number>> = {
@@ -91,7 +97,7 @@ const REASON_OF: readonly (IneligibleReason | null)[] = (() => {
  * IPv4 the numbers the encoder writes without any text (paths, ADD-PATH identifiers).
  */
 export abstract class OnDest implements Nlri {
-  abstract dest: Dest;
+  abstract get dest(): Dest;
 
   get prefix(): string {
     return this.dest.prefix;
@@ -107,38 +113,53 @@ export abstract class OnDest implements Nlri {
   }
 }
 
+/** A new path's flag word: its ineligibility reason's code. */
+function reasonBits(ineligible: IneligibleReason | null): number {
+  return ineligible === null ? 0 : REASON_CODE[ineligible] << REASON_SHIFT;
+}
+
 /**
  * A path: one route for one prefix from one source, the unit the RIBs store. The attributes are
  * an interned `AttrSet`; the source is a `PeerInfo` shared by every path of that session (built
- * once per session with its comparison keys precomputed), so a path is four fields and a word of
- * flags; its prefix is its route-table entry's. A prefix's first path is usually that entry
- * itself (see `Dest`); further candidates are `Path`s of their own.
+ * once per session with its comparison keys precomputed); its prefix is its route-table entry's.
+ * A prefix's first path is usually that entry itself (a `Dest`, which holds the path identifier
+ * in its flag word); further candidates are paths of their own (`Path.create`), which point at the
+ * entry. Paths are immutable but for their stale and selected flags.
  * Ineligible paths (RFC 7606 treat-as-withdraw, loops, unreachable next hop, import policy) are
  * stored with the reason and never selected, so `show` can explain them (OpenBGPD `F_PREF_*`).
  */
-export class Path extends OnDest {
-  /**
-   * The prefix's route-table entry (or, until the path is stored, a detached key for it): paths
-   * hold no prefix text, which `prefix` builds on demand. A `Dest` is its own.
-   */
-  dest: Dest;
-  /** RFC 7911 path identifier; 0 when ADD-PATH is not in use. */
-  readonly pathId: number;
+export abstract class Path extends OnDest {
   readonly attrs: AttrSet;
   readonly source: PeerInfo;
   /** Stale and selected bits and the ineligibility reason's code (and a `Dest`'s own bits). */
   protected bits: number;
 
-
-  /** `prefix`: the text, or the entry (`LocRib.entry`, no text built). Ignored by `Dest`, its own entry. */
-  constructor(prefix: string | Dest, pathId: number, attrs: AttrSet, source: PeerInfo, ineligible: IneligibleReason | null = null) {
+  protected constructor(attrs: AttrSet, source: PeerInfo, bits: number) {
     super();
-    this.dest = (new.target as unknown) === Dest ? (this as Path as Dest) : typeof prefix === 'string' ? Dest.of(prefix) : prefix;
-    this.pathId = pathId;
     this.attrs = attrs;
     this.source = source;
-    this.bits = ineligible === null ? 0 : REASON_CODE[ineligible] << REASON_SHIFT;
+    this.bits = bits;
   }
+
+  /**
+   * A path for `prefix` held apart from its entry: `prefix` is the text (the path then points at
+   * a detached key until the Loc-RIB stores it) or the entry (`LocRib.entry`, no text built).
+   */
+  static create(prefix: string | Dest, pathId: number, attrs: AttrSet, source: PeerInfo, ineligible: IneligibleReason | null = null): Path {
+    return new SeparatePath(typeof prefix === 'string' ? Dest.of(prefix) : prefix, pathId, attrs, source, reasonBits(ineligible));
+  }
+
+  /**
+   * The prefix's route-table entry (or, until the path is stored, a detached key for it): paths
+   * hold no prefix text, which `prefix` builds on demand. A `Dest` is its own.
+   */
+  abstract override get dest(): Dest;
+
+  /** RFC 7911 path identifier; 0 when ADD-PATH is not in use. */
+  abstract get pathId(): number;
+
+  /** Points the path at its table's entry for the prefix (the Loc-RIB, storing a path built on a key). */
+  abstract rehome(entry: Dest): void;
 
   /** The path may be selected (`ineligible` is null). */
   get eligible(): boolean {
@@ -169,6 +190,30 @@ export class Path extends OnDest {
 
   set selected(on: boolean) {
     this.bits = on ? this.bits | SELECTED : this.bits & ~SELECTED;
+  }
+}
+
+/** A path in an object of its own: a prefix's second candidate, or one built from text. */
+class SeparatePath extends Path {
+  #dest: Dest;
+  readonly #pathId: number;
+
+  constructor(dest: Dest, pathId: number, attrs: AttrSet, source: PeerInfo, bits: number) {
+    super(attrs, source, bits);
+    this.#dest = dest;
+    this.#pathId = pathId;
+  }
+
+  override get dest(): Dest {
+    return this.#dest;
+  }
+
+  get pathId(): number {
+    return this.#pathId;
+  }
+
+  rehome(entry: Dest): void {
+    this.#dest = entry;
   }
 }
 
@@ -204,43 +249,54 @@ export class Dest extends Path {
   /** Update group slot 0's advertised path(s), or the side object holding every slot. */
   #out: Advertised | DestExtra | undefined;
 
-  private constructor(key: number | string, meta: number, pathId: number, attrs: AttrSet, source: PeerInfo, ineligible: IneligibleReason | null) {
-    super('', pathId, attrs, source, ineligible);
+  private constructor(key: number | string, meta: number, attrs: AttrSet, source: PeerInfo) {
+    super(attrs, source, meta);
     this.#key = key;
     this.paths = undefined;
     this.#out = undefined;
-    this.bits = this.bits | meta;
   }
+
+  override get dest(): Dest {
+    return this;
+  }
+
+  get pathId(): number {
+    return this.bits >>> ID_SHIFT;
+  }
+
+  /** An entry is its own; storing it never moves it. */
+  rehome(): void {}
 
   /** The key for an IPv4 prefix given as numbers (host bits are cleared); holds no path. */
   static ipv4(address4: number, length: number): Dest {
-    return new Dest(maskIpv4(address4, length), length << LENGTH_SHIFT, 0, NO_ATTRS, NO_SOURCE, null);
+    return new Dest(maskIpv4(address4, length), length << LENGTH_SHIFT, NO_ATTRS, NO_SOURCE);
   }
 
   /** The key for a prefix given as text (IPv4 is kept as numbers); holds no path. */
   static of(prefix: string): Dest {
-    return Dest.#fromText(prefix, 0, 0, NO_ATTRS, NO_SOURCE, null);
+    return Dest.#fromText(prefix, 0, NO_ATTRS, NO_SOURCE);
   }
 
   /**
    * A new entry that is also its prefix's first path (one object per route where most prefixes
-   * have one: the Loc-RIB stores it as its own candidate, `paths === this`).
+   * have one: the Loc-RIB stores it as its own candidate, `paths === this`). `pathId` is at most
+   * `MAX_ENTRY_PATH_ID`.
    */
   static withPath(nlri: Nlri, pathId: number, attrs: AttrSet, source: PeerInfo, ineligible: IneligibleReason | null): Dest {
+    if (pathId > MAX_ENTRY_PATH_ID || pathId < 0) throw new RangeError(`path identifier ${pathId} does not fit an entry`);
+    const meta = CANDIDATE | (pathId << ID_SHIFT) | reasonBits(ineligible);
     const key = ipv4KeyOf(nlri);
-    if (key === undefined) return Dest.#fromText(nlri.prefix, CANDIDATE, pathId, attrs, source, ineligible);
+    if (key === undefined) return Dest.#fromText(nlri.prefix, meta, attrs, source);
     const length = key.prefixLength;
-    return new Dest(maskIpv4(key.address4, length), CANDIDATE | (length << LENGTH_SHIFT), pathId, attrs, source, ineligible);
+    return new Dest(maskIpv4(key.address4, length), meta | (length << LENGTH_SHIFT), attrs, source);
   }
 
   /** An entry for a prefix given as text: IPv4 as numbers, anything else as its text. */
-  static #fromText(prefix: string, meta: number, pathId: number, attrs: AttrSet, source: PeerInfo, ineligible: IneligibleReason | null): Dest {
+  static #fromText(prefix: string, meta: number, attrs: AttrSet, source: PeerInfo): Dest {
     const length = prefixLength(prefix);
     const v4 = ipv4Value(prefix);
-    if (v4 >= 0 && length <= 32 && prefix.indexOf('/') > 0) {
-      return new Dest(maskIpv4(v4 | 0, length), meta | (length << LENGTH_SHIFT), pathId, attrs, source, ineligible);
-    }
-    return new Dest(prefix, meta | FAMILY_6 | ((length & 0xff) << LENGTH_SHIFT), pathId, attrs, source, ineligible);
+    if (v4 >= 0 && length <= 32 && prefix.indexOf('/') > 0) return new Dest(maskIpv4(v4 | 0, length), meta | (length << LENGTH_SHIFT), attrs, source);
+    return new Dest(prefix, meta | FAMILY_6 | ((length & 0xff) << LENGTH_SHIFT), attrs, source);
   }
 
   /** Whether this entry was built with a path of its own (`withPath`), which it then is. */

@@ -12,7 +12,7 @@
 import { ipv4KeyOf } from '../bgp/nlri.js';
 import type { Nlri } from '../bgp/types.js';
 import type { AttrSet } from './attr-set.js';
-import { Dest, NO_PATHS, ownerOf, Path } from './dest.js';
+import { Dest, MAX_ENTRY_PATH_ID, NO_PATHS, ownerOf, Path } from './dest.js';
 import { DestTable } from './dest-table.js';
 import { multipathSet, explainSelection } from './decision.js';
 import type { MultipathOptions, PathVerdict } from './decision.js';
@@ -103,7 +103,7 @@ export class LocRib {
 
   /**
    * The entry for `nlri`'s prefix, created when the table has none: what a received path is
-   * built on (`new Path(entry, …)`), so storing it needs no second lookup. An IPv4 NLRI decoded
+   * built on (`Path.create(entry, …)`), so storing it needs no second lookup. An IPv4 NLRI decoded
    * to numbers (`Ipv4Nlri`) is found without building any text.
    */
   entry(nlri: Nlri): Dest {
@@ -122,7 +122,8 @@ export class LocRib {
    */
   announce(nlri: Nlri, pathId: number, attrs: AttrSet, source: PeerInfo, ineligible: IneligibleReason | null): Path | undefined | null {
     const found = this.#find(nlri);
-    if (found !== undefined) return this.put(new Path(found, pathId, attrs, source, ineligible));
+    // An identifier too large for the entry's flag word: a path of its own (rare, see `MAX_ENTRY_PATH_ID`).
+    if (found !== undefined || pathId > MAX_ENTRY_PATH_ID) return this.put(Path.create(found ?? this.entry(nlri), pathId, attrs, source, ineligible));
     const dest = Dest.withPath(nlri, pathId, attrs, source, ineligible);
     this.#dests.add(dest);
     dest.paths = dest;
@@ -143,13 +144,17 @@ export class LocRib {
    * the place was empty, or `null` when the stored path had the same attributes and eligibility:
    * then the stored path stays, its stale flag is cleared, and nothing downstream changes.
    */
-  put(path: Path): Path | undefined | null {
+  put(stored: Path): Path | undefined | null {
+    let path = stored;
     let dest = path.dest;
     if (!dest.attached) {
       // A path built from text (or kept from a rebuilt table): store it on the table's entry.
       const found = this.#dests.find(dest);
       if (found !== undefined) {
-        path.dest = dest = found;
+        // An entry dropped by a rebuild cannot move into another: its path is copied onto the new one.
+        if (path === dest) path = copiedOnto(found, path);
+        else path.rehome(found);
+        dest = found;
       } else {
         this.#dests.add(dest);
         this.#idle++;
@@ -379,6 +384,12 @@ export class LocRib {
 
 /** Unused entries tolerated before a rebuild is considered (small tables never bother). */
 const PURGE_MIN_IDLE = 4096;
+
+function copiedOnto(entry: Dest, path: Path): Path {
+  const copy = Path.create(entry, path.pathId, path.attrs, path.source, path.ineligible);
+  copy.stale = path.stale;
+  return copy;
+}
 
 function refreshed(stored: Path): null {
   stored.stale = false;

@@ -105,7 +105,7 @@ export class BirdFixture implements BirdCliSource {
   }
 
   #add(prefix: string, info: PeerInfo, init: PathAttributesInit): Path {
-    const path = new Path(prefix, 0, this.table.intern(init), info);
+    const path = Path.create(prefix, 0, this.table.intern(init), info);
     this.routes.put(path);
     return path;
   }

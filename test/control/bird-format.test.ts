@@ -278,7 +278,7 @@ describe('show route', () => {
   it('leaves out paths the import checks made ineligible', () => {
     const { source, mesh } = fixture();
     const shown = source.learn('10.9.0.0/24', mesh);
-    source.routes.put(new Path('10.9.2.0/24', 0, source.table.intern({ origin: 'igp' }), shown.source, 'as-loop'));
+    source.routes.put(Path.create('10.9.2.0/24', 0, source.table.intern({ origin: 'igp' }), shown.source, 'as-loop'));
     const text = render(showRoute(source, { all: false }));
     expect(text).toContain('10.9.0.0/24');
     expect(text).not.toContain('10.9.2.0/24');

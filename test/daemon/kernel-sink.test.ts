@@ -72,7 +72,7 @@ const local = makePeerInfo({ name: 'local', routerId: '10.0.0.1', asn: 64512, ki
 const kernelSource = makePeerInfo({ name: 'kernel', routerId: '10.0.0.1', asn: 64512, kind: 'local', kernel: { ifname: 'cali1', metric: 0 } });
 
 function path(prefix: string, source: PeerInfo, ...nextHops: string[]): Path {
-  return new Path(prefix, 0, table.intern({ origin: 'igp', ...(nextHops.length > 0 ? { nextHops } : {}) }), source);
+  return Path.create(prefix, 0, table.intern({ origin: 'igp', ...(nextHops.length > 0 ? { nextHops } : {}) }), source);
 }
 
 function change(prefix: string, multipath: readonly Path[]): LocRibChange {

@@ -14,7 +14,7 @@ function tableWith(prefixes: readonly string[]) {
   const origin = peer('10.9.9.9');
   const candidates = new Map<string, Path>();
   for (const prefix of prefixes) {
-    const path = new Path(prefix, 0, attrs.intern({ origin: 'incomplete' }), origin);
+    const path = Path.create(prefix, 0, attrs.intern({ origin: 'incomplete' }), origin);
     loc.put(path);
     candidates.set(prefix, path);
   }
@@ -32,11 +32,11 @@ describe('Adj-RIB-Out', () => {
     const local = peer('local', { kind: 'local', address: '' });
     const out = new AdjRibOut(loc, 0);
     const put = (path: Path): void => out.replace(dest(path.prefix), path, out.at(dest(path.prefix)));
-    put(new Path('10.0.0.0/24', 0, a, s1));
-    put(new Path('10.0.1.0/24', 0, a, s1));
-    put(new Path('10.0.2.0/24', 0, a, local));
+    put(Path.create('10.0.0.0/24', 0, a, s1));
+    put(Path.create('10.0.1.0/24', 0, a, s1));
+    put(Path.create('10.0.2.0/24', 0, a, local));
     expect(a.refs).toBe(3);
-    const replacement = new Path('10.0.0.0/24', 0, b, s2);
+    const replacement = Path.create('10.0.0.0/24', 0, b, s2);
     put(replacement);
     expect([a.refs, b.refs]).toEqual([2, 1]);
     expect([out.countFromAddress('10.0.0.1'), out.countFromAddress('10.0.0.2'), out.countFromAddress('')]).toEqual([1, 1, 0]);
@@ -56,8 +56,8 @@ describe('Adj-RIB-Out', () => {
     const g0 = new AdjRibOut(loc, 0);
     const g3 = new AdjRibOut(loc, 3);
     const d = dest('10.0.0.0/24');
-    const p0 = new Path('10.0.0.0/24', 0, a, peer('10.0.0.1'));
-    const p3 = new Path('10.0.0.0/24', 0, a, peer('10.0.0.2'));
+    const p0 = Path.create('10.0.0.0/24', 0, a, peer('10.0.0.1'));
+    const p3 = Path.create('10.0.0.0/24', 0, a, peer('10.0.0.2'));
     g0.replace(d, p0, undefined);
     g3.replace(d, p3, undefined);
     expect([g0.at(d), g3.at(d), new AdjRibOut(loc, 1).at(d)]).toEqual([p0, p3, undefined]);
@@ -71,7 +71,7 @@ describe('Adj-RIB-Out', () => {
     expect(d.unused).toBe(true);
     expect([a.refs, table.size]).toEqual([0, 0]);
     // Announced again: the unused entry is taken up again.
-    loc.put(new Path('10.0.0.0/24', 0, a, origin));
+    loc.put(Path.create('10.0.0.0/24', 0, a, origin));
     expect(loc.dest('10.0.0.0/24')).toBe(d);
     expect(loc.size).toBe(1);
   });

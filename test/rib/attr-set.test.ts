@@ -114,7 +114,7 @@ describe('interned attribute sets', () => {
     for (let i = 0; i < 100_000; i++) {
       // Eight prefixes, each re-announced with a fresh MED: at most 8 sets are live at a time.
       const attrs = t.intern({ origin: 'igp', nextHops: ['10.0.0.1'], med: i });
-      rib.put(new Path(`10.0.${i % 8}.0/24`, 0, attrs, src));
+      rib.put(Path.create(`10.0.${i % 8}.0/24`, 0, attrs, src));
       maxSize = Math.max(maxSize, t.size);
     }
     expect(maxSize).toBeLessThanOrEqual(9);

@@ -48,7 +48,7 @@ function sentNextHop(init: Omit<ExportTargetInit, 'self' | 'defaultLocalPref'>, 
   const sent: Uint8Array[] = [];
   group.join({ name: 'm', peer: init.peer, send: (messages) => (sent.push(...messages), true) }, { initial: false });
   const local = peer('local', { kind: 'local', address: '', routerId: SELF.routerId });
-  loc.put(new Path(PREFIX, 0, new AttrTable().intern({ origin: 'igp' }), local));
+  loc.put(Path.create(PREFIX, 0, new AttrTable().intern({ origin: 'igp' }), local));
   while (scheduled.length > 0) scheduled.shift()!();
   // Attribute flags 0x80 (optional; 0x90 with an extended length), type 14, its length, AFI/SAFI.
   const mpReach = new RegExp(`^(?:..)*?(?:800e..|900e....)${IPV6_UNICAST_HEX}(..)`);

@@ -17,7 +17,7 @@ export function pathFactory(table = new AttrTable()) {
     table,
     path: (prefix: string, source: PeerInfo, attrs: Partial<PathAttributesInit> = {}, opts: { pathId?: number; ineligible?: IneligibleReason } = {}): Path => {
       const set = table.intern({ origin: 'igp', nextHops: [source.address || '0.0.0.0'], ...attrs });
-      return new Path(prefix, opts.pathId ?? 0, set, source, opts.ineligible ?? null);
+      return Path.create(prefix, opts.pathId ?? 0, set, source, opts.ineligible ?? null);
     },
   };
 }

@@ -71,13 +71,13 @@ describe('import checks', () => {
 
     it('re-evaluates stored paths under new settings; RFC 7606 verdicts stand', () => {
       const attrs = path(65001);
-      const rejected = new Path('0.0.0.0/0', 0, attrs, tor, 'import-rejected');
+      const rejected = Path.create('0.0.0.0/0', 0, attrs, tor, 'import-rejected');
       expect(reevaluateImport(rejected, tor, SELF)).toBeNull();
-      const accepted = new Path('0.0.0.0/0', 0, attrs, tor, null);
+      const accepted = Path.create('0.0.0.0/0', 0, attrs, tor, null);
       expect(reevaluateImport(accepted, filtered, SELF)).toBe('import-rejected');
-      const looped = new Path('10.1.0.0/16', 0, path(65001, SELF.asn), tor, 'as-loop');
+      const looped = Path.create('10.1.0.0/16', 0, path(65001, SELF.asn), tor, 'as-loop');
       expect(reevaluateImport(looped, peer('10.0.0.254', { kind: 'ebgp', asn: 65001, allowedLocalAs: 1 }), SELF)).toBeNull();
-      const malformed = new Path('10.1.0.0/16', 0, attrs, tor, 'treat-as-withdraw');
+      const malformed = Path.create('10.1.0.0/16', 0, attrs, tor, 'treat-as-withdraw');
       expect(reevaluateImport(malformed, filtered, SELF)).toBe('treat-as-withdraw');
     });
   });

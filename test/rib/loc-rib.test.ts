@@ -5,6 +5,7 @@ import { changeOf, LocRib } from '../../src/rib/loc-rib.js';
 import type { LocRibChange } from '../../src/rib/loc-rib.js';
 import { Ipv4Nlri } from '../../src/bgp/nlri.js';
 import { Path, type PeerInfo } from '../../src/rib/path.js';
+import { MAX_ENTRY_PATH_ID } from '../../src/rib/dest.js';
 import { pathFactory, peer } from './helpers.js';
 
 const P = '10.244.1.0/26';
@@ -173,7 +174,7 @@ describe('Loc-RIB entries', () => {
     const entry = loc.entry(numeric);
     expect(loc.entry(numeric)).toBe(entry);
     expect(loc.dest(P)).toBe(entry);
-    const fromA = new Path(entry, 0, path(P, a).attrs, a);
+    const fromA = Path.create(entry, 0, path(P, a).attrs, a);
     loc.put(fromA);
     // A path built from text lands on the same entry, and is re-pointed at it.
     const fromB = path(P, b);
@@ -302,5 +303,39 @@ describe('Loc-RIB entries', () => {
     entry.setOut(3, undefined);
     expect(loc.withdraw(a, P, 7)).toBe(entry);
     expect(entry.unused).toBe(true);
+  });
+
+  it('keeps a path identifier in the entry up to MAX_ENTRY_PATH_ID, and a larger one in a path of its own', () => {
+    const { loc, table } = setup();
+    const a = peer('10.0.0.1');
+    const set = table.intern({ origin: 'igp', nextHops: ['10.0.0.1'] });
+    loc.announce({ prefix: P }, MAX_ENTRY_PATH_ID, set, a, null);
+    const entry = loc.dest(P)!;
+    expect([entry.paths === entry, entry.pathId, entry.prefixLength, entry.eligible]).toEqual([true, MAX_ENTRY_PATH_ID, 26, true]);
+    const big = 0xfffffffe;
+    loc.announce({ prefix: '10.244.2.0/26' }, big, set, a, 'as-loop');
+    const other = loc.dest('10.244.2.0/26')!;
+    const path = loc.candidates('10.244.2.0/26')[0]!;
+    expect([other.isPath, path === other, path.dest === other, path.pathId, path.ineligible]).toEqual([false, false, true, big, 'as-loop']);
+    expect(loc.withdraw(a, '10.244.2.0/26', big)).toBe(path);
+    expect(loc.withdraw(a, P, MAX_ENTRY_PATH_ID)).toBe(entry);
+  });
+
+  it('stores an entry dropped by a rebuild, put again, as a path on the new entry', () => {
+    const { loc, table } = setup();
+    const a = peer('10.0.0.1');
+    const set = table.intern({ origin: 'igp', nextHops: ['10.0.0.1'] });
+    loc.announce({ prefix: P }, 0, set, a, null);
+    const entry = loc.dest(P)!;
+    loc.withdraw(a, P);
+    loc.entry({ prefix: '10.1.0.0/16' });
+    for (let i = 0; i < 8000; i++) loc.announce({ prefix: `10.${i >>> 8}.${i & 255}.0/24` }, 0, set, a, null);
+    for (let i = 0; i < 8000; i++) loc.withdraw(a, `10.${i >>> 8}.${i & 255}.0/24`);
+    expect(entry.attached).toBe(false);
+    loc.entry({ prefix: P });
+    entry.stale = true;
+    expect(loc.put(entry)).toBeUndefined();
+    const stored = loc.best(P)!;
+    expect([stored === entry, stored.dest === loc.dest(P), stored.stale, stored.attrs === set]).toEqual([false, true, true, true]);
   });
 });

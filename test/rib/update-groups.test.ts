@@ -87,8 +87,8 @@ describe('update groups', () => {
     group.join(member);
     const local = peer('local', { kind: 'local', address: '' });
     const P = '10.244.1.0/26';
-    change(P, new Path(P, 0, table.intern({ origin: 'igp', med: 1 }), local));
-    change(P, new Path(P, 0, table.intern({ origin: 'igp', med: 2 }), local));
+    change(P, Path.create(P, 0, table.intern({ origin: 'igp', med: 1 }), local));
+    change(P, Path.create(P, 0, table.intern({ origin: 'igp', med: 2 }), local));
     groups.flushNow();
     const announced = member.updates().filter((u) => u.nlri.length > 0);
     expect(announced).toHaveLength(1);
@@ -109,7 +109,7 @@ describe('update groups', () => {
     const ebgp = peer('192.0.2.1', { kind: 'ebgp', asn: 65001 });
     const attrs = table.intern({ origin: 'igp', asPath: [{ type: 'sequence', asns: [65001] }], nextHops: ['192.0.2.1'] });
     const list = prefixes(5000);
-    for (const p of list) change(p, new Path(p, 0, attrs, ebgp));
+    for (const p of list) change(p, Path.create(p, 0, attrs, ebgp));
     groups.flushNow();
     // Attributes to an iBGP peer: ORIGIN 4, AS_PATH (one 4-octet AS) 9, NEXT_HOP 7, LOCAL_PREF 7
     // octets; each /24 is 4 octets. 4096 - 19 header - 4 length fields - 27 = 4046 → 1011 fit.
@@ -131,7 +131,7 @@ describe('update groups', () => {
     group.join(b);
     const local = peer('local', { kind: 'local', address: '' });
     const attrs = table.intern({ origin: 'igp' });
-    for (const p of prefixes(10)) change(p, new Path(p, 0, attrs, local));
+    for (const p of prefixes(10)) change(p, Path.create(p, 0, attrs, local));
     groups.flushNow();
     const first = a.messages().find((m) => decodeMessage(m).type === 'update' && (decodeMessage(m) as UpdateMessage).nlri.length > 0)!;
     expect(b.messages()).toContain(first);
@@ -145,7 +145,7 @@ describe('update groups', () => {
     group.join(a);
     group.join(b);
     const P = '10.244.1.0/26';
-    const fromC2 = new Path(P, 0, table.intern({ origin: 'igp', nextHops: ['10.0.0.12'] }), c2);
+    const fromC2 = Path.create(P, 0, table.intern({ origin: 'igp', nextHops: ['10.0.0.12'] }), c2);
     change(P, fromC2);
     groups.flushNow();
     expect(a.updates().some((u) => u.nlri.some((n) => n.prefix === P))).toBe(true);
@@ -153,7 +153,7 @@ describe('update groups', () => {
     expect(group.advertisedTo(a)).toBe(1);
     expect(group.advertisedTo(b)).toBe(0);
     // Now c1's path wins: c2 gets it, c1 (which held c2's) gets a withdrawal.
-    const fromC1 = new Path(P, 0, table.intern({ origin: 'igp', nextHops: ['10.0.0.11'] }), c1);
+    const fromC1 = Path.create(P, 0, table.intern({ origin: 'igp', nextHops: ['10.0.0.11'] }), c1);
     change(P, fromC1);
     groups.flushNow();
     expect(a.updates().at(-1)!.withdrawn).toEqual([{ prefix: P }]);
@@ -167,7 +167,7 @@ describe('update groups', () => {
     const local = peer('local', { kind: 'local', address: '' });
     const attrs = table.intern({ origin: 'igp' });
     const list = prefixes(40_000);
-    for (const p of list) change(p, new Path(p, 0, attrs, local));
+    for (const p of list) change(p, Path.create(p, 0, attrs, local));
     member.accept = false;
     groups.flushNow();
     expect(group.blocked).toBe(true);
@@ -188,7 +188,7 @@ describe('update groups', () => {
     group.join(member);
     const local = peer('local', { kind: 'local', address: '' });
     const attrs = table.intern({ origin: 'igp' });
-    for (const p of prefixes(3)) change(p, new Path(p, 0, attrs, local));
+    for (const p of prefixes(3)) change(p, Path.create(p, 0, attrs, local));
     groups.flushNow();
     // Three held by the Loc-RIB's candidates, three by the group's Adj-RIB-Out.
     expect(attrs.refs).toBe(6);
@@ -204,14 +204,14 @@ describe('update groups', () => {
     groups.flushNow();
     member.accept = false;
     const local = peer('local', { kind: 'local', address: '' });
-    change('10.9.0.0/24', new Path('10.9.0.0/24', 0, table.intern({ origin: 'igp' }), local));
+    change('10.9.0.0/24', Path.create('10.9.0.0/24', 0, table.intern({ origin: 'igp' }), local));
     groups.flushNow();
     expect(group.blocked).toBe(true);
     const before = member.updates().length;
     const P = '10.9.1.0/24';
-    change(P, new Path(P, 0, table.intern({ origin: 'igp', med: 1 }), local));
+    change(P, Path.create(P, 0, table.intern({ origin: 'igp', med: 1 }), local));
     change(P, undefined);
-    change(P, new Path(P, 0, table.intern({ origin: 'igp', med: 2 }), local));
+    change(P, Path.create(P, 0, table.intern({ origin: 'igp', med: 2 }), local));
     groups.flushNow();
     expect(member.updates()).toHaveLength(before);
     member.accept = true;
@@ -234,8 +234,8 @@ describe('update groups', () => {
       group.join(r);
       const n1 = peer('10.0.0.21', { isClient: true });
       const n2 = peer('10.0.0.22', { isClient: true });
-      const a = new Path(P, 0, table.intern({ origin: 'igp', nextHops: ['10.0.0.21'], localPref: 200 }), n1);
-      const b = new Path(P, 0, table.intern({ origin: 'igp', nextHops: ['10.0.0.22'], localPref: 100 }), n2);
+      const a = Path.create(P, 0, table.intern({ origin: 'igp', nextHops: ['10.0.0.21'], localPref: 200 }), n1);
+      const b = Path.create(P, 0, table.intern({ origin: 'igp', nextHops: ['10.0.0.22'], localPref: 100 }), n2);
       loc.put(a);
       groups.flushNow();
       // A worse second path changes no best path, yet ADD-PATH peers hear of it.
@@ -247,7 +247,7 @@ describe('update groups', () => {
         [2, '10.0.0.22'],
       ]);
       // n2 replaces its path: same identifier, an implicit replace.
-      loc.put(new Path(P, 0, table.intern({ origin: 'igp', nextHops: ['10.0.0.22'], localPref: 100, med: 5 }), n2));
+      loc.put(Path.create(P, 0, table.intern({ origin: 'igp', nextHops: ['10.0.0.22'], localPref: 100, med: 5 }), n2));
       groups.flushNow();
       expect(decodeAll(r).at(-1)!.nlri).toEqual([{ prefix: P, pathId: 2 }]);
       // n1 withdraws: identifier 1 is withdrawn, 2 stays.
@@ -265,7 +265,7 @@ describe('update groups', () => {
       group.join(r);
       const src = peer('10.0.0.31', { isClient: true });
       // Received under path ID 7: the group still numbers its own (RFC 7911 §3: identifiers are per session).
-      const only = new Path(P, 7, table.intern({ origin: 'igp', nextHops: ['10.0.0.31'] }), src);
+      const only = Path.create(P, 7, table.intern({ origin: 'igp', nextHops: ['10.0.0.31'] }), src);
       loc.put(only);
       groups.flushNow();
       expect(group.adjRibOut.at(loc.dest(P)!)).toBe(only);
@@ -273,7 +273,7 @@ describe('update groups', () => {
       group.refresh(r, 'ipv4-unicast', false);
       expect(lastAnnounced(r)).toEqual([{ prefix: P, pathId: 1 }]);
       // A second path makes a record with both identifiers; the first keeps 1.
-      const second = new Path(P, 0, table.intern({ origin: 'igp', nextHops: ['10.0.0.32'], localPref: 50 }), peer('10.0.0.32', { isClient: true }));
+      const second = Path.create(P, 0, table.intern({ origin: 'igp', nextHops: ['10.0.0.32'], localPref: 50 }), peer('10.0.0.32', { isClient: true }));
       loc.put(second);
       groups.flushNow();
       expect(lastAnnounced(r)).toEqual([{ prefix: P, pathId: 2 }]);
@@ -291,8 +291,8 @@ describe('update groups', () => {
       const m2 = new FakeMember('c2', c2);
       group.join(m1);
       group.join(m2);
-      loc.put(new Path(P, 0, table.intern({ origin: 'igp', nextHops: ['10.0.0.11'] }), c1));
-      loc.put(new Path(P, 0, table.intern({ origin: 'igp', nextHops: ['10.0.0.12'] }), c2));
+      loc.put(Path.create(P, 0, table.intern({ origin: 'igp', nextHops: ['10.0.0.11'] }), c1));
+      loc.put(Path.create(P, 0, table.intern({ origin: 'igp', nextHops: ['10.0.0.12'] }), c2));
       groups.flushNow();
       const hops = (m: FakeMember): string[] =>
         decodeAll(m)
@@ -308,7 +308,7 @@ describe('update groups', () => {
       const m = new FakeMember('c1', c1);
       group.join(m);
       const src = peer('10.0.0.31', { isClient: true });
-      loc.put(new Path(P, 0, table.intern({ origin: 'igp', nextHops: ['10.0.0.31'] }), src));
+      loc.put(Path.create(P, 0, table.intern({ origin: 'igp', nextHops: ['10.0.0.31'] }), src));
       groups.flushNow();
       const held = group.heldBy(m);
       expect(asText(held)).toEqual([{ prefix: P, pathId: 1 }]);
@@ -329,7 +329,7 @@ describe('update groups', () => {
     groups.flushNow();
     b.accept = false;
     const local = peer('local', { kind: 'local', address: '' });
-    change('10.9.0.0/24', new Path('10.9.0.0/24', 0, table.intern({ origin: 'igp' }), local));
+    change('10.9.0.0/24', Path.create('10.9.0.0/24', 0, table.intern({ origin: 'igp' }), local));
     groups.flushNow();
     const t0 = groups.now();
     expect(group.takeSlowMembers(t0 + 999, 1000)).toEqual([]);
@@ -344,7 +344,7 @@ describe('update groups', () => {
     g2.flushNow();
     x.accept = false;
     y.accept = false;
-    change2('10.9.0.0/24', new Path('10.9.0.0/24', 0, t2.intern({ origin: 'igp' }), local));
+    change2('10.9.0.0/24', Path.create('10.9.0.0/24', 0, t2.intern({ origin: 'igp' }), local));
     g2.flushNow();
     expect(both.takeSlowMembers(g2.now() + 60_000, 1000)).toEqual([]);
   });
