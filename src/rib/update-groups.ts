@@ -620,6 +620,8 @@ export class UpdateGroups {
   /** The route table whose entries hold each group's Adj-RIB-Out slot. */
   readonly table: LocRib;
   #scheduled = false;
+  /** Changes queued since a flush last ran (see `enqueue`). */
+  #sinceFlush = 0;
   #policy: ExportPolicy;
   readonly #schedule: (fn: () => void) => void;
   /** Adj-RIB-Out slots of dropped groups, cleared, for reuse (keeps `Dest.outs` short). */
@@ -680,10 +682,16 @@ export class UpdateGroups {
     }
   }
 
-  /** A Loc-RIB change: one journal entry (the prefix's route-table entry), read by every group. */
+  /**
+   * A Loc-RIB change: one journal entry (the prefix's route-table entry), read by every group.
+   * Every `SLICE_PREFIXES` changes a slice goes out at once, without waiting for the event loop:
+   * Node hands a busy socket's data over in bursts of up to 32 reads (about 2 MB, half a million
+   * prefixes) before any scheduled flush runs, and the receivers would wait for each burst.
+   */
   enqueue(change: Dest): void {
     if (this.#groups.size === 0) return;
     this.entries.push(change);
+    if (++this.#sinceFlush >= SLICE_PREFIXES) this.#flushSlices();
     this.requestFlush();
   }
 
@@ -720,8 +728,16 @@ export class UpdateGroups {
     this.#trim();
   }
 
+  /** One slice per group now, from within a burst of changes (slow members are the scheduled flush's business). */
+  #flushSlices(): void {
+    this.#sinceFlush = 0;
+    for (const group of this.#groups.values()) group.flushSlice();
+    this.#trim();
+  }
+
   #flush(): void {
     this.#scheduled = false;
+    this.#sinceFlush = 0;
     let more = false;
     const slow: [UpdateGroup, GroupMember][] = [];
     for (const group of this.#groups.values()) {
