@@ -214,9 +214,7 @@ function writeIpv6Prefix(w: WireWriter, s: string): void {
 /** Writes an IPv4 prefix from its numbers (host bits cleared). */
 function writeIpv4Network(w: WireWriter, v: number, len: number): void {
   w.u8(len);
-  const octets = (len + 7) >>> 3;
-  if (len < 32) v &= len === 0 ? 0 : -1 << (32 - len);
-  for (let k = 0; k < octets; k++) w.u8(v >>> (24 - 8 * k));
+  w.leadingOctets(len < 32 ? v & (len === 0 ? 0 : -1 << (32 - len)) : v, (len + 7) >>> 3);
 }
 
 /**

@@ -53,6 +53,16 @@ export class WireWriter {
     return this;
   }
 
+  /** The first `count` (0–4) octets of `v` as a big-endian 32-bit value (an IPv4 prefix's network). */
+  leadingOctets(v: number, count: number): this {
+    this.ensure(count);
+    const buf = this.buf;
+    let pos = this.pos;
+    for (let k = 0; k < count; k++) buf[pos++] = (v >>> (24 - 8 * k)) & 0xff;
+    this.pos = pos;
+    return this;
+  }
+
   bytes(b: Uint8Array): this {
     this.ensure(b.length);
     this.buf.set(b, this.pos);
