@@ -19,7 +19,7 @@
  * still be what a group advertised); later candidates are separate `Path`s.
  */
 import type { IpFamily } from '../bgp/address.js';
-import { formatIpv4Network, ipv4KeyOf } from '../bgp/nlri.js';
+import { formatIpv4Network, Ipv4Nlri, ipv4KeyOf } from '../bgp/nlri.js';
 import type { Nlri } from '../bgp/types.js';
 import type { AttrSet } from './attr-set.js';
 import type { IneligibleReason, PeerInfo } from './path.js';
@@ -285,7 +285,8 @@ export class Dest extends Path {
   static withPath(nlri: Nlri, pathId: number, attrs: AttrSet, source: PeerInfo, ineligible: IneligibleReason | null): Dest {
     if (pathId > MAX_ENTRY_PATH_ID || pathId < 0) throw new RangeError(`path identifier ${pathId} does not fit an entry`);
     const meta = CANDIDATE | (pathId << ID_SHIFT) | reasonBits(ineligible);
-    const key = ipv4KeyOf(nlri);
+    // The decoder's form first, read monomorphically: `ipv4KeyOf` sees every kind of NLRI.
+    const key = nlri instanceof Ipv4Nlri ? nlri : ipv4KeyOf(nlri);
     if (key === undefined) return Dest.#fromText(nlri.prefix, meta, attrs, source);
     const length = key.prefixLength;
     return new Dest(maskIpv4(key.address4, length), meta | (length << LENGTH_SHIFT), attrs, source);

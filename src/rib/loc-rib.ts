@@ -9,7 +9,7 @@
  * A stored path holds a reference on its attribute set (`retain`/`release`), which is what keeps
  * the intern table exact; so does a group's advertised path.
  */
-import { ipv4KeyOf } from '../bgp/nlri.js';
+import { Ipv4Nlri, ipv4KeyOf } from '../bgp/nlri.js';
 import type { Nlri } from '../bgp/types.js';
 import type { AttrSet } from './attr-set.js';
 import { Dest, MAX_ENTRY_PATH_ID, NO_PATHS, ownerOf, Path } from './dest.js';
@@ -97,6 +97,8 @@ export class LocRib {
 
   /** The table's entry for an NLRI: by its numbers when it has them, else by its text. */
   #find(nlri: Nlri): Dest | undefined {
+    // The decoder's form first, read monomorphically: `ipv4KeyOf` sees every kind of NLRI.
+    if (nlri instanceof Ipv4Nlri) return this.#dests.get4(nlri.address4, nlri.prefixLength);
     const key = ipv4KeyOf(nlri);
     return key !== undefined ? this.#dests.get4(key.address4, key.prefixLength) : this.#dests.find(Dest.of(nlri.prefix));
   }
