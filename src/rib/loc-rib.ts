@@ -200,18 +200,26 @@ export class LocRib {
     const dest = this.dest(prefix);
     if (dest === undefined) return undefined;
     const paths = dest.paths;
-    const before = dest.best;
-    // The common case, one candidate, without a closure per withdrawal.
-    const old =
-      paths === undefined || Array.isArray(paths)
-        ? this.#take(dest, (p) => p.pathId === pathId && ownerOf(p.source) === owner)
-        : paths.pathId === pathId && ownerOf(paths.source) === owner
-          ? this.#takeOnly(dest, paths)
-          : undefined;
-    if (old === undefined) return undefined;
-    this.#changed(dest, before);
+    if (paths === undefined) return undefined;
+    if (Array.isArray(paths)) {
+      const before = dest.best;
+      const old = this.#take(dest, (p) => p.pathId === pathId && ownerOf(p.source) === owner);
+      if (old === undefined) return undefined;
+      this.#changed(dest, before);
+      this.#dropIfUnused(dest);
+      return old;
+    }
+    // The common case, a lone candidate (a full table being withdrawn): its going leaves no best
+    // and no ECMP set (a lone candidate never has one), so there is nothing to recompute.
+    if (paths.pathId !== pathId || ownerOf(paths.source) !== owner) return undefined;
+    this.#takeOnly(dest, paths);
+    dest.setBest(undefined);
+    if (paths.eligible) {
+      paths.selected = false;
+      this.#listener?.(dest, paths);
+    } else this.#candidateListener?.(dest);
     this.#dropIfUnused(dest);
-    return old;
+    return paths;
   }
 
   /**
