@@ -11,7 +11,7 @@ import { AttrTable } from '../src/rib/attr-set.js';
 import { DEFAULT_DECISION_OPTIONS } from '../src/rib/decision.js';
 import { makeExportTarget } from '../src/rib/export-attrs.js';
 import { LocRib } from '../src/rib/loc-rib.js';
-import { Path, type PeerInfo } from '../src/rib/path.js';
+import type { PeerInfo } from '../src/rib/path.js';
 import { UpdateGroups, type GroupMember } from '../src/rib/update-groups.js';
 import { exportAll, peer, SELF } from '../test/rib/helpers.js';
 
@@ -40,8 +40,8 @@ group.join(sink);
 const attrs = new AttrTable().intern({ origin: 'igp', asPath: [], nextHops: ['10.0.0.11'], localPref: 100 });
 const t = performance.now();
 for (let i = 0; i < N; i++) {
-  const d = loc.entry(new Ipv4Nlri(((10 << 24) + (i << 8)) | 0, 24, undefined));
-  loc.put(Path.create(d, 0, attrs, c1));
+  // As a session stores a received route: the new entry is the path.
+  loc.announce(new Ipv4Nlri(((10 << 24) + (i << 8)) | 0, 24, undefined), 0, attrs, c1, null);
   if ((i & 16383) === 16383) groups.flushNow();
 }
 groups.flushNow();
