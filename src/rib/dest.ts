@@ -8,8 +8,9 @@
  *
  * Memory: one object per route where a prefix has one path (a reflector relaying 1,000,000
  * prefixes each announced once). The entry is a `Path` too, and its first candidate is itself
- * (`paths === this`): the path's fields and the entry's share one object (88 bytes), where an
- * entry and a path apart cost two (128 bytes) and twice the garbage collector's copying. An IPv4
+ * (`paths === this`): the path's fields and the entry's share one object (72 bytes; the path
+ * identifier lives in the flag word), where an entry and a path apart cost two (128 bytes) and
+ * twice the garbage collector's copying. An IPv4
  * prefix is a small integer and a length in the flag word, not a string (text is built on
  * demand); a lone candidate is its own best path, and an array appears only for a second; the
  * best of several, the ECMP set and update-group slots beyond the first live in a side object
