@@ -11,7 +11,8 @@ import type { AfiSafiName } from '../bgp/types.js';
 import type { EffectivePeer } from '../config/peers.js';
 import type { Negotiated } from '../fsm/negotiate.js';
 import { BgpFilter } from '../rib/bgp-filter.js';
-import { Path, type IneligibleReason, type PeerInfo, type PeerInfoInit } from '../rib/path.js';
+import type { Path } from '../rib/path.js';
+import { type IneligibleReason, type PeerInfo, type PeerInfoInit } from '../rib/path.js';
 
 const UNICAST: readonly AfiSafiName[] = ['ipv4-unicast', 'ipv6-unicast'];
 
@@ -40,7 +41,5 @@ export function routeRefreshRequests(negotiated: Negotiated): Uint8Array[] {
 
 /** A stored path under a new source, keeping its graceful-restart stale mark (RFC 4724 §4.2). */
 export function resourcedPath(path: Path, info: PeerInfo, ineligible: IneligibleReason | null): Path {
-  const out = Path.create(path.dest, path.pathId, path.attrs, info, ineligible);
-  out.stale = path.stale;
-  return out;
+  return path.copy(path.dest, info, ineligible);
 }

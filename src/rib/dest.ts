@@ -150,6 +150,13 @@ export abstract class Path extends OnDest {
     return new SeparatePath(typeof prefix === 'string' ? Dest.of(prefix) : prefix, pathId, attrs, source, reasonBits(ineligible));
   }
 
+  /** This route under another entry or source, as a new path that keeps the stale mark (RFC 4724 §4.2). */
+  copy(dest: Dest, source: PeerInfo, ineligible: IneligibleReason | null): Path {
+    const out = Path.create(dest, this.pathId, this.attrs, source, ineligible);
+    out.stale = this.stale;
+    return out;
+  }
+
   /**
    * The prefix's route-table entry (or, until the path is stored, a detached key for it): paths
    * hold no prefix text, which `prefix` builds on demand. A `Dest` is its own.

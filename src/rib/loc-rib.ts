@@ -154,7 +154,7 @@ export class LocRib {
       const found = this.#dests.find(dest);
       if (found !== undefined) {
         // An entry dropped by a rebuild cannot move into another: its path is copied onto the new one.
-        if (path === dest) path = copiedOnto(found, path);
+        if (path === dest) path = path.copy(found, path.source, path.ineligible);
         else path.rehome(found);
         dest = found;
       } else {
@@ -394,12 +394,6 @@ export class LocRib {
 
 /** Unused entries tolerated before a rebuild is considered (small tables never bother). */
 const PURGE_MIN_IDLE = 4096;
-
-function copiedOnto(entry: Dest, path: Path): Path {
-  const copy = Path.create(entry, path.pathId, path.attrs, path.source, path.ineligible);
-  copy.stale = path.stale;
-  return copy;
-}
 
 function refreshed(stored: Path): null {
   stored.stale = false;
