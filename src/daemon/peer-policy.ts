@@ -11,8 +11,7 @@ import type { AfiSafiName } from '../bgp/types.js';
 import type { EffectivePeer } from '../config/peers.js';
 import type { Negotiated } from '../fsm/negotiate.js';
 import { BgpFilter } from '../rib/bgp-filter.js';
-import type { Path } from '../rib/path.js';
-import { type IneligibleReason, type PeerInfo, type PeerInfoInit } from '../rib/path.js';
+import type { IneligibleReason, Path, PeerInfo, PeerInfoInit } from '../rib/path.js';
 
 const UNICAST: readonly AfiSafiName[] = ['ipv4-unicast', 'ipv6-unicast'];
 
