@@ -146,16 +146,16 @@ export class LocRib {
    * the place was empty, or `null` when the stored path had the same attributes and eligibility:
    * then the stored path stays, its stale flag is cleared, and nothing downstream changes.
    */
-  put(stored: Path): Path | undefined | null {
-    let path = stored;
-    let dest = path.dest;
+  put(path: Path): Path | undefined | null {
+    let stored = path;
+    let dest = stored.dest;
     if (!dest.attached) {
       // A path built from text (or kept from a rebuilt table): store it on the table's entry.
       const found = this.#dests.find(dest);
       if (found !== undefined) {
         // An entry dropped by a rebuild cannot move into another: its path is copied onto the new one.
-        if (path === dest) path = path.copy(found, path.source, path.ineligible);
-        else path.rehome(found);
+        if (stored === dest) stored = stored.copy(found, stored.source, stored.ineligible);
+        else stored.rehome(found);
         dest = found;
       } else {
         this.#dests.add(dest);
@@ -168,28 +168,28 @@ export class LocRib {
     const paths = dest.paths;
     let previous: Path | undefined;
     if (paths === undefined) {
-      dest.paths = path;
+      dest.paths = stored;
       this.#size++;
     } else if (!Array.isArray(paths)) {
-      if (samePlace(paths, path)) {
-        if (sameRoute(paths, path)) return refreshed(paths);
+      if (samePlace(paths, stored)) {
+        if (sameRoute(paths, stored)) return refreshed(paths);
         previous = paths;
-        dest.paths = path;
+        dest.paths = stored;
       } else {
-        dest.paths = [paths, path];
+        dest.paths = [paths, stored];
       }
     } else {
       for (let i = 0; i < paths.length; i++) {
         const old = paths[i]!;
-        if (!samePlace(old, path)) continue;
-        if (sameRoute(old, path)) return refreshed(old);
+        if (!samePlace(old, stored)) continue;
+        if (sameRoute(old, stored)) return refreshed(old);
         previous = old;
-        paths[i] = path;
+        paths[i] = stored;
         break;
       }
-      if (previous === undefined) paths.push(path);
+      if (previous === undefined) paths.push(stored);
     }
-    path.attrs.retain();
+    stored.attrs.retain();
     previous?.attrs.release();
     this.#changed(dest, before);
     return previous;

@@ -308,9 +308,9 @@ export class UpdateGroup {
     const held: Nlri[] = [];
     for (const dest of this.adjRibOut.dests()) {
       const stored = this.adjRibOut.at(dest)!;
-      const addPath = this.#addPath[dest.family === 6 ? 1 : 0];
-      if (!addPath && !isPathSet(stored)) {
-        if (AdjRibOut.reaches(stored, address)) held.push(dest);
+      const single = this.#withoutIds(stored, dest.family === 6 ? 1 : 0);
+      if (single !== undefined) {
+        if (AdjRibOut.reaches(single, address)) held.push(dest);
         continue;
       }
       const advertised = addPathView(stored);
@@ -325,7 +325,8 @@ export class UpdateGroup {
   #holds(member: GroupMember, nlri: Nlri): boolean {
     const stored = this.adjRibOut.get(nlri);
     if (stored === undefined) return false;
-    if (!this.#addPath[familyIndex(nlri)] && !isPathSet(stored)) return (nlri.pathId ?? 0) === 0 && AdjRibOut.reaches(stored, member.peer.address);
+    const single = this.#withoutIds(stored, familyIndex(nlri));
+    if (single !== undefined) return (nlri.pathId ?? 0) === 0 && AdjRibOut.reaches(single, member.peer.address);
     const advertised = addPathView(stored);
     const i = advertised.ids.indexOf(nlri.pathId ?? 0);
     const path = i < 0 ? undefined : advertised.paths[i];
@@ -410,6 +411,11 @@ export class UpdateGroup {
     const more = this.#backlog.size > 0 || this.cursor < j.end;
     if (!more) this.#settle();
     return more && this.#blocked === 0;
+  }
+
+  /** The path a group without ADD-PATH (in family `fi`) advertised, read from its stored record; undefined with ADD-PATH. */
+  #withoutIds(stored: Advertised, fi: 0 | 1): Path | undefined {
+    return this.#addPath[fi] || isPathSet(stored) ? undefined : stored;
   }
 
   /** RFC 4271 §9.1.3: what, if anything, this group must now say about `prefix`. */
@@ -553,8 +559,9 @@ export class UpdateGroup {
     };
     for (const dest of this.adjRibOut.dests()) {
       const stored: Advertised = this.adjRibOut.at(dest)!;
-      if (!this.#addPath[dest.family === 6 ? 1 : 0] && !isPathSet(stored)) {
-        add(stored, stored);
+      const single = this.#withoutIds(stored, dest.family === 6 ? 1 : 0);
+      if (single !== undefined) {
+        add(single, single);
         continue;
       }
       const advertised = addPathView(stored);
