@@ -16,22 +16,18 @@
  *   to withdraw, and no proof the rest was read right.
  * Treat-as-withdraw keeps every NLRI in the result so the caller can withdraw them.
  */
-import { Afi, AttrFlag, AttrType, HEADER_LENGTH, HeaderSubcode, Safi, UpdateSubcode } from './constants.js';
+import { AttrType, HEADER_LENGTH, HeaderSubcode, UpdateSubcode } from './constants.js';
 import type { ResolvedContext } from './context.js';
 import { headerError, updateError, type BgpError } from './errors.js';
-import { decodePrefixes, encodePrefix, encodePrefixes, type PrefixFamily } from './nlri.js';
+import { decodePrefixes, encodePrefixes } from './nlri.js';
 import type { AfiSafi, Nlri, PathAttribute, UpdateMessage } from './types.js';
 import type { WireReader } from './wire/reader.js';
-import { WireWriter } from './wire/writer.js';
-import { encodeMpReach, mpAddPath } from './attributes/mp-reach.js';
-import { decodeAttributes, encodeAttributes, strongerProblem, writeAttribute } from './attributes/walk.js';
+import type { WireWriter } from './wire/writer.js';
+import { decodeAttributes, encodeAttributes, strongerProblem } from './attributes/walk.js';
+import { UpdatePacker } from './update-packer.js';
 
 /** Withdrawn Routes Length (2) + Total Path Attribute Length (2). */
 const UPDATE_FIXED_LENGTH = 4;
-/** The widest attribute header: flags, type, 2-octet length. */
-const MAX_ATTRIBUTE_HEADER = 4;
-const AFI_SAFI_LENGTH = 3;
-const IPV4_UNICAST: AfiSafi = { afi: Afi.IPV4, safi: Safi.UNICAST };
 
 function u16Bytes(v: number): Uint8Array {
   return Uint8Array.of((v >>> 8) & 0xff, v & 0xff);
@@ -109,48 +105,11 @@ export function encodeUpdate(w: WireWriter, m: UpdateMessage, ctx: ResolvedConte
 // ---------------------------------------------------------------------------------------------
 // Packing many NLRI into UPDATE bodies
 
-interface EncodedNlri {
-  readonly bytes: Uint8Array;
-  /** ends[i]: offset just past NLRI i. */
-  readonly ends: Uint32Array;
-}
-
-function encodeEach(list: readonly Nlri[], family: PrefixFamily, addPath: boolean): EncodedNlri {
-  const w = new WireWriter(Math.max(64, list.length * 5));
-  const ends = new Uint32Array(list.length);
-  for (let i = 0; i < list.length; i++) {
-    encodePrefix(w, list[i]!, family, addPath);
-    ends[i] = w.length;
-  }
-  return { bytes: w.finish(), ends };
-}
-
-/** Splits encoded NLRI into consecutive runs of at most `budget` octets. */
-function* runs(enc: EncodedNlri, budget: number): Generator<Uint8Array> {
-  const n = enc.ends.length;
-  let i = 0;
-  while (i < n) {
-    const from = i === 0 ? 0 : enc.ends[i - 1]!;
-    let j = i;
-    while (j < n && enc.ends[j]! - from <= budget) j++;
-    if (j === i) throw new RangeError(`NLRI ${i} does not fit an UPDATE beside its attributes`);
-    yield enc.bytes.subarray(from, enc.ends[j - 1]);
-    i = j;
-  }
-}
-
-function familyOf(afi: number): PrefixFamily {
-  return afi === Afi.IPV4 ? 4 : 6;
-}
-
 /**
  * Encodes `nlri` (announced with the shared `attributes`) and `withdrawn` into as many UPDATE
  * bodies (header excluded) as fit `ctx.maxMessageLength`; every prefix appears exactly once.
- * Withdrawals and announcements travel in separate messages (RFC 7606 §5.1).
- *
- * IPv4 unicast NLRI go in the NLRI and Withdrawn Routes fields. For any other family — or when
- * `attributes` holds an `mp-reach` (its next hops are the template; its own NLRI are ignored) —
- * they go in MP_REACH_NLRI / MP_UNREACH_NLRI, placed first among the attributes (RFC 7606 §5.1).
+ * Withdrawals and announcements travel in separate messages (RFC 7606 §5.1). See `UpdatePacker`,
+ * which builds whole messages one prefix at a time, for the layout.
  * `family` defaults to the `mp-reach` template's, else IPv4 unicast.
  */
 export function packUpdates(
@@ -160,62 +119,17 @@ export function packUpdates(
   ctx: ResolvedContext,
   family?: AfiSafi,
 ): Buffer[] {
-  const template = attributes.find((a): a is Extract<PathAttribute, { type: 'mp-reach' }> => a.type === 'mp-reach');
-  const fam = family ?? template ?? IPV4_UNICAST;
-  const viaMp = template !== undefined || fam.afi !== Afi.IPV4 || fam.safi !== Safi.UNICAST;
-  const addPath = viaMp ? mpAddPath(ctx, fam.afi, fam.safi) : ctx.addPath.has('ipv4-unicast');
-  const prefixFamily = familyOf(fam.afi);
-  const maxBody = ctx.maxMessageLength - HEADER_LENGTH;
-  const bodies: Buffer[] = [];
-
+  const messages: Buffer[] = [];
   if (withdrawn.length > 0) {
-    const enc = encodeEach(withdrawn, prefixFamily, addPath);
-    if (!viaMp) {
-      for (const run of runs(enc, maxBody - UPDATE_FIXED_LENGTH)) {
-        bodies.push(new WireWriter(run.length + UPDATE_FIXED_LENGTH).u16(run.length).bytes(run).u16(0).finish());
-      }
-    } else {
-      const budget = maxBody - UPDATE_FIXED_LENGTH - MAX_ATTRIBUTE_HEADER - AFI_SAFI_LENGTH;
-      for (const run of runs(enc, budget)) {
-        const w = new WireWriter(maxBody).u16(0);
-        const slot = w.reserveU16();
-        const value = new WireWriter(run.length + AFI_SAFI_LENGTH).u16(fam.afi).u8(fam.safi).bytes(run).finish();
-        writeAttribute(w, AttrType.MP_UNREACH_NLRI, AttrFlag.OPTIONAL, value);
-        w.close(slot);
-        bodies.push(w.finish());
-      }
-    }
+    const template = attributes.find((a) => a.type === 'mp-reach');
+    const out = UpdatePacker.withdrawals(ctx, family ?? template);
+    for (const n of withdrawn) out.add(n);
+    messages.push(...out.finish());
   }
-
   if (nlri.length > 0) {
-    const others = new WireWriter(256);
-    encodeAttributes(
-      others,
-      attributes.filter((a) => a.type !== 'mp-reach'),
-      ctx,
-    );
-    const otherBytes = others.finish();
-    const enc = encodeEach(nlri, prefixFamily, addPath);
-    if (!viaMp) {
-      for (const run of runs(enc, maxBody - UPDATE_FIXED_LENGTH - otherBytes.length)) {
-        bodies.push(new WireWriter(maxBody).u16(0).u16(otherBytes.length).bytes(otherBytes).bytes(run).finish());
-      }
-    } else {
-      if (!template) throw new RangeError(`announcing AFI ${fam.afi} SAFI ${fam.safi} needs an mp-reach attribute with the next hops`);
-      const head = new WireWriter(64);
-      encodeMpReach(head, template, ctx, []);
-      const headBytes = head.finish();
-      const budget = maxBody - UPDATE_FIXED_LENGTH - otherBytes.length - MAX_ATTRIBUTE_HEADER - headBytes.length;
-      for (const run of runs(enc, budget)) {
-        const w = new WireWriter(maxBody).u16(0);
-        const slot = w.reserveU16();
-        const value = new WireWriter(headBytes.length + run.length).bytes(headBytes).bytes(run).finish();
-        writeAttribute(w, AttrType.MP_REACH_NLRI, template.flags ?? AttrFlag.OPTIONAL, value);
-        w.bytes(otherBytes);
-        w.close(slot);
-        bodies.push(w.finish());
-      }
-    }
+    const out = UpdatePacker.announcements(attributes, ctx, family);
+    for (const n of nlri) out.add(n);
+    messages.push(...out.finish());
   }
-  return bodies;
+  return messages.map((m) => m.subarray(HEADER_LENGTH));
 }

@@ -32,7 +32,7 @@ import { endOfRib } from '../bgp/end-of-rib.js';
 import { encodeMessage } from '../bgp/index.js';
 import { ipv4KeyOf } from '../bgp/nlri.js';
 import type { AfiSafiName, CodecContext, Nlri, PathAttribute } from '../bgp/types.js';
-import { packUpdates } from '../bgp/update.js';
+import { UpdatePacker } from '../bgp/update-packer.js';
 import { REFLECTION_TARGETS, sourceKindOf, type RouteTargetKind } from '../reflector/targets.js';
 import { AdjRibOut } from './adj-rib-out.js';
 import { Segments } from './segments.js';
@@ -141,28 +141,44 @@ class MemberState {
   constructor(readonly member: GroupMember) {}
 }
 
-/** Prefixes to announce with one attribute set, minus (maybe) one member. */
+/** Announcements packer for one attribute set in one family. */
+function announcementsOf(attrs: AttrSet, fi: 0 | 1, ctx: ResolvedContext): UpdatePacker {
+  return UpdatePacker.announcements(wireAttributes(attrs, fi === 1), ctx, fi === 0 ? IPV4_UNICAST : IPV6_UNICAST);
+}
+
+/** Prefixes to announce with one attribute set, minus (maybe) one member, encoded as they come. */
 class Bucket {
-  readonly nlri: Nlri[] = [];
+  readonly nlri: UpdatePacker;
   constructor(
     readonly attrs: AttrSet,
     readonly except: MemberState | undefined,
-  ) {}
+    fi: 0 | 1,
+    ctx: ResolvedContext,
+  ) {
+    this.nlri = announcementsOf(attrs, fi, ctx);
+  }
 }
 
-/** What one flush slice collects before packing. */
+/**
+ * What one flush slice collects: each prefix is encoded into its UPDATE as it is examined (no
+ * list of prefixes to walk again at packing time).
+ */
 class Slice {
   readonly buckets: [Bucket[], Bucket[]] = [[], []];
-  readonly withdrawn: [Nlri[], Nlri[]] = [[], []];
+  readonly withdrawn: [UpdatePacker, UpdatePacker];
   memberWithdrawn: Map<MemberState, Nlri[]> | undefined;
   /** The bucket used last, per family: consecutive prefixes mostly share it. */
   readonly last: [Bucket | undefined, Bucket | undefined] = [undefined, undefined];
+
+  constructor(readonly ctx: ResolvedContext) {
+    this.withdrawn = [UpdatePacker.withdrawals(ctx, IPV4_UNICAST), UpdatePacker.withdrawals(ctx, IPV6_UNICAST)];
+  }
 
   bucket(fi: 0 | 1, attrs: AttrSet, except: MemberState | undefined): Bucket {
     const last = this.last[fi];
     if (last !== undefined && last.attrs === attrs && last.except === except) return last;
     let b = this.buckets[fi].find((x) => x.attrs === attrs && x.except === except);
-    if (b === undefined) this.buckets[fi].push((b = new Bucket(attrs, except)));
+    if (b === undefined) this.buckets[fi].push((b = new Bucket(attrs, except, fi, this.ctx)));
     this.last[fi] = b;
     return b;
   }
@@ -340,15 +356,17 @@ export class UpdateGroup {
   withdrawFrom(member: GroupMember, held: readonly Nlri[]): void {
     const state = this.#members.get(member);
     if (!state || held.length === 0) return;
-    const v4: Nlri[] = [];
-    const v6: Nlri[] = [];
-    for (const nlri of held) {
-      if (this.#holds(member, nlri)) continue;
-      // Identifiers go out only where this group's session context carries them (the encoder's choice).
-      (familyIndex(nlri) === 1 ? v6 : v4).push(nlri);
-    }
-    const ctx = this.#ctx;
-    this.#send(state, [...packUpdates([], [], v4, ctx, IPV4_UNICAST), ...packUpdates([], [], v6, ctx, IPV6_UNICAST)].map(frameUpdate));
+    this.#send(
+      state,
+      this.#withdrawals(held.filter((nlri) => !this.#holds(member, nlri))),
+    );
+  }
+
+  /** Withdrawal messages for `list`, IPv4 first; identifiers go out where this group's session context carries them. */
+  #withdrawals(list: readonly Nlri[]): Buffer[] {
+    const out = [UpdatePacker.withdrawals(this.#ctx, IPV4_UNICAST), UpdatePacker.withdrawals(this.#ctx, IPV6_UNICAST)] as const;
+    for (const nlri of list) out[familyIndex(nlri)].add(nlri);
+    return [...out[0].finish(), ...out[1].finish()];
   }
 
   /** Far behind and blocked: the unread journal becomes a set of prefixes (bounded by the table). */
@@ -390,7 +408,7 @@ export class UpdateGroup {
       this.#settle();
       return false;
     }
-    const slice = new Slice();
+    const slice = new Slice(this.#ctx);
     let n = 0;
     if (this.#backlog.size > 0) {
       const force = this.#force;
@@ -436,7 +454,7 @@ export class UpdateGroup {
     const attrs = best === undefined ? undefined : this.#exported(best);
     if (attrs === undefined || best === undefined) {
       if (previous !== undefined) {
-        slice.withdrawn[fi].push(previous);
+        slice.withdrawn[fi].add(previous);
         out.remove(dest, previous);
       }
       return;
@@ -445,7 +463,7 @@ export class UpdateGroup {
     const except = source.kind === 'local' ? undefined : this.#byAddress.get(source.address);
     // The source's own session held this prefix from another source: take it back.
     if (except !== undefined && previous !== undefined && previous.source.address !== source.address) slice.withdrawFrom(except, previous);
-    slice.bucket(fi, attrs, except).nlri.push(best);
+    slice.bucket(fi, attrs, except).nlri.add(best);
     out.replace(dest, best, previous);
   }
 
@@ -486,7 +504,7 @@ export class UpdateGroup {
         kept.push(oldIds[j]!);
       }
     }
-    for (let k = 0; k < oldPaths.length; k++) if (!kept.includes(oldIds[k]!)) slice.withdrawn[fi].push(new DestNlri(dest, oldIds[k]!));
+    for (let k = 0; k < oldPaths.length; k++) if (!kept.includes(oldIds[k]!)) slice.withdrawn[fi].add(new DestNlri(dest, oldIds[k]!));
     let next = 1;
     for (let i = 0; i < wanted.length; i++) {
       if (ids[i] === 0) {
@@ -504,7 +522,7 @@ export class UpdateGroup {
       const nlri = new DestNlri(dest, id);
       // The source's own session held this identifier from another source: take it back.
       if (except !== undefined && before !== undefined && before.source.address !== source.address) slice.withdrawFrom(except, nlri);
-      slice.bucket(fi, wantedAttrs[i]!, except).nlri.push(nlri);
+      slice.bucket(fi, wantedAttrs[i]!, except).nlri.add(nlri);
     }
     const out = this.adjRibOut;
     if (wanted.length === 0) {
@@ -515,25 +533,19 @@ export class UpdateGroup {
   }
 
   #transmit(slice: Slice): void {
-    const ctx = this.#ctx;
     const everyone: Uint8Array[] = [];
     /** Messages for every member but one (split horizon). */
     const allBut: [MemberState, Uint8Array[]][] = [];
     for (const fi of [0, 1] as const) {
-      const fam = fi === 0 ? IPV4_UNICAST : IPV6_UNICAST;
-      if (slice.withdrawn[fi].length > 0) for (const body of packUpdates([], [], slice.withdrawn[fi], ctx, fam)) everyone.push(frameUpdate(body));
+      everyone.push(...slice.withdrawn[fi].finish());
       for (const bucket of slice.buckets[fi]) {
-        const messages = packUpdates(wireAttributes(bucket.attrs, fi === 1), bucket.nlri, [], ctx, fam).map(frameUpdate);
+        const messages = bucket.nlri.finish();
         if (bucket.except === undefined) everyone.push(...messages);
         else allBut.push([bucket.except, messages]);
       }
     }
     if (slice.memberWithdrawn) {
-      for (const [state, list] of slice.memberWithdrawn) {
-        const v4 = list.filter((n) => familyIndex(n) === 0);
-        const v6 = list.filter((n) => familyIndex(n) === 1);
-        this.#send(state, [...packUpdates([], [], v4, ctx, IPV4_UNICAST), ...packUpdates([], [], v6, ctx, IPV6_UNICAST)].map(frameUpdate));
-      }
+      for (const [state, list] of slice.memberWithdrawn) this.#send(state, this.#withdrawals(list));
     }
     if (everyone.length > 0) for (const state of this.#members.values()) this.#send(state, everyone);
     for (const [except, messages] of allBut) {
@@ -545,17 +557,18 @@ export class UpdateGroup {
   #sendTable(state: MemberState, enhanced: boolean, only?: AfiSafiName): void {
     const ctx = this.#ctx;
     const address = state.member.peer.address;
-    const byAttrs: [Map<AttrSet, Nlri[]>, Map<AttrSet, Nlri[]>] = [new Map<AttrSet, Nlri[]>(), new Map<AttrSet, Nlri[]>()];
+    const byAttrs: [Map<AttrSet, UpdatePacker>, Map<AttrSet, UpdatePacker>] = [new Map<AttrSet, UpdatePacker>(), new Map<AttrSet, UpdatePacker>()];
     const add = (path: Path, nlri: Nlri): void => {
       const source = path.source;
       if (source.kind !== 'local' && source.address === address) return;
       const decision = this.#policy.decide(path.dest, source, this.#settings.toInternalPeer);
       if (!decision.accept) return;
       const attrs = exportAttrs(path, this.#settings.target, decision);
-      const map = byAttrs[path.dest.family === 6 ? 1 : 0];
-      let list = map.get(attrs);
-      if (!list) map.set(attrs, (list = []));
-      list.push(nlri);
+      const fi = path.dest.family === 6 ? 1 : 0;
+      const map = byAttrs[fi];
+      let packer = map.get(attrs);
+      if (!packer) map.set(attrs, (packer = announcementsOf(attrs, fi, ctx)));
+      packer.add(nlri);
     };
     for (const dest of this.adjRibOut.dests()) {
       const stored: Advertised = this.adjRibOut.at(dest)!;
@@ -573,9 +586,7 @@ export class UpdateGroup {
       if ((only !== undefined && only !== name) || !this.#sends[fi]) continue;
       const fam = fi === 0 ? IPV4_UNICAST : IPV6_UNICAST;
       if (enhanced) messages.push(encodeMessage({ type: 'route-refresh', afi: fam.afi, safi: fam.safi, subtype: 'borr' }, this.#settings.sendContext));
-      for (const [attrs, nlri] of byAttrs[fi]) {
-        for (const body of packUpdates(wireAttributes(attrs, fi === 1), nlri, [], ctx, fam)) messages.push(frameUpdate(body));
-      }
+      for (const packer of byAttrs[fi].values()) messages.push(...packer.finish());
       if (enhanced) messages.push(encodeMessage({ type: 'route-refresh', afi: fam.afi, safi: fam.safi, subtype: 'eorr' }, this.#settings.sendContext));
     }
     if (messages.length > 0) this.#send(state, messages);
