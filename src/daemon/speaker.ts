@@ -267,13 +267,16 @@ export class Speaker {
     this.#sinkBatch.push(changeOf(dest, previousBest));
     if (this.#sinkScheduled) return;
     this.#sinkScheduled = true;
-    this.#schedule(() => {
-      this.#sinkScheduled = false;
-      const batch = this.#sinkBatch;
-      this.#sinkBatch = [];
-      this.#sink?.apply(batch);
-    });
+    this.#schedule(this.#applySinkBatch);
   }
+
+  /** Built once: a closure in `#onLocRibChange` (called per change) would cost a context per call. */
+  readonly #applySinkBatch = (): void => {
+    this.#sinkScheduled = false;
+    const batch = this.#sinkBatch;
+    this.#sinkBatch = [];
+    this.#sink?.apply(batch);
+  };
 
   // ------------------------------------------------------------------------------------------
   // Sessions

@@ -201,14 +201,9 @@ export class LocRib {
     if (dest === undefined) return undefined;
     const paths = dest.paths;
     if (paths === undefined) return undefined;
-    if (Array.isArray(paths)) {
-      const before = dest.best;
-      const old = this.#take(dest, (p) => p.pathId === pathId && ownerOf(p.source) === owner);
-      if (old === undefined) return undefined;
-      this.#changed(dest, before);
-      this.#dropIfUnused(dest);
-      return old;
-    }
+    // Apart: a closure here would capture the arguments, and V8 would allocate a context for
+    // them on every call, the common lone-candidate one included.
+    if (Array.isArray(paths)) return this.#withdrawOneOf(dest, owner, pathId);
     // The common case, a lone candidate (a full table being withdrawn): its going leaves no best
     // and no ECMP set (a lone candidate never has one), so there is nothing to recompute.
     if (paths.pathId !== pathId || ownerOf(paths.source) !== owner) return undefined;
@@ -220,6 +215,16 @@ export class LocRib {
     } else this.#candidateListener?.(dest);
     this.#dropIfUnused(dest);
     return paths;
+  }
+
+  /** `withdraw` where the prefix has several candidates. */
+  #withdrawOneOf(dest: Dest, owner: PeerInfo, pathId: number): Path | undefined {
+    const before = dest.best;
+    const old = this.#take(dest, (p) => p.pathId === pathId && ownerOf(p.source) === owner);
+    if (old === undefined) return undefined;
+    this.#changed(dest, before);
+    this.#dropIfUnused(dest);
+    return old;
   }
 
   /**

@@ -177,8 +177,11 @@ class Slice {
   bucket(fi: 0 | 1, attrs: AttrSet, except: MemberState | undefined): Bucket {
     const last = this.last[fi];
     if (last !== undefined && last.attrs === attrs && last.except === except) return last;
-    let b = this.buckets[fi].find((x) => x.attrs === attrs && x.except === except);
-    if (b === undefined) this.buckets[fi].push((b = new Bucket(attrs, except, fi, this.ctx)));
+    // A loop, not `find`: a closure over the arguments would cost a context on every call (per prefix).
+    const buckets = this.buckets[fi];
+    let b: Bucket | undefined;
+    for (let i = 0; i < buckets.length && b === undefined; i++) if (buckets[i]!.attrs === attrs && buckets[i]!.except === except) b = buckets[i];
+    if (b === undefined) buckets.push((b = new Bucket(attrs, except, fi, this.ctx)));
     this.last[fi] = b;
     return b;
   }
@@ -638,6 +641,11 @@ export class UpdateGroups {
   /** The route table whose entries hold each group's Adj-RIB-Out slot. */
   readonly table: LocRib;
   #scheduled = false;
+  /**
+   * The scheduled flush, built once: an arrow function in `requestFlush` (called per change)
+   * would make V8 allocate a context for `this` on every call, scheduled or not.
+   */
+  readonly #runFlush = (): void => this.#flush();
   /** Changes queued since a flush last ran (see `enqueue`). */
   #sinceFlush = 0;
   #policy: ExportPolicy;
@@ -733,7 +741,7 @@ export class UpdateGroups {
   requestFlush(): void {
     if (this.#scheduled) return;
     this.#scheduled = true;
-    this.#schedule(() => this.#flush());
+    this.#schedule(this.#runFlush);
   }
 
   /** Sends everything that can be sent now (tests, benchmarks). */
