@@ -99,19 +99,19 @@ export class PeerRib {
   #counted(previous: Path | undefined | null, ineligible: IneligibleReason | null): void {
     if (previous === null) return;
     if (ineligible !== null) this.#ineligible++;
-    if (previous !== undefined && previous.ineligible !== null) this.#ineligible--;
+    if (previous !== undefined && !previous.eligible) this.#ineligible--;
   }
 
   withdraw(prefix: string | Nlri, pathId: number): void {
     const old = this.adjIn.withdraw(prefix, pathId);
     if (old === undefined) return;
-    if (old.ineligible !== null) this.#ineligible--;
+    if (!old.eligible) this.#ineligible--;
   }
 
   /** Session down without graceful restart: every path goes. */
   clear(): void {
     this.adjIn.clear((path) => {
-      if (path.ineligible !== null) this.#ineligible--;
+      if (!path.eligible) this.#ineligible--;
     });
   }
 
@@ -127,7 +127,7 @@ export class PeerRib {
   /** Removes the paths still stale (of one family, or all); returns how many. */
   sweepStale(family?: UnicastFamily): number {
     return this.adjIn.sweepStale((path) => {
-      if (path.ineligible !== null) this.#ineligible--;
+      if (!path.eligible) this.#ineligible--;
     }, family);
   }
 }

@@ -12,7 +12,7 @@
  */
 
 /** Items per segment: 64 KiB of references, below V8's large-object threshold. */
-const SEGMENT = 8192;
+export const SEGMENT = 8192;
 
 export class Segments<T> {
   #segments: T[][] = [];
@@ -48,6 +48,14 @@ export class Segments<T> {
   at(position: number): T {
     const offset = position % SEGMENT;
     return this.#segments[(position - offset) / SEGMENT - this.#first]![offset]!;
+  }
+
+  /**
+   * The segment holding `position` (the item is at `position % SEGMENT` in it): a loop over a run
+   * of positions reads each segment's items directly instead of calling `at` for each.
+   */
+  segmentOf(position: number): readonly T[] {
+    return this.#segments[Math.floor(position / SEGMENT) - this.#first]!;
   }
 
   /** Lets go of the items before `position` a whole segment at a time (their positions stay unused). */

@@ -35,7 +35,7 @@ import type { AfiSafiName, CodecContext, Nlri, PathAttribute } from '../bgp/type
 import { UpdatePacker } from '../bgp/update-packer.js';
 import { REFLECTION_TARGETS, sourceKindOf, type RouteTargetKind } from '../reflector/targets.js';
 import { AdjRibOut } from './adj-rib-out.js';
-import { Segments } from './segments.js';
+import { SEGMENT, Segments } from './segments.js';
 import { toPathAttributes, type AttrSet } from './attr-set.js';
 import { AdvertisedPaths, DestNlri, isPathSet, NO_PATHS, type Advertised, type Dest } from './dest.js';
 import { exportAttrs, type ExportTarget } from './export-attrs.js';
@@ -426,7 +426,12 @@ export class UpdateGroup {
     let i = this.cursor;
     const stop = Math.min(j.end, i + SLICE_PREFIXES - Math.min(n, SLICE_PREFIXES));
     // An entry queued several times is examined once per queuing; all but the first find nothing to say.
-    while (i < stop) this.#examine(slice, entries.at(i++), false);
+    while (i < stop) {
+      const segment = entries.segmentOf(i);
+      const offset = i % SEGMENT;
+      const until = Math.min(stop, i - offset + SEGMENT);
+      for (let k = offset; i < until; k++, i++) this.#examine(slice, segment[k]!, false);
+    }
     this.cursor = i;
     this.#transmit(slice);
     const more = this.#backlog.size > 0 || this.cursor < j.end;
