@@ -42,7 +42,7 @@ import { exportAttrs, type ExportTarget } from './export-attrs.js';
 import type { BgpFilter } from './bgp-filter.js';
 import type { ExportPolicy } from './export-policy.js';
 import type { LocRib } from './loc-rib.js';
-import type { Path } from './path.js';
+import type { Path, PeerInfo } from './path.js';
 
 /** One session as a group sees it. */
 export interface GroupMember {
@@ -205,6 +205,13 @@ export class UpdateGroup {
   readonly #members = new Map<GroupMember, MemberState>();
   /** Members by session address, for split horizon. */
   readonly #byAddress = new Map<string, MemberState>();
+  /**
+   * The last source `#memberFrom` looked up and its answer: consecutive prefixes mostly come from
+   * one session, so split horizon costs an identity compare per prefix, not a Map lookup.
+   * Cleared whenever membership changes.
+   */
+  #lastSource: PeerInfo | undefined = undefined;
+  #lastMember: MemberState | undefined = undefined;
   readonly #journal: UpdateGroups;
   /** Absolute journal position of the next change to read. */
   cursor: number;
@@ -290,6 +297,7 @@ export class UpdateGroup {
     const existing = this.#members.size > 0;
     this.#members.set(member, state);
     this.#byAddress.set(member.peer.address, state);
+    this.#lastSource = undefined;
     if (existing) this.#sendTable(state, false);
     this.#journal.requestFlush();
   }
@@ -299,6 +307,7 @@ export class UpdateGroup {
     if (!state) return;
     this.#members.delete(member);
     if (this.#byAddress.get(member.peer.address) === state) this.#byAddress.delete(member.peer.address);
+    this.#lastSource = undefined;
     if (state.blocked) this.#unblock(state);
   }
 
@@ -468,11 +477,20 @@ export class UpdateGroup {
       return;
     }
     const source = best.source;
-    const except = source.kind === 'local' ? undefined : this.#byAddress.get(source.address);
+    const except = this.#memberFrom(source);
     // The source's own session held this prefix from another source: take it back.
     if (except !== undefined && previous !== undefined && previous.source.address !== source.address) slice.withdrawFrom(except, previous);
     slice.bucket(fi, attrs, except).nlri.add(best);
     out.replace(dest, best, previous);
+  }
+
+  /** The member whose session `source` is (split horizon), undefined for local routes and other sessions. */
+  #memberFrom(source: PeerInfo): MemberState | undefined {
+    if (source === this.#lastSource) return this.#lastMember;
+    const member = source.kind === 'local' ? undefined : this.#byAddress.get(source.address);
+    this.#lastSource = source;
+    this.#lastMember = member;
+    return member;
   }
 
   /** The attribute set `path` is exported with by this group, or undefined when it is not exported. */
@@ -526,7 +544,7 @@ export class UpdateGroup {
       const before = j >= 0 ? oldPaths[j] : undefined;
       if (before === path && !force) continue;
       const source = path.source;
-      const except = source.kind === 'local' ? undefined : this.#byAddress.get(source.address);
+      const except = this.#memberFrom(source);
       const nlri = new DestNlri(dest, id);
       // The source's own session held this identifier from another source: take it back.
       if (except !== undefined && before !== undefined && before.source.address !== source.address) slice.withdrawFrom(except, nlri);
