@@ -213,8 +213,7 @@ function writeIpv6Prefix(w: WireWriter, s: string): void {
 
 /** Writes an IPv4 prefix from its numbers (host bits cleared). */
 function writeIpv4Network(w: WireWriter, v: number, len: number): void {
-  w.u8(len);
-  w.leadingOctets(len < 32 ? v & (len === 0 ? 0 : -1 << (32 - len)) : v, (len + 7) >>> 3);
+  w.u8LeadingOctets(len, len < 32 ? v & (len === 0 ? 0 : -1 << (32 - len)) : v, (len + 7) >>> 3);
 }
 
 /**

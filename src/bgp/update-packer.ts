@@ -128,7 +128,7 @@ export class UpdatePacker {
 
   /** Starts a message: header, then everything before the first prefix. */
   #open(): WireWriter {
-    const w = new WireWriter(this.#max);
+    const w = WireWriter.over(Buffer.allocUnsafe(this.#max));
     for (let i = 0; i < MARKER_LENGTH; i++) w.u8(0xff);
     w.u16(0).u8(MsgType.UPDATE);
     if (!this.#viaMp) {

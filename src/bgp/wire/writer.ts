@@ -18,6 +18,16 @@ export class WireWriter {
     this.buf = new Uint8Array(initialSize);
   }
 
+  /**
+   * A writer over `storage` (e.g. `Buffer.allocUnsafe`: a message-sized writer need not be
+   * zero-filled first); it still grows by copying if written past the end.
+   */
+  static over(storage: Uint8Array): WireWriter {
+    const w = new WireWriter(0);
+    w.buf = storage;
+    return w;
+  }
+
   get length(): number {
     return this.pos;
   }
@@ -53,11 +63,12 @@ export class WireWriter {
     return this;
   }
 
-  /** The first `count` (0–4) octets of `v` as a big-endian 32-bit value (an IPv4 prefix's network). */
-  leadingOctets(v: number, count: number): this {
-    this.ensure(count);
+  /** An octet, then the first `count` (0–4) octets of `v` as a big-endian 32-bit value (an IPv4 prefix: its length, its network). */
+  u8LeadingOctets(first: number, v: number, count: number): this {
+    this.ensure(count + 1);
     const buf = this.buf;
     let pos = this.pos;
+    buf[pos++] = first & 0xff;
     for (let k = 0; k < count; k++) buf[pos++] = (v >>> (24 - 8 * k)) & 0xff;
     this.pos = pos;
     return this;
