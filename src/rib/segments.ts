@@ -13,6 +13,14 @@
 
 /** Items per segment: 64 KiB of references, below V8's large-object threshold. */
 export const SEGMENT = 8192;
+const SEGMENT_BITS = 13;
+/** Positions below this split into segment and offset with integer shifts (above, with division). */
+const SHIFTABLE = 2 ** 31;
+
+/** The number of the segment holding `position` (exported for its test). */
+export function segmentNumber(position: number): number {
+  return position < SHIFTABLE ? position >>> SEGMENT_BITS : Math.floor(position / SEGMENT);
+}
 
 export class Segments<T> {
   #segments: T[][] = [];
@@ -34,8 +42,7 @@ export class Segments<T> {
   push(item: T): void {
     const end = this.#end;
     const offset = end % SEGMENT;
-    const index = (end - offset) / SEGMENT - this.#first;
-    let segment = this.#segments[index];
+    let segment = this.#segments[segmentNumber(end) - this.#first];
     if (segment === undefined) {
       segment = new Array<T>(SEGMENT);
       this.#segments.push(segment);
@@ -46,8 +53,7 @@ export class Segments<T> {
 
   /** The item at `position` (from `start` to `end` − 1). */
   at(position: number): T {
-    const offset = position % SEGMENT;
-    return this.#segments[(position - offset) / SEGMENT - this.#first]![offset]!;
+    return this.#segments[segmentNumber(position) - this.#first]![position % SEGMENT]!;
   }
 
   /**
@@ -55,7 +61,7 @@ export class Segments<T> {
    * of positions reads each segment's items directly instead of calling `at` for each.
    */
   segmentOf(position: number): readonly T[] {
-    return this.#segments[Math.floor(position / SEGMENT) - this.#first]!;
+    return this.#segments[segmentNumber(position) - this.#first]!;
   }
 
   /** Lets go of the items before `position` a whole segment at a time (their positions stay unused). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Segments } from '../../src/rib/segments.js';
+import { SEGMENT, segmentNumber, Segments } from '../../src/rib/segments.js';
 
 describe('Segments', () => {
   it('keeps every item at its position across segment boundaries', () => {
@@ -47,5 +47,13 @@ describe('Segments', () => {
       if (v < 5) list.push(v + 1);
     }
     expect(seen).toEqual([1, 2, 3, 4, 5]);
+  });
+});
+
+describe('segmentNumber', () => {
+  it('is the same by shift below 2^31 and by division above (a journal position only grows)', () => {
+    for (const p of [0, 1, SEGMENT - 1, SEGMENT, 2 ** 31 - 1, 2 ** 31, 2 ** 31 + SEGMENT, 2 ** 40 + 5, 2 ** 52]) {
+      expect(segmentNumber(p)).toBe(Math.floor(p / SEGMENT));
+    }
   });
 });
