@@ -87,12 +87,17 @@ export function formatIpv4Network(v: number, len: number): string {
  * received prefix. `prefix` formats the text on demand (logs, `show`, tests); JSON carries it.
  */
 export class Ipv4Nlri implements Nlri, Ipv4Key {
-  constructor(
-    /** The network address's 32 bits as a signed integer (a small integer to V8), host bits clear. */
-    readonly address4: number,
-    readonly prefixLength: number,
-    readonly pathId: number | undefined,
-  ) {}
+  /** The network address's 32 bits as a signed integer (a small integer to V8), host bits clear. */
+  declare readonly address4: number;
+  declare readonly prefixLength: number;
+  declare readonly pathId: number | undefined;
+
+  // Fields set here alone (`declare`): one store each for a decoded prefix, not a definition and a store.
+  constructor(address4: number, prefixLength: number, pathId: number | undefined) {
+    this.address4 = address4;
+    this.prefixLength = prefixLength;
+    this.pathId = pathId;
+  }
 
   get prefix(): string {
     return formatIpv4Network(this.address4, this.prefixLength);

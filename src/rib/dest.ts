@@ -130,10 +130,12 @@ function reasonBits(ineligible: IneligibleReason | null): number {
  * stored with the reason and never selected, so `show` can explain them (OpenBGPD `F_PREF_*`).
  */
 export abstract class Path extends OnDest {
-  readonly attrs: AttrSet;
-  readonly source: PeerInfo;
+  // `declare`d, and set by the constructor alone: a field definition as well would cost each of
+  // the million entries a second store per field (ES2022 [[Define]] semantics).
+  declare readonly attrs: AttrSet;
+  declare readonly source: PeerInfo;
   /** Stale and selected bits and the ineligibility reason's code (and a `Dest`'s own bits). */
-  protected bits: number;
+  protected declare bits: number;
 
   protected constructor(attrs: AttrSet, source: PeerInfo, bits: number) {
     super();
@@ -253,7 +255,7 @@ export class Dest extends Path {
    * Candidates: undefined (none), one path, or several. The entry's own path, when it is still
    * a candidate, is `this`.
    */
-  paths: Path | Path[] | undefined;
+  declare paths: Path | Path[] | undefined;
   /** Update group slot 0's advertised path(s), or the side object holding every slot. */
   #out: Advertised | DestExtra | undefined;
 
