@@ -59,12 +59,24 @@ export const TIMER_EVENT: Readonly<Record<TimerName, FsmEvent>> = {
   IdleHold: { type: 'IdleHoldTimer_Expires' },
 };
 
+/** A running timer: when it is due, and the clock callback armed for it (which may fire earlier). */
+interface RunningTimer {
+  dueMs: number;
+  handle: TimerHandle;
+  armedMs: number;
+}
+
 /**
  * One session's timers. Starting a running timer restarts it. A stopped timer never fires, even
  * if the clock had already queued it, so the FSM never sees a stale expiry.
+ *
+ * A restart that only pushes the due time later (the hold timer, restarted by every message
+ * received, RFC 4271 §8.2.2) moves `dueMs` and leaves the clock's callback armed: when that
+ * fires early it arms again for the rest. A session receiving thousands of UPDATEs a second
+ * then costs the clock a callback per hold period, not a cancel and a schedule per message.
  */
 export class SessionTimers {
-  private readonly running = new Map<TimerName, { handle: TimerHandle; dueMs: number }>();
+  private readonly running = new Map<TimerName, RunningTimer>();
 
   constructor(
     private readonly clock: Clock,
@@ -72,16 +84,31 @@ export class SessionTimers {
   ) {}
 
   start(timer: TimerName, delayMs: number): void {
+    const dueMs = this.clock.now() + delayMs;
+    const entry = this.running.get(timer);
+    if (entry !== undefined && dueMs >= entry.armedMs) {
+      entry.dueMs = dueMs;
+      return;
+    }
     this.stop(timer);
-    const entry = {
-      dueMs: this.clock.now() + delayMs,
-      handle: this.clock.setTimer(delayMs, () => {
-        if (this.running.get(timer) !== entry) return;
-        this.running.delete(timer);
-        this.onExpire(timer);
-      }),
-    };
-    this.running.set(timer, entry);
+    const fresh: RunningTimer = { dueMs, handle: 0, armedMs: dueMs };
+    this.#arm(timer, fresh, delayMs);
+    this.running.set(timer, fresh);
+  }
+
+  #arm(timer: TimerName, entry: RunningTimer, delayMs: number): void {
+    entry.armedMs = entry.dueMs;
+    entry.handle = this.clock.setTimer(delayMs, () => {
+      if (this.running.get(timer) !== entry) return;
+      const left = entry.dueMs - this.clock.now();
+      // Restarted since it was armed: not due yet.
+      if (left > 0) {
+        this.#arm(timer, entry, left);
+        return;
+      }
+      this.running.delete(timer);
+      this.onExpire(timer);
+    });
   }
 
   stop(timer: TimerName): void {

@@ -131,7 +131,12 @@ export class LocRib {
     dest.paths = dest;
     this.#size++;
     attrs.retain();
-    this.#changed(dest, undefined);
+    // A lone candidate on a new entry: it is the best when eligible (no decision to run, no ECMP
+    // set), else there is no best and only the candidate listener hears of it (`#changed`'s outcome).
+    if (ineligible === null) {
+      dest.selected = true;
+      this.#listener?.(dest, undefined);
+    } else this.#candidateListener?.(dest);
     return undefined;
   }
 

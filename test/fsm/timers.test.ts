@@ -92,6 +92,31 @@ describe('SessionTimers on the fake clock', () => {
     expect(timers.remainingMs('Hold')).toBeUndefined();
   });
 
+  it('restarted later by every message, keeps one clock callback and fires at the last due time', () => {
+    const { clock, timers, fired } = setup();
+    timers.start('Hold', 3000);
+    for (let t = 0; t < 100; t++) {
+      clock.advance(50);
+      timers.start('Hold', 3000);
+      expect(clock.pending).toBe(1);
+    }
+    // Last restart at 5000: due at 8000, though the first callback was armed for 3000.
+    clock.advance(2999);
+    expect(fired).toEqual([]);
+    clock.advance(1);
+    expect(fired).toEqual([['Hold', 8000]]);
+    expect(clock.pending).toBe(0);
+  });
+
+  it('re-arms at once when restarted to fire sooner (a shorter negotiated hold time)', () => {
+    const { clock, timers, fired } = setup();
+    timers.start('Hold', 240_000);
+    timers.start('Hold', 90_000);
+    expect(clock.pending).toBe(1);
+    clock.advance(90_000);
+    expect(fired).toEqual([['Hold', 90_000]]);
+  });
+
   it('fires a timer the callback of another one started, within the same advance', () => {
     const clock = new FakeClock();
     const seen: number[] = [];
