@@ -155,7 +155,7 @@ export class UpdatePacker {
       const out = w.finish();
       if (this.#withdraw) out.writeUInt16BE(out.length - HEADER_LENGTH - 4, HEADER_LENGTH);
       out.writeUInt16BE(out.length, MARKER_LENGTH);
-      this.#messages.push(out);
+      this.#keep(out);
       return;
     }
     // Header, Withdrawn Routes Length (0), Total Path Attribute Length, then the MP attribute.
@@ -173,6 +173,15 @@ export class UpdatePacker {
     } else out.writeUInt16BE(valueLength, mpAt + 2);
     out.writeUInt16BE(out.length - mpAt, attrsAt);
     out.writeUInt16BE(out.length, MARKER_LENGTH);
-    this.#messages.push(out);
+    this.#keep(out);
+  }
+
+  /**
+   * Keeps a closed message. One much shorter than its storage (a single change, with 64 KiB
+   * extended messages) is copied out, so a queue of small messages to a slow peer does not
+   * hold a whole maximum-size buffer each.
+   */
+  #keep(message: Buffer): void {
+    this.#messages.push(message.length * 4 < this.#max ? Buffer.from(message) : message);
   }
 }

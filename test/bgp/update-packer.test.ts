@@ -78,6 +78,14 @@ describe('UpdatePacker', () => {
     }
   });
 
+  it('does not keep a 64 KiB buffer behind a small message (extended messages, RFC 8654)', () => {
+    const ctx = resolveContext({ extendedMessage: true });
+    const [small] = packed(UpdatePacker.withdrawals(ctx), [{ prefix: '10.0.0.0/8' }]);
+    expect(small!.buffer.byteLength).toBeLessThan(ctx.maxMessageLength / 4);
+    const full = packed(UpdatePacker.withdrawals(ctx), Array.from({ length: 20_000 }, (_, i) => ({ prefix: `10.${i >> 8}.${i & 255}.0/24` })));
+    expect(full[0]!.length).toBeGreaterThan(ctx.maxMessageLength - 21);
+  });
+
   it('refuses attributes that leave no room for a single prefix, and sends nothing when given nothing', () => {
     const ctx = resolveContext();
     const huge: PathAttribute = { type: 'communities', communities: Array.from({ length: 1020 }, (_, i) => i) };
