@@ -45,7 +45,6 @@ export class UpdatePacker {
   /** Where this message's prefixes start. */
   #from = 0;
   #messages: Buffer[] = [];
-  #count = 0;
 
   private constructor(ctx: ResolvedContext, fam: AfiSafi, withdraw: boolean, viaMp: boolean, fixed: Uint8Array, mpHead: Uint8Array | undefined, mpFlags: number) {
     this.#max = ctx.maxMessageLength;
@@ -91,11 +90,6 @@ export class UpdatePacker {
     return new UpdatePacker(ctx, fam, false, viaMp, others.finish(), mpHead, template?.flags ?? AttrFlag.OPTIONAL);
   }
 
-  /** Prefixes added so far. */
-  get count(): number {
-    return this.#count;
-  }
-
   /** Adds one prefix (with its path identifier where ADD-PATH is negotiated for the family). */
   add(nlri: Nlri): void {
     let w = this.#w ?? this.#open();
@@ -107,15 +101,14 @@ export class UpdatePacker {
       const one = new WireWriter(MAX_PREFIX_OCTETS);
       encodePrefix(one, nlri, this.#family, this.#addPath);
       const bytes = one.finish();
-      if (limit - w.length < bytes.length) {
-        if (w.length === this.#from) throw new RangeError(`NLRI ${nlri.prefix} does not fit an UPDATE beside its attributes`);
+      // Full: the prefix starts the next message, unless this one holds none yet.
+      if (limit - w.length < bytes.length && w.length > this.#from) {
         this.#close();
         w = this.#open();
-        if (limit - w.length < bytes.length) throw new RangeError(`NLRI ${nlri.prefix} does not fit an UPDATE beside its attributes`);
       }
+      if (limit - w.length < bytes.length) throw new RangeError(`NLRI ${nlri.prefix} does not fit an UPDATE beside its attributes`);
       w.bytes(bytes);
     }
-    this.#count++;
   }
 
   /** Every message, framed; the packer is empty afterwards. */

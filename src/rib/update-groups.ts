@@ -146,6 +146,11 @@ function announcementsOf(attrs: AttrSet, fi: 0 | 1, ctx: ResolvedContext): Updat
   return UpdatePacker.announcements(wireAttributes(attrs, fi === 1), ctx, fi === 0 ? IPV4_UNICAST : IPV6_UNICAST);
 }
 
+/** Withdrawal packers for IPv4 and IPv6 unicast, by family index. */
+function withdrawalsOf(ctx: ResolvedContext): [UpdatePacker, UpdatePacker] {
+  return [UpdatePacker.withdrawals(ctx, IPV4_UNICAST), UpdatePacker.withdrawals(ctx, IPV6_UNICAST)];
+}
+
 /** Prefixes to announce with one attribute set, minus (maybe) one member, encoded as they come. */
 class Bucket {
   readonly nlri: UpdatePacker;
@@ -171,7 +176,7 @@ class Slice {
   readonly last: [Bucket | undefined, Bucket | undefined] = [undefined, undefined];
 
   constructor(readonly ctx: ResolvedContext) {
-    this.withdrawn = [UpdatePacker.withdrawals(ctx, IPV4_UNICAST), UpdatePacker.withdrawals(ctx, IPV6_UNICAST)];
+    this.withdrawn = withdrawalsOf(ctx);
   }
 
   bucket(fi: 0 | 1, attrs: AttrSet, except: MemberState | undefined): Bucket {
@@ -368,15 +373,12 @@ export class UpdateGroup {
   withdrawFrom(member: GroupMember, held: readonly Nlri[]): void {
     const state = this.#members.get(member);
     if (!state || held.length === 0) return;
-    this.#send(
-      state,
-      this.#withdrawals(held.filter((nlri) => !this.#holds(member, nlri))),
-    );
+    this.#send(state, this.#withdrawals(held.filter((nlri) => !this.#holds(member, nlri))));
   }
 
   /** Withdrawal messages for `list`, IPv4 first; identifiers go out where this group's session context carries them. */
   #withdrawals(list: readonly Nlri[]): Buffer[] {
-    const out = [UpdatePacker.withdrawals(this.#ctx, IPV4_UNICAST), UpdatePacker.withdrawals(this.#ctx, IPV6_UNICAST)] as const;
+    const out = withdrawalsOf(this.#ctx);
     for (const nlri of list) out[familyIndex(nlri)].add(nlri);
     return [...out[0].finish(), ...out[1].finish()];
   }
