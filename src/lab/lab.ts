@@ -5,7 +5,8 @@
  * stop everything. Each machine's files (config, control socket, state, log) live in one folder
  * of a fresh temporary directory, removed at the end unless the lab is kept.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { registerTeardown } from './cleanup.js';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -72,12 +73,15 @@ export class Lab {
   readonly #petrels = new Map<string, PetrelProcess>();
   /** Blocks each node originates now (reload changes them). */
   readonly #blocks = new Map<string, readonly string[]>();
+  /** Unregisters the work directory's teardown once stop() or keep() has dealt with it. */
+  readonly #unregisterWorkDir: () => void;
 
-  private constructor(options: LabOptions, plan: LabPlan, topology: LabTopology, workDir: string) {
+  private constructor(options: LabOptions, plan: LabPlan, topology: LabTopology, workDir: string, unregisterWorkDir: () => void) {
     this.mode = options.mode;
     this.plan = plan;
     this.topology = topology;
     this.workDir = workDir;
+    this.#unregisterWorkDir = unregisterWorkDir;
     for (const node of plan.nodes) this.#blocks.set(node.name, [node.block]);
   }
 
@@ -85,14 +89,22 @@ export class Lab {
   static async start(options: LabOptions): Promise<Lab> {
     const plan = labPlan({ reflector: options.reflector });
     const workDir = mkdtempSync(join(tmpdir(), 'petrel-lab-'));
+    // Registered before the topology's teardown, so on Ctrl-C it runs after the daemons and the
+    // namespaces are gone (teardowns run newest first).
+    const unregisterWorkDir = registerTeardown({
+      label: `lab directory ${workDir}`,
+      run: () => rm(workDir, { recursive: true, force: true }),
+      runSync: () => rmSync(workDir, { recursive: true, force: true }),
+    });
     let topology: LabTopology;
     try {
       topology = await LabTopology.build({ plan, ipipStandIn: options.mode === LabMode.IPIP, ...(options.prefix !== undefined && { prefix: options.prefix }) });
     } catch (err) {
       await rm(workDir, { recursive: true, force: true });
+      unregisterWorkDir();
       throw err;
     }
-    const lab = new Lab(options, plan, topology, workDir);
+    const lab = new Lab(options, plan, topology, workDir, unregisterWorkDir);
     try {
       for (const name of lab.machines) {
         await lab.writeConfig(name);
@@ -262,6 +274,7 @@ export class Lab {
     for (const petrel of this.#petrels.values()) await petrel.stop();
     await this.topology.teardown();
     await rm(this.workDir, { recursive: true, force: true });
+    this.#unregisterWorkDir();
   }
 
   /**
@@ -290,6 +303,7 @@ export class Lab {
     await writeFile(script, lines.join('\n'), { mode: 0o755 });
     for (const petrel of this.#petrels.values()) petrel.release();
     this.topology.release();
+    this.#unregisterWorkDir();
     return script;
   }
 }

@@ -89,7 +89,10 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  for (const n of nodes) await n.process.stop();
+  for (const n of nodes) {
+    await n.process.stop();
+    await n.work.remove();
+  }
 });
 
 describe('petrel run (two daemons on loopback)', () => {
@@ -205,6 +208,7 @@ describe('petrel run (two daemons on loopback)', () => {
       expect(code).toBe(0);
     } finally {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await work.remove();
     }
   });
 });

@@ -3,7 +3,8 @@
 // middle stopping every petrel and deleting every namespace.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { run, runOk } from '../../src/lab/exec.js';
@@ -27,6 +28,14 @@ async function namespacesNamed(prefix: string): Promise<string[]> {
     .split('\n')
     .map((line) => line.split(' ')[0] ?? '')
     .filter((name) => name.startsWith(`${prefix}-`));
+}
+
+/** The lab's work directory, from a daemon's `--config <workDir>/<machine>/petrel.yaml`. */
+function workDirOf(pid: number): string {
+  const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  const config = args[args.indexOf('--config') + 1];
+  if (config === undefined || !config.endsWith('/petrel.yaml')) throw new Error(`no --config in ${args.join(' ')}`);
+  return dirname(dirname(config));
 }
 
 function alive(pid: number): boolean {
@@ -98,6 +107,7 @@ describe('petrel lab', () => {
     await runOk('sh', [script!], 30_000);
     expect(await namespacesNamed(prefix)).toEqual([]);
     expect(pids.filter(alive)).toEqual([]);
+    expect(existsSync(dirname(script!))).toBe(false);
   });
 
   it('refuses to run without root, saying why', async () => {
@@ -120,11 +130,14 @@ describe('petrel lab', () => {
     const prefix = prefixIn(stdout);
     const pids = await pidsIn((await namespacesNamed(prefix)).filter((ns) => /-(a1|a2|b1)$/.test(ns)));
     expect(pids).toHaveLength(3);
+    const workDir = workDirOf(pids[0]!);
+    expect(existsSync(workDir)).toBe(true);
     const exited = once(child, 'exit');
     child.kill('SIGINT');
     const [code, signal] = (await exited) as [number | null, NodeJS.Signals | null];
     expect({ code, signal }).toEqual({ code: null, signal: 'SIGINT' });
     expect(await namespacesNamed(prefix)).toEqual([]);
     expect(pids.filter(alive)).toEqual([]);
+    expect(existsSync(workDir)).toBe(false);
   });
 });
