@@ -3,9 +3,10 @@
  * it — one attribute set, as many /24s per UPDATE as fit 4096 octets — is framed and decoded,
  * then re-encoded, and the re-encoded stream is checked byte for byte against the input. The
  * input stream is built here by hand (not by petrel's encoder), so the check is independent.
- * Prints prefixes/s and MB/s for each direction, best of several runs after a warm-up. Run twice:
- * IPv4 NLRI decoded to text (the library's default, `codec`) and to numbers (what the daemon's
- * sessions deliver to the route table, `codec numeric`).
+ * Prints prefixes/s and MB/s for each direction, best of several runs after a warm-up. Run three
+ * times: IPv4 NLRI decoded to text (the library's default, `codec`), to `Ipv4Nlri` numbers
+ * (`codec numeric`), and packed into typed arrays (what the daemon's sessions deliver to the
+ * route table, `codec packed`).
  *
  *   npx tsx bench/codec.ts [--prefixes N] [--runs N]
  */
@@ -63,17 +64,17 @@ export function buildBirdStream(prefixes: number): { stream: Buffer; messages: n
 
 function countPrefixes(msgs: readonly BgpMessage[]): number {
   let n = 0;
-  for (const m of msgs) if (m.type === 'update') n += m.nlri.length;
+  for (const m of msgs) if (m.type === 'update') n += m.nlri.length + (m.packed?.nlri.count ?? 0);
   return n;
 }
 
-/** Both decodings: text (the library default) and numbers (the daemon's). */
+/** Each decoding: text (the library default), `Ipv4Nlri` numbers, and packed numbers (the daemon's). */
 export function run(opts: { prefixes?: number; runs?: number } = {}): CodecBenchRow[] {
-  return [runOne(opts, false), runOne(opts, true)];
+  return [runOne(opts, 'text'), runOne(opts, 'numeric'), runOne(opts, 'packed')];
 }
 
-function runOne(opts: { prefixes?: number; runs?: number }, numericIpv4: boolean): CodecBenchRow {
-  const ctx = { numericIpv4 };
+function runOne(opts: { prefixes?: number; runs?: number }, form: 'text' | 'numeric' | 'packed'): CodecBenchRow {
+  const ctx = { numericIpv4: form !== 'text', packedIpv4: form === 'packed' };
   const prefixes = opts.prefixes ?? 1_000_000;
   const runs = opts.runs ?? 5;
   const { stream, messages } = buildBirdStream(prefixes);
@@ -104,7 +105,7 @@ function runOne(opts: { prefixes?: number; runs?: number }, numericIpv4: boolean
   }
   const mb = stream.length / 1e6;
   return {
-    scenario: numericIpv4 ? 'codec numeric' : 'codec',
+    scenario: form === 'text' ? 'codec' : `codec ${form}`,
     prefixes,
     messages,
     bytes: stream.length,

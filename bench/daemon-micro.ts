@@ -35,7 +35,7 @@ function negotiated(peerId: string): Negotiated {
     extendedMessage: false,
     routeRefresh: true,
     enhancedRouteRefresh: false,
-    receiveContext: { numericIpv4: true },
+    receiveContext: { numericIpv4: true, packedIpv4: true },
     sendContext: {},
   };
 }
@@ -161,7 +161,7 @@ function feed(messages: readonly Uint8Array[], done: () => boolean): Promise<num
       const end = Math.min(messages.length, i + MESSAGES_PER_TURN);
       for (; i < end; i++) {
         // As the daemon's sessions decode (tcp-backend): IPv4 NLRI as numbers.
-        const m = decodeMessage(messages[i]!, { numericIpv4: true });
+        const m = decodeMessage(messages[i]!, { numericIpv4: true, packedIpv4: true });
         if (m.type === 'update') sender.emit('update', m);
       }
       if (i < messages.length) setImmediate(turn);

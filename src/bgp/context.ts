@@ -13,6 +13,8 @@ export interface ResolvedContext {
   readonly maxMessageLength: number;
   /** IPv4 NLRI decoded to `Ipv4Nlri` (see `CodecContext.numericIpv4`). */
   readonly numericIpv4: boolean;
+  /** The UPDATE's IPv4 fields decoded into `UpdateMessage.packed` (see `CodecContext.packedIpv4`). */
+  readonly packedIpv4: boolean;
 }
 
 export const DEFAULT_CONTEXT: ResolvedContext = resolveContext();
@@ -25,6 +27,7 @@ export function resolveContext(ctx?: CodecContext): ResolvedContext {
     extendedMessage,
     maxMessageLength: extendedMessage ? MAX_EXTENDED_MESSAGE_LENGTH : MAX_MESSAGE_LENGTH,
     numericIpv4: ctx?.numericIpv4 ?? false,
+    packedIpv4: ctx?.packedIpv4 ?? false,
   };
 }
 

@@ -15,6 +15,7 @@ export function endOfRib(afi: number, safi: number): UpdateMessage {
 /** The AFI/SAFI whose End-of-RIB this UPDATE is, or undefined when it is not one. */
 export function isEndOfRib(m: UpdateMessage): AfiSafi | undefined {
   if (m.problem || m.withdrawn.length > 0 || m.nlri.length > 0) return undefined;
+  if (m.packed !== undefined && (m.packed.withdrawn.count > 0 || m.packed.nlri.count > 0)) return undefined;
   if (m.attributes.length === 0) return { afi: Afi.IPV4, safi: Safi.UNICAST };
   const only = m.attributes[0];
   if (m.attributes.length !== 1 || only?.type !== 'mp-unreach') return undefined;

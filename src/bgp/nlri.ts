@@ -113,6 +113,93 @@ export function ipv4KeyOf(nlri: Nlri): Ipv4Key | undefined {
   return typeof (nlri as Partial<Ipv4Key>).address4 === 'number' ? (nlri as Nlri & Ipv4Key) : undefined;
 }
 
+/**
+ * The IPv4 prefixes of one Withdrawn Routes or NLRI field, decoded to numbers in typed arrays:
+ * prefix `i` is `address4(i)`/`prefixLength(i)`, with `pathId(i)` under ADD-PATH (RFC 7911 §3).
+ * What the daemon's route table consumes (`CodecContext.packedIpv4`): one array per field where
+ * `Ipv4Nlri`s cost an object and an array slot per prefix, which is most of what a reflector
+ * relaying a full table allocates. `at` builds the `Ipv4Nlri` for anyone else.
+ */
+export class PackedIpv4Prefixes {
+  static readonly EMPTY = new PackedIpv4Prefixes(new Int32Array(0), undefined);
+
+  /**
+   * `words`: two per prefix, the network address (a signed 32-bit integer, host bits clear) and
+   * the length. `pathIds`: one per prefix with ADD-PATH, else undefined.
+   */
+  constructor(
+    readonly words: Int32Array,
+    readonly pathIds: Uint32Array | undefined,
+  ) {}
+
+  get count(): number {
+    return this.words.length >>> 1;
+  }
+
+  address4(i: number): number {
+    return this.words[i << 1]!;
+  }
+
+  prefixLength(i: number): number {
+    return this.words[(i << 1) + 1]!;
+  }
+
+  /** The path identifier; 0 without ADD-PATH (as `Nlri.pathId ?? 0` reads). */
+  pathId(i: number): number {
+    return this.pathIds === undefined ? 0 : this.pathIds[i]!;
+  }
+
+  /** Prefix `i` as an `Ipv4Nlri` (its `pathId` undefined without ADD-PATH, as `decodePrefixes` gives). */
+  at(i: number): Ipv4Nlri {
+    return new Ipv4Nlri(this.address4(i), this.prefixLength(i), this.pathIds === undefined ? undefined : this.pathIds[i]);
+  }
+
+  /** Every prefix as an `Ipv4Nlri`, in wire order. */
+  toArray(): Ipv4Nlri[] {
+    const out: Ipv4Nlri[] = [];
+    for (let i = 0; i < this.count; i++) out.push(this.at(i));
+    return out;
+  }
+
+  toJSON(): Nlri[] {
+    return this.toArray().map((n) => n.toJSON());
+  }
+}
+
+/**
+ * `decodePrefixes` for an IPv4 field, into `PackedIpv4Prefixes`: the same checks and errors
+ * (3/10, session reset), made in a first pass that counts the prefixes, so the arrays are
+ * allocated once at their size and the second pass only reads numbers.
+ */
+export function decodePackedIpv4(buf: Uint8Array, start: number, end: number, addPath: boolean): PackedIpv4Prefixes {
+  const idLength = addPath ? PATH_ID_LENGTH : 0;
+  let count = 0;
+  for (let p = start; p < end; count++) {
+    if (end - p < idLength + 1) throw overrun();
+    p += idLength;
+    const len = buf[p++]!;
+    if (len > 32) throw prefixTooLong(len, 4);
+    p += (len + 7) >>> 3;
+    if (p > end) throw overrun();
+  }
+  if (count === 0) return PackedIpv4Prefixes.EMPTY;
+  const words = new Int32Array(count * 2);
+  const pathIds = addPath ? new Uint32Array(count) : undefined;
+  let p = start;
+  for (let i = 0; i < count; i++) {
+    if (pathIds !== undefined) {
+      pathIds[i] = buf[p]! * 0x1000000 + ((buf[p + 1]! << 16) | (buf[p + 2]! << 8) | buf[p + 3]!);
+      p += PATH_ID_LENGTH;
+    }
+    const len = buf[p++]!;
+    const octets = (len + 7) >>> 3;
+    words[i << 1] = readIpv4Network(buf, p, octets, len);
+    words[(i << 1) + 1] = len;
+    p += octets;
+  }
+  return new PackedIpv4Prefixes(words, pathIds);
+}
+
 const v6Scratch = new Uint8Array(16);
 
 function formatIpv6Prefix(buf: Uint8Array, p: number, octets: number, len: number): string {
@@ -234,6 +321,14 @@ export function encodePrefix(w: WireWriter, nlri: Nlri, family: PrefixFamily, ad
   const address4 = (nlri as Partial<Ipv4Key>).address4;
   if (address4 !== undefined) writeIpv4Network(w, address4, (nlri as Nlri & Ipv4Key).prefixLength);
   else writeIpv4Prefix(w, nlri.prefix);
+}
+
+/** Writes packed IPv4 prefixes (path identifier first when `addPath`; 0 where none was decoded). */
+export function encodePackedIpv4(w: WireWriter, prefixes: PackedIpv4Prefixes, addPath: boolean): void {
+  for (let i = 0; i < prefixes.count; i++) {
+    if (addPath) w.u32(prefixes.pathId(i));
+    writeIpv4Network(w, prefixes.address4(i), prefixes.prefixLength(i));
+  }
 }
 
 /** Writes a list of NLRI. */

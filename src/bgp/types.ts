@@ -5,6 +5,7 @@
  * RFC 5952); prefixes are `address/length` strings, so they can key maps directly.
  */
 import type { BgpError } from './errors.js';
+import type { PackedIpv4Prefixes } from './nlri.js';
 
 /** AFI/SAFI pair names used in config, ctx and show output. */
 export type AfiSafiName = 'ipv4-unicast' | 'ipv6-unicast' | 'ipv4-multicast' | 'ipv6-multicast';
@@ -28,6 +29,12 @@ export interface CodecContext {
    * on; a received full table then builds no text at all. Default false (plain `Nlri`).
    */
   readonly numericIpv4?: boolean;
+  /**
+   * Decode the IPv4 Withdrawn Routes and NLRI fields of an UPDATE into `UpdateMessage.packed`
+   * (numbers in typed arrays, no object per prefix) and leave `withdrawn` and `nlri` empty; what
+   * the daemon's route table reads. MP_REACH/MP_UNREACH prefixes are unaffected. Default false.
+   */
+  readonly packedIpv4?: boolean;
 }
 
 /** One NLRI entry: a prefix, and its RFC 7911 path identifier when ADD-PATH is in use. */
@@ -185,6 +192,17 @@ export interface UpdateMessage {
    * attribute was dropped from `attributes`. Session-reset errors are thrown instead.
    */
   readonly problem?: BgpError;
+  /**
+   * With `CodecContext.packedIpv4`: the IPv4 withdrawn routes and NLRI, decoded to numbers
+   * (`withdrawn` and `nlri` are then empty). Read both forms, or neither context is supported.
+   */
+  readonly packed?: PackedUpdatePrefixes;
+}
+
+/** The Withdrawn Routes and NLRI fields of an UPDATE as `PackedIpv4Prefixes`. */
+export interface PackedUpdatePrefixes {
+  readonly withdrawn: PackedIpv4Prefixes;
+  readonly nlri: PackedIpv4Prefixes;
 }
 
 // ---------------------------------------------------------------------------------------------

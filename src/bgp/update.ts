@@ -19,12 +19,15 @@
 import { AttrType, HEADER_LENGTH, HeaderSubcode, UpdateSubcode } from './constants.js';
 import type { ResolvedContext } from './context.js';
 import { headerError, updateError, type BgpError } from './errors.js';
-import { decodePrefixes, encodePrefixes } from './nlri.js';
-import type { AfiSafi, Nlri, PathAttribute, UpdateMessage } from './types.js';
+import { decodePackedIpv4, decodePrefixes, encodePackedIpv4, encodePrefixes } from './nlri.js';
+import type { AfiSafi, Nlri, PackedUpdatePrefixes, PathAttribute, UpdateMessage } from './types.js';
 import type { WireReader } from './wire/reader.js';
 import type { WireWriter } from './wire/writer.js';
 import { decodeAttributes, encodeAttributes, strongerProblem } from './attributes/walk.js';
 import { UpdatePacker } from './update-packer.js';
+
+/** The `withdrawn` and `nlri` of a message decoded with `packedIpv4`. */
+const NO_NLRI: readonly Nlri[] = Object.freeze([]);
 
 /** Withdrawn Routes Length (2) + Total Path Attribute Length (2). */
 const UPDATE_FIXED_LENGTH = 4;
@@ -67,39 +70,48 @@ export function decodeUpdate(r: WireReader, ctx: ResolvedContext): UpdateMessage
   if (attributesEnd > body.length) throw lengthError('update.length.attributes', `Total Path Attribute Length ${attributesLength} runs past the message`);
 
   const ipv4AddPath = ctx.addPath.has('ipv4-unicast');
-  const withdrawn = decodePrefixes(body, 2, withdrawnEnd, 4, ipv4AddPath, ctx.numericIpv4);
+  const packs = ctx.packedIpv4;
+  // In wire order either way: the Withdrawn Routes field's errors come before the attributes'.
+  const packedWithdrawn = packs ? decodePackedIpv4(body, 2, withdrawnEnd, ipv4AddPath) : undefined;
+  const withdrawn = packs ? NO_NLRI : decodePrefixes(body, 2, withdrawnEnd, 4, ipv4AddPath, ctx.numericIpv4);
   const walked = decodeAttributes(body, attributesStart, attributesEnd, ctx);
-  const nlri = decodePrefixes(body, attributesEnd, body.length, 4, ipv4AddPath, ctx.numericIpv4);
+  const packedNlri = packs ? decodePackedIpv4(body, attributesEnd, body.length, ipv4AddPath) : undefined;
+  const nlri = packs ? NO_NLRI : decodePrefixes(body, attributesEnd, body.length, 4, ipv4AddPath, ctx.numericIpv4);
+  const packed: PackedUpdatePrefixes | undefined = packedWithdrawn && packedNlri && { withdrawn: packedWithdrawn, nlri: packedNlri };
+  const nlriCount = packedNlri === undefined ? nlri.length : packedNlri.count;
 
   let problem = walked.problem;
   const hasMpReach = walked.seen[AttrType.MP_REACH_NLRI] === 1;
-  const reachable = nlri.length > 0 || hasMpReach;
+  const reachable = nlriCount > 0 || hasMpReach;
   if (reachable) {
     // RFC 4271 §5 / RFC 7606 §3 d; NEXT_HOP only for the NLRI field (RFC 4760 §3).
     if (!walked.seen[AttrType.ORIGIN]) problem = strongerProblem(problem, missing(AttrType.ORIGIN, 'ORIGIN'));
     if (!walked.seen[AttrType.AS_PATH]) problem = strongerProblem(problem, missing(AttrType.AS_PATH, 'AS_PATH'));
-    if (nlri.length > 0 && !walked.seen[AttrType.NEXT_HOP]) problem = strongerProblem(problem, missing(AttrType.NEXT_HOP, 'NEXT_HOP'));
+    if (nlriCount > 0 && !walked.seen[AttrType.NEXT_HOP]) problem = strongerProblem(problem, missing(AttrType.NEXT_HOP, 'NEXT_HOP'));
   } else if (problem && problem.action !== 'attribute-discard') {
     // RFC 7606 §5.2: no reachable NLRI and an error stronger than attribute-discard.
     throw problem.withAction('session-reset');
   }
-  const message: UpdateMessage = { type: 'update', withdrawn, attributes: walked.attributes, nlri };
+  const message: UpdateMessage =
+    packed === undefined ? { type: 'update', withdrawn, attributes: walked.attributes, nlri } : { type: 'update', withdrawn, attributes: walked.attributes, nlri, packed };
   return problem ? { ...message, problem } : message;
 }
 
 /**
  * Encodes an UPDATE body. Attributes are written in the order given (see `attributes/walk.ts`),
- * each with its received flags when it has them.
+ * each with its received flags when it has them. Packed prefixes (`packed`) follow the listed ones.
  */
 export function encodeUpdate(w: WireWriter, m: UpdateMessage, ctx: ResolvedContext): void {
   const ipv4AddPath = ctx.addPath.has('ipv4-unicast');
   const withdrawnSlot = w.reserveU16();
   encodePrefixes(w, m.withdrawn, 4, ipv4AddPath);
+  if (m.packed !== undefined) encodePackedIpv4(w, m.packed.withdrawn, ipv4AddPath);
   w.close(withdrawnSlot);
   const attributesSlot = w.reserveU16();
   encodeAttributes(w, m.attributes, ctx);
   w.close(attributesSlot);
   encodePrefixes(w, m.nlri, 4, ipv4AddPath);
+  if (m.packed !== undefined) encodePackedIpv4(w, m.packed.nlri, ipv4AddPath);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@
  * attributes are interned once per UPDATE.
  */
 import { Afi, Safi } from '../bgp/constants.js';
+import { formatIpv4Network, type PackedIpv4Prefixes } from '../bgp/nlri.js';
 import type { Nlri, PathAttribute, UpdateMessage } from '../bgp/types.js';
 import { AdjRibIn } from '../rib/adj-rib-in.js';
 import type { AttrTable, AttrSet, NextHopSource } from '../rib/attr-set.js';
@@ -62,10 +63,13 @@ export class PeerRib {
   /** Applies one UPDATE (End-of-RIB is the caller's business). */
   applyUpdate(update: UpdateMessage): void {
     const treatAsWithdraw = update.problem?.action === 'treat-as-withdraw';
+    const packed = update.packed;
+    if (packed !== undefined) this.#withdrawPacked(packed.withdrawn);
     for (const n of update.withdrawn) this.withdraw(n, n.pathId ?? 0);
     for (const a of update.attributes) {
       if (a.type === 'mp-unreach' && unicastFamily(a.afi, a.safi) !== undefined) for (const n of a.withdrawn) this.withdraw(n, n.pathId ?? 0);
     }
+    if (packed !== undefined && packed.nlri.count > 0) this.#announcePacked(update.attributes, packed.nlri, treatAsWithdraw);
     if (update.nlri.length > 0) this.#announce(update.attributes, 'next-hop', update.nlri, treatAsWithdraw);
     for (const a of update.attributes) {
       if (a.type === 'mp-reach' && a.nlri.length > 0 && unicastFamily(a.afi, a.safi) !== undefined) {
@@ -76,14 +80,45 @@ export class PeerRib {
 
   #announce(attributes: readonly PathAttribute[], source: NextHopSource, nlri: readonly Nlri[], treatAsWithdraw: boolean): void {
     const info = this.adjIn.peer;
-    const attrs: AttrSet = importAttrs(this.#table.fromPathAttributes(attributes, source), info);
-    const ineligible: IneligibleReason | null = treatAsWithdraw ? 'treat-as-withdraw' : importEligibility(attrs, info, this.#self());
+    const attrs = this.#imported(attributes, source);
+    const ineligible = this.#eligibility(attrs, treatAsWithdraw);
     const filtered = info.importFilter !== undefined;
     for (let i = 0; i < nlri.length; i++) {
       const n = nlri[i]!;
       const verdict = ineligible ?? (filtered ? importFilterVerdict(n.prefix, info) : null);
       this.#counted(this.adjIn.announce(n, n.pathId ?? 0, attrs, verdict), verdict);
     }
+  }
+
+  /** `#announce` for the UPDATE's own NLRI field decoded packed (no object per prefix). */
+  #announcePacked(attributes: readonly PathAttribute[], nlri: PackedIpv4Prefixes, treatAsWithdraw: boolean): void {
+    const info = this.adjIn.peer;
+    const attrs = this.#imported(attributes, 'next-hop');
+    const ineligible = this.#eligibility(attrs, treatAsWithdraw);
+    const filtered = info.importFilter !== undefined;
+    for (let i = 0; i < nlri.count; i++) {
+      const address4 = nlri.address4(i);
+      const length = nlri.prefixLength(i);
+      // The filter matches text; only a peer with BGPFilter rules pays for building it.
+      const verdict = ineligible ?? (filtered ? importFilterVerdict(formatIpv4Network(address4, length), info) : null);
+      this.#counted(this.adjIn.announce4(address4, length, nlri.pathId(i), attrs, verdict), verdict);
+    }
+  }
+
+  #withdrawPacked(withdrawn: PackedIpv4Prefixes): void {
+    for (let i = 0; i < withdrawn.count; i++) {
+      this.#withdrawn(this.adjIn.withdraw4(withdrawn.address4(i), withdrawn.prefixLength(i), withdrawn.pathId(i)));
+    }
+  }
+
+  /** The interned set the peer's attributes are stored with, after import processing. */
+  #imported(attributes: readonly PathAttribute[], source: NextHopSource): AttrSet {
+    return importAttrs(this.#table.fromPathAttributes(attributes, source), this.adjIn.peer);
+  }
+
+  /** Why every NLRI of the UPDATE is ineligible (loops, treat-as-withdraw), or null. */
+  #eligibility(attrs: AttrSet, treatAsWithdraw: boolean): IneligibleReason | null {
+    return treatAsWithdraw ? 'treat-as-withdraw' : importEligibility(attrs, this.adjIn.peer, this.#self());
   }
 
   /** Stores one already-built path (re-sourcing on a role change). */
@@ -103,9 +138,12 @@ export class PeerRib {
   }
 
   withdraw(prefix: string | Nlri, pathId: number): void {
-    const old = this.adjIn.withdraw(prefix, pathId);
-    if (old === undefined) return;
-    if (!old.eligible) this.#ineligible--;
+    this.#withdrawn(this.adjIn.withdraw(prefix, pathId));
+  }
+
+  /** Keeps the ineligible count after `old` (if any) was withdrawn. */
+  #withdrawn(old: Path | undefined): void {
+    if (old !== undefined && !old.eligible) this.#ineligible--;
   }
 
   /** Session down without graceful restart: every path goes. */

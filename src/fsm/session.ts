@@ -122,8 +122,9 @@ export interface SessionOptions {
   /** Uniform in [0, 1) for timer jitter; tests pass a constant. */
   readonly random?: () => number;
   /**
-   * Deliver received IPv4 NLRI as numbers (`Ipv4Nlri`, text on demand), the form the daemon's
-   * route table keys on: a full table then builds no text per prefix. Default false.
+   * Deliver received IPv4 prefixes as numbers, the form the daemon's route table keys on: the
+   * UPDATE's own fields packed (`UpdateMessage.packed`), MP_REACH/MP_UNREACH ones as `Ipv4Nlri`
+   * (text on demand). A full table then builds no text, and no object, per prefix. Default false.
    */
   readonly numericIpv4?: boolean;
 }
@@ -502,7 +503,7 @@ export class Session extends EventEmitter<SessionEvents> implements SessionHandl
   private switchContexts(m: Machine, negotiated: Negotiated): void {
     const conn = m.conn;
     if (!conn) return;
-    conn.receiveContext = this.opts.numericIpv4 === true ? { ...negotiated.receiveContext, numericIpv4: true } : negotiated.receiveContext;
+    conn.receiveContext = this.opts.numericIpv4 === true ? { ...negotiated.receiveContext, numericIpv4: true, packedIpv4: true } : negotiated.receiveContext;
     // RFC 8654 §4: larger messages only once both sides advertised the capability.
     conn.transport.setMaxMessageLength(negotiated.extendedMessage ? MAX_EXTENDED_MESSAGE_LENGTH : MAX_MESSAGE_LENGTH);
   }

@@ -58,6 +58,20 @@ export class AdjRibIn {
     return previous;
   }
 
+  /** `announce` for an IPv4 prefix given as numbers (host bits clear), the packed decoder's form. */
+  announce4(address4: number, length: number, pathId: number, attrs: AttrSet, ineligible: IneligibleReason | null): Path | undefined | null {
+    const previous = this.#table.announce4(address4, length, pathId, attrs, this.peer, ineligible);
+    if (previous === undefined) this.#paths++;
+    return previous;
+  }
+
+  /** `withdraw` for an IPv4 prefix given as numbers (host bits clear). */
+  withdraw4(address4: number, length: number, pathId: number): Path | undefined {
+    const old = this.#table.withdraw4(this.peer, address4, length, pathId);
+    if (old !== undefined) this.#paths--;
+    return old;
+  }
+
   /** Removes the path for (prefix, path ID); returns it, or undefined if there was none. */
   withdraw(prefix: string | Nlri, pathId = 0): Path | undefined {
     const old = this.#table.withdraw(this.peer, prefix, pathId);

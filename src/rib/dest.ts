@@ -114,6 +114,12 @@ export abstract class OnDest implements Nlri {
   }
 }
 
+/** The flag word of an entry built with its first candidate (`Dest.withPath`). */
+function candidateBits(pathId: number, ineligible: IneligibleReason | null): number {
+  if (pathId > MAX_ENTRY_PATH_ID || pathId < 0) throw new RangeError(`path identifier ${pathId} does not fit an entry`);
+  return CANDIDATE | (pathId << ID_SHIFT) | reasonBits(ineligible);
+}
+
 /** A new path's flag word: its ineligibility reason's code. */
 function reasonBits(ineligible: IneligibleReason | null): number {
   return ineligible === null ? 0 : REASON_CODE[ineligible] << REASON_SHIFT;
@@ -293,13 +299,15 @@ export class Dest extends Path {
    * `MAX_ENTRY_PATH_ID`.
    */
   static withPath(nlri: Nlri, pathId: number, attrs: AttrSet, source: PeerInfo, ineligible: IneligibleReason | null): Dest {
-    if (pathId > MAX_ENTRY_PATH_ID || pathId < 0) throw new RangeError(`path identifier ${pathId} does not fit an entry`);
-    const meta = CANDIDATE | (pathId << ID_SHIFT) | reasonBits(ineligible);
     // The decoder's form first, read monomorphically: `ipv4KeyOf` sees every kind of NLRI.
     const key = nlri instanceof Ipv4Nlri ? nlri : ipv4KeyOf(nlri);
-    if (key === undefined) return Dest.#fromText(nlri.prefix, meta, attrs, source);
-    const length = key.prefixLength;
-    return new Dest(maskIpv4(key.address4, length), meta | (length << LENGTH_SHIFT), attrs, source);
+    if (key !== undefined) return Dest.withPath4(key.address4, key.prefixLength, pathId, attrs, source, ineligible);
+    return Dest.#fromText(nlri.prefix, candidateBits(pathId, ineligible), attrs, source);
+  }
+
+  /** `withPath` for an IPv4 prefix given as numbers (the packed decoder's form, no NLRI object). */
+  static withPath4(address4: number, length: number, pathId: number, attrs: AttrSet, source: PeerInfo, ineligible: IneligibleReason | null): Dest {
+    return new Dest(maskIpv4(address4, length), candidateBits(pathId, ineligible) | (length << LENGTH_SHIFT), attrs, source);
   }
 
   /** An entry for a prefix given as text: IPv4 as numbers, anything else as its text. */

@@ -112,7 +112,11 @@ export class LocRib {
     const found = this.#find(nlri);
     if (found !== undefined) return found;
     const key = ipv4KeyOf(nlri);
-    const dest = key !== undefined ? Dest.ipv4(key.address4, key.prefixLength) : Dest.of(nlri.prefix);
+    return this.#added(key !== undefined ? Dest.ipv4(key.address4, key.prefixLength) : Dest.of(nlri.prefix));
+  }
+
+  /** A new entry, without a path yet, in the table. */
+  #added(dest: Dest): Dest {
     this.#dests.add(dest);
     this.#idle++;
     return dest;
@@ -123,10 +127,25 @@ export class LocRib {
    * prefix yet, the new entry is the path (`Dest.withPath`): one object per route, not two.
    */
   announce(nlri: Nlri, pathId: number, attrs: AttrSet, source: PeerInfo, ineligible: IneligibleReason | null): Path | undefined | null {
-    const found = this.#find(nlri);
+    const key = nlri instanceof Ipv4Nlri ? nlri : ipv4KeyOf(nlri);
+    if (key !== undefined) return this.announce4(key.address4, key.prefixLength, pathId, attrs, source, ineligible);
+    const found = this.#dests.find(Dest.of(nlri.prefix));
     // An identifier too large for the entry's flag word: a path of its own (rare, see `MAX_ENTRY_PATH_ID`).
     if (found !== undefined || pathId > MAX_ENTRY_PATH_ID) return this.put(Path.create(found ?? this.entry(nlri), pathId, attrs, source, ineligible));
-    const dest = Dest.withPath(nlri, pathId, attrs, source, ineligible);
+    return this.#storeWithPath(Dest.withPath(nlri, pathId, attrs, source, ineligible), attrs, ineligible);
+  }
+
+  /** `announce` for an IPv4 prefix given as numbers (host bits clear), the packed decoder's form. */
+  announce4(address4: number, length: number, pathId: number, attrs: AttrSet, source: PeerInfo, ineligible: IneligibleReason | null): Path | undefined | null {
+    const found = this.#dests.get4(address4, length);
+    if (found !== undefined || pathId > MAX_ENTRY_PATH_ID) {
+      return this.put(Path.create(found ?? this.#added(Dest.ipv4(address4, length)), pathId, attrs, source, ineligible));
+    }
+    return this.#storeWithPath(Dest.withPath4(address4, length, pathId, attrs, source, ineligible), attrs, ineligible);
+  }
+
+  /** Adds a new entry that is its own lone candidate (`Dest.withPath`). */
+  #storeWithPath(dest: Dest, attrs: AttrSet, ineligible: IneligibleReason | null): undefined {
     this.#dests.add(dest);
     dest.paths = dest;
     this.#size++;
@@ -203,7 +222,16 @@ export class LocRib {
   /** Removes `owner`'s path for (prefix, path ID); returns it, or undefined if there was none. */
   withdraw(owner: PeerInfo, prefix: string | Nlri, pathId = 0): Path | undefined {
     const dest = this.dest(prefix);
-    if (dest === undefined) return undefined;
+    return dest === undefined ? undefined : this.#withdrawFrom(dest, owner, pathId);
+  }
+
+  /** `withdraw` for an IPv4 prefix given as numbers (host bits clear), the packed decoder's form. */
+  withdraw4(owner: PeerInfo, address4: number, length: number, pathId: number): Path | undefined {
+    const dest = this.#dests.get4(address4, length);
+    return dest === undefined ? undefined : this.#withdrawFrom(dest, owner, pathId);
+  }
+
+  #withdrawFrom(dest: Dest, owner: PeerInfo, pathId: number): Path | undefined {
     const paths = dest.paths;
     if (paths === undefined) return undefined;
     // Apart: a closure here would capture the arguments, and V8 would allocate a context for

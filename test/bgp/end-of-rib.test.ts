@@ -41,4 +41,14 @@ describe('End-of-RIB (RFC 4724 §2)', () => {
     expect(isEndOfRib(decode(updateBody([], [attr(0x80, 15, u16(2), [1]), attr(0xc0, 8, [0, 0, 0, 1])], [])))).toBeUndefined();
     expect(isEndOfRib(decode(updateBody([], [attr(0x40, 1, [0])], [])))).toBeUndefined();
   });
+
+  it('is told apart from withdrawals decoded packed (the daemon\'s form)', () => {
+    const packed = { ...ctx, packedIpv4: true };
+    const read = (b: Uint8Array): UpdateMessage => decodeUpdate(new WireReader(b, () => updateError(1, 'test', 'short')), packed);
+    const withdrawal = read(updateBody([pfx(8, 10)], [], []));
+    expect(withdrawal.withdrawn).toEqual([]);
+    expect(isEndOfRib(withdrawal)).toBeUndefined();
+    expect(isEndOfRib(read(updateBody([], [attr(0x40, 1, [0]), attr(0x40, 2), attr(0x40, 3, [10, 0, 0, 1])], [pfx(8, 10)])))).toBeUndefined();
+    expect(isEndOfRib(read(updateBody([], [], [])))).toEqual({ afi: 1, safi: 1 });
+  });
 });

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BgpError } from '../../src/bgp/errors.js';
-import { decodePrefixes, encodePrefix, formatIpv4Prefix, Ipv4Nlri } from '../../src/bgp/nlri.js';
+import { decodePackedIpv4, decodePrefixes, encodePackedIpv4, encodePrefix, formatIpv4Prefix, Ipv4Nlri, PackedIpv4Prefixes } from '../../src/bgp/nlri.js';
 import type { Nlri } from '../../src/bgp/types.js';
 import { WireWriter } from '../../src/bgp/wire/writer.js';
 import { ipv4Prefix, ipv6Prefix } from '../arbitraries/update.js';
@@ -132,6 +132,58 @@ describe('NLRI prefixes (RFC 4271 §4.3, RFC 4760 §5)', () => {
           expect(enc(numeric, 4, true)).toBe(toHex(b));
         }),
         { seed: 7, numRuns: 200 },
+      );
+    });
+  });
+
+  describe('packed IPv4 prefixes (the daemon\'s form)', () => {
+    /** `decodePrefixes`' outcome: the prefixes as numbers, or the error's id. */
+    function outcome(f: () => readonly Nlri[]): { prefixes: { prefix: string; pathId: number | undefined }[] } | { error: unknown } {
+      try {
+        return { prefixes: f().map((n) => ({ prefix: n.prefix, pathId: n.pathId })) };
+      } catch (e) {
+        return { error: e instanceof BgpError ? { code: e.code, subcode: e.subcode, action: e.action, id: e.id } : e };
+      }
+    }
+
+    it('decodes what decodePrefixes decodes, and fails where it fails, with the same error (fast-check)', () => {
+      fc.assert(
+        fc.property(fc.uint8Array({ maxLength: 40 }), fc.boolean(), (b, addPath) => {
+          const packed = outcome(() => decodePackedIpv4(b, 0, b.length, addPath).toArray());
+          expect(packed).toEqual(outcome(() => decodePrefixes(b, 0, b.length, 4, addPath, true)));
+        }),
+        { seed: 11, numRuns: 2000 },
+      );
+    });
+
+    it('reads numbers, lengths and path identifiers in wire order, host bits cleared', () => {
+      const b = concat(pathPfx(0, 0), pathPfx(0xfffffffe, 25, 10, 0, 0, 0xff), pathPfx(7, 32, 255, 255, 255, 255));
+      const p = decodePackedIpv4(b, 0, b.length, true);
+      expect(p.count).toBe(3);
+      expect([p.address4(1), p.prefixLength(1), p.pathId(1)]).toEqual([0x0a000080, 25, 0xfffffffe]);
+      expect([p.address4(2) >>> 0, p.prefixLength(2), p.pathId(2)]).toEqual([0xffffffff, 32, 7]);
+      expect(p.at(1)).toBeInstanceOf(Ipv4Nlri);
+      expect(JSON.stringify(p)).toBe('[{"prefix":"0.0.0.0/0","pathId":0},{"prefix":"10.0.0.128/25","pathId":4294967294},{"prefix":"255.255.255.255/32","pathId":7}]');
+      const plain = decodePackedIpv4(pfx(24, 192, 0, 2), 0, 4, false);
+      expect([plain.pathId(0), plain.at(0).pathId]).toEqual([0, undefined]);
+    });
+
+    it('shares one empty list for an empty field', () => {
+      expect(decodePackedIpv4(new Uint8Array(0), 0, 0, false)).toBe(PackedIpv4Prefixes.EMPTY);
+      expect(PackedIpv4Prefixes.EMPTY.count).toBe(0);
+    });
+
+    it('encodes back to the bytes any list of prefixes was encoded to (fast-check)', () => {
+      fc.assert(
+        fc.property(fc.array(fc.record({ prefix: ipv4Prefix(), pathId: fc.nat({ max: 0xffffffff }) })), fc.boolean(), (list, addPath) => {
+          const w = new WireWriter();
+          for (const n of list) encodePrefix(w, n, 4, addPath);
+          const b = w.finish();
+          const back = new WireWriter();
+          encodePackedIpv4(back, decodePackedIpv4(b, 0, b.length, addPath), addPath);
+          expect(toHex(back.finish())).toBe(toHex(b));
+        }),
+        { seed: 13, numRuns: 200 },
       );
     });
   });

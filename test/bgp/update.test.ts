@@ -297,6 +297,45 @@ describe('UPDATE round trip (fast-check)', () => {
   });
 });
 
+describe('UPDATE with packed IPv4 prefixes (CodecContext.packedIpv4, the daemon\'s form)', () => {
+  const contexts: [string, ResolvedContext][] = [
+    ['4-octet AS', resolveContext()],
+    ['ADD-PATH', addPathCtx],
+  ];
+  it.each(contexts)('holds what the listed form holds, and encodes to the same bytes, on a %s session (fast-check)', (_name, ctx) => {
+    const packedCtx = { ...ctx, packedIpv4: true };
+    const listed = (list: readonly Nlri[]) => list.map((n) => ({ prefix: n.prefix, pathId: n.pathId }));
+    fc.assert(
+      fc.property(updateMessage(ctx), (m) => {
+        const bytes = encode(m, ctx);
+        const plain = decode(bytes, ctx);
+        const packed = decode(bytes, packedCtx);
+        expect(packed.withdrawn).toEqual([]);
+        expect(packed.nlri).toEqual([]);
+        expect(listed(packed.packed!.withdrawn.toArray())).toEqual(listed(plain.withdrawn));
+        expect(listed(packed.packed!.nlri.toArray())).toEqual(listed(plain.nlri));
+        expect(packed.attributes).toEqual(plain.attributes);
+        expect(packed.problem).toEqual(plain.problem);
+        expect(toHex(encode(packed, ctx))).toBe(toHex(bytes));
+      }),
+      { seed: 43, numRuns: 300 },
+    );
+  });
+
+  it('finds NEXT_HOP missing for packed NLRI as for listed ones: treat-as-withdraw (RFC 7606 §3 d)', () => {
+    const body = updateBody([], [attr(WK, 1, [0]), attr(WK, 2)], [pfx(24, 192, 0, 2)]);
+    const packed = decode(body, { ...resolveContext(), packedIpv4: true });
+    expect(packed.problem).toMatchObject({ code: 3, subcode: 3, action: 'treat-as-withdraw' });
+    expect(packed.packed!.nlri.count).toBe(1);
+  });
+
+  it('resets the session on a withdrawal-only UPDATE with a bad attribute, as the listed form does (RFC 7606 §5.2)', () => {
+    const body = updateBody([pfx(8, 10)], [attr(WK, 1, [9])], []);
+    expect(() => decode(body, { ...resolveContext(), packedIpv4: true })).toThrow(BgpError);
+    expect(() => decode(body)).toThrow(BgpError);
+  });
+});
+
 describe('UPDATE truncation sweep', () => {
   function outcome(body: Uint8Array, ctx: ResolvedContext): string {
     try {

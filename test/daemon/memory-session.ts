@@ -55,8 +55,8 @@ function negotiatedFor(self: EndSettings, other: EndSettings): Negotiated {
           },
         }
       : {}),
-    // As the daemon's TCP sessions deliver them (tcp-backend.ts): IPv4 NLRI as numbers.
-    receiveContext: { numericIpv4: true },
+    // As the daemon's TCP sessions deliver them (tcp-backend.ts): the IPv4 fields packed, MP prefixes as numbers.
+    receiveContext: { numericIpv4: true, packedIpv4: true },
     sendContext: {},
   };
 }
@@ -238,7 +238,8 @@ export class MemorySession extends EventEmitter<SessionEvents> implements Sessio
     for (const bytes of batch) {
       const message = decodeMessage(bytes, ctx);
       countMessage(other.#messages.received, bytes);
-      other.received.push(message);
+      // What tests read lists every prefix (`nlri`, `withdrawn`); the daemon gets the packed form.
+      other.received.push(ctx?.packedIpv4 === true ? decodeMessage(bytes, { ...ctx, packedIpv4: false }) : message);
       if (message.type === 'update') other.emit('update', message);
       else if (message.type === 'route-refresh') other.emit('routeRefresh', message);
     }

@@ -34,6 +34,9 @@ const CONTEXTS: readonly CodecContext[] = [
   { fourOctetAs: false },
   { addPath: ['ipv4-unicast', 'ipv6-unicast'] },
   { extendedMessage: true },
+  // The daemon's sessions: IPv4 prefixes as numbers, the UPDATE's own fields packed.
+  { numericIpv4: true, packedIpv4: true },
+  { numericIpv4: true, packedIpv4: true, addPath: ['ipv4-unicast'] },
 ];
 
 const INTERESTING = [0x00, 0x01, 0x02, 0x03, 0x04, 0x0f, 0x10, 0x1f, 0x20, 0x40, 0x7f, 0x80, 0x81, 0xc0, 0xe0, 0xf0, 0xfe, 0xff];
