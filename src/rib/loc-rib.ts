@@ -242,11 +242,13 @@ export class LocRib {
     if (paths.pathId !== pathId || ownerOf(paths.source) !== owner) return undefined;
     this.#takeOnly(dest, paths);
     dest.setBest(undefined);
+    // Before the listeners: an update group may let go of the entry from within them
+    // (`UpdateGroup.withdrawNow`), counting it unused then, and it must be counted once.
+    this.#dropIfUnused(dest);
     if (paths.eligible) {
       paths.selected = false;
       this.#listener?.(dest, paths);
     } else this.#candidateListener?.(dest);
-    this.#dropIfUnused(dest);
     return paths;
   }
 
@@ -255,8 +257,8 @@ export class LocRib {
     const before = dest.best;
     const old = this.#take(dest, (p) => p.pathId === pathId && ownerOf(p.source) === owner);
     if (old === undefined) return undefined;
-    this.#changed(dest, before);
     this.#dropIfUnused(dest);
+    this.#changed(dest, before);
     return old;
   }
 
@@ -279,8 +281,9 @@ export class LocRib {
       }
       if (removed === 0) continue;
       n += removed;
-      this.#changed(dest, before);
+      // Before the listeners, as in `withdraw`.
       this.#dropIfUnused(dest);
+      this.#changed(dest, before);
     }
     return n;
   }

@@ -228,6 +228,13 @@ export class UpdateGroup {
   #policy: ExportPolicy;
   /** Called once nothing is pending (re-homed members' leftover withdrawals). */
   #settled: (() => void)[] = [];
+  /**
+   * Withdrawals packed at once (`withdrawNow`), removed from the Adj-RIB-Out already, sent to
+   * every member ahead of anything else (`#sendWithdrawnNow`). Created on first use.
+   */
+  #withdrawnNow: [UpdatePacker, UpdatePacker] | undefined = undefined;
+  /** Prefixes in `#withdrawnNow`. */
+  #withdrawnNowCount = 0;
 
   constructor(settings: UpdateGroupSettings, policy: ExportPolicy, journal: UpdateGroups, slot: number) {
     this.key = settings.key;
@@ -250,9 +257,9 @@ export class UpdateGroup {
     return this.#members.size;
   }
 
-  /** Changes not yet examined (journal entries may repeat a prefix). */
+  /** Changes not yet sent: unexamined (journal entries may repeat a prefix), or withdrawn at once and not sent yet. */
   get pendingCount(): number {
-    return this.#backlog.size + (this.#journal.end - this.cursor);
+    return this.#backlog.size + (this.#journal.end - this.cursor) + this.#withdrawnNowCount;
   }
 
   /** True while some member is above its write high-water mark. */
@@ -303,13 +310,22 @@ export class UpdateGroup {
     this.#members.set(member, state);
     this.#byAddress.set(member.peer.address, state);
     this.#lastSource = undefined;
-    if (existing) this.#sendTable(state, false);
+    if (existing) {
+      // Withdrawals taken out of the Adj-RIB-Out go to those who held the prefixes, not the newcomer.
+      this.#members.delete(member);
+      this.#sendWithdrawnNow();
+      this.#members.set(member, state);
+      this.#sendTable(state, false);
+    }
     this.#journal.requestFlush();
   }
 
   leave(member: GroupMember): void {
     const state = this.#members.get(member);
     if (!state) return;
+    // What it holds from this group (`heldBy`, for a move to another group) must not include
+    // prefixes withdrawn at once but not sent yet.
+    this.#sendWithdrawnNow();
     this.#members.delete(member);
     if (this.#byAddress.get(member.peer.address) === state) this.#byAddress.delete(member.peer.address);
     this.#lastSource = undefined;
@@ -326,7 +342,44 @@ export class UpdateGroup {
   refresh(member: GroupMember, family: AfiSafiName, enhanced: boolean): void {
     const state = this.#members.get(member);
     if (!state || !this.#settings.families.includes(family)) return;
+    this.#sendWithdrawnNow();
     this.#sendTable(state, enhanced, family);
+  }
+
+  /**
+   * `dest` has no best path left. Where this group can, it packs the withdrawal now (RFC 4271
+   * §9.1.3: the prefix is no longer advertised), sparing the journal entry and a second look at
+   * the entry at flush time — a table being withdrawn costs one pass, not two. Returns false
+   * where the journal must carry the change instead: the group is blocked (its backlog folds),
+   * sends ADD-PATH in the family, or holds a record of several paths.
+   *
+   * Safe to do ahead of the journal: examining an entry only compares its best path with the
+   * Adj-RIB-Out, so an older journal entry for the prefix then finds nothing to say, and a newer
+   * announcement goes out after these withdrawals, which are sent first.
+   */
+  withdrawNow(dest: Dest): boolean {
+    if (this.#blocked > 0) return false;
+    const fi = dest.family === 6 ? 1 : 0;
+    if (this.#addPath[fi]) return false;
+    // As `#examine`: a family this group does not send has nothing advertised.
+    if (!this.#sends[fi]) return true;
+    const out = this.adjRibOut;
+    const current = out.at(dest);
+    if (current === undefined) return true;
+    if (isPathSet(current)) return false;
+    (this.#withdrawnNow ??= withdrawalsOf(this.#ctx))[fi].add(current);
+    this.#withdrawnNowCount++;
+    out.remove(dest, current);
+    return true;
+  }
+
+  /** Sends the withdrawals packed by `withdrawNow` to every member. */
+  #sendWithdrawnNow(): void {
+    const packers = this.#withdrawnNow;
+    if (packers === undefined || this.#withdrawnNowCount === 0) return;
+    this.#withdrawnNowCount = 0;
+    const messages = [...packers[0].finish(), ...packers[1].finish()];
+    for (const state of this.#members.values()) this.#send(state, messages);
   }
 
   /** Runs `fn` once the group has sent everything pending. */
@@ -409,6 +462,8 @@ export class UpdateGroup {
   dispose(): void {
     this.adjRibOut.clear();
     this.#backlog.clear();
+    this.#withdrawnNow = undefined;
+    this.#withdrawnNowCount = 0;
   }
 
   /**
@@ -417,6 +472,8 @@ export class UpdateGroup {
    */
   flushSlice(): boolean {
     if (this.#blocked > 0 || this.#members.size === 0) return false;
+    // First: a prefix withdrawn at once may be announced again in this slice.
+    this.#sendWithdrawnNow();
     const j = this.#journal;
     if (this.#backlog.size === 0 && this.cursor === j.end) {
       this.#settle();
@@ -661,6 +718,8 @@ export class UpdateGroup {
  */
 export class UpdateGroups {
   readonly #groups = new Map<string, UpdateGroup>();
+  /** The same groups in an array: `enqueue` walks them per change without an iterator. */
+  #list: UpdateGroup[] = [];
   /** Changes (see `enqueue`), by position: each group's cursor is one. */
   readonly entries = new Segments<Dest>();
   /** The route table whose entries hold each group's Adj-RIB-Out slot. */
@@ -717,6 +776,7 @@ export class UpdateGroups {
       const slot = this.#freeSlots.pop() ?? this.#nextSlot++;
       group = new UpdateGroup(settings, this.#policy, this, slot);
       this.#groups.set(settings.key, group);
+      this.#list = [...this.#groups.values()];
       seed(group);
     }
     return group;
@@ -727,6 +787,7 @@ export class UpdateGroups {
     group.leave(member);
     if (group.memberCount === 0 && this.#groups.get(group.key) === group) {
       this.#groups.delete(group.key);
+      this.#list = [...this.#groups.values()];
       group.dispose();
       this.#freeSlots.push(group.adjRibOut.slot);
       if (this.#groups.size === 0) this.#trim();
@@ -740,8 +801,13 @@ export class UpdateGroups {
    * prefixes) before any scheduled flush runs, and the receivers would wait for each burst.
    */
   enqueue(change: Dest): void {
-    if (this.#groups.size === 0) return;
-    this.entries.push(change);
+    const groups = this.#list;
+    if (groups.length === 0) return;
+    // No best path left: each group that can withdraws it at once (`withdrawNow`); the journal
+    // carries it only for those that cannot.
+    let settled = change.best === undefined;
+    if (settled) for (let i = 0; i < groups.length; i++) if (!groups[i]!.withdrawNow(change)) settled = false;
+    if (!settled) this.entries.push(change);
     if (++this.#sinceFlush >= SLICE_PREFIXES) this.#flushSlices();
     this.requestFlush();
   }
