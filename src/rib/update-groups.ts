@@ -307,16 +307,12 @@ export class UpdateGroup {
     const state = new MemberState(member);
     state.needsEor = options.initial;
     const existing = this.#members.size > 0;
+    // Withdrawals already out of the Adj-RIB-Out go to those who held the prefixes, not the newcomer.
+    this.#sendWithdrawnNow();
     this.#members.set(member, state);
     this.#byAddress.set(member.peer.address, state);
     this.#lastSource = undefined;
-    if (existing) {
-      // Withdrawals taken out of the Adj-RIB-Out go to those who held the prefixes, not the newcomer.
-      this.#members.delete(member);
-      this.#sendWithdrawnNow();
-      this.#members.set(member, state);
-      this.#sendTable(state, false);
-    }
+    if (existing) this.#sendTable(state, false);
     this.#journal.requestFlush();
   }
 
