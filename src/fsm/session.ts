@@ -189,6 +189,11 @@ const JITTERED_TIMERS: ReadonlySet<TimerName> = new Set<TimerName>(['ConnectRetr
 const JITTER_MIN = 0.75;
 const MIN_CONNECT_TIMEOUT_MS = 1000;
 
+/** A connect that timed out (the attempt's own timeout, or the kernel's: ETIMEDOUT). */
+function isTimeout(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { readonly code?: unknown }).code === 'ETIMEDOUT';
+}
+
 export class Session extends EventEmitter<SessionEvents> implements SessionHandle {
   readonly name: string;
   private readonly opts: SessionOptions;
@@ -532,7 +537,7 @@ export class Session extends EventEmitter<SessionEvents> implements SessionHandl
     if (m.dial) {
       // The ConnectRetryTimer fired with the previous attempt still unanswered (e.g. SYNs
       // dropped for a wrong MD5 key or a TTL below the peer's GTSM minimum).
-      this.lastError = `connect: no answer within ${this.opts.config.connectRetrySec} s`;
+      this.lastError = this.noAnswer();
       m.dial.abort();
     }
     const controller = new AbortController();
@@ -561,7 +566,9 @@ export class Session extends EventEmitter<SessionEvents> implements SessionHandl
     const failed = (error: unknown): void => {
       if (m.dial !== controller) return; // abandoned: a newer attempt or a close replaced it
       m.dial = undefined;
-      this.lastError = `connect: ${error instanceof Error ? error.message : String(error)}`;
+      // The attempt's own timeout and the ConnectRetryTimer end the same silence; whichever fires
+      // first (the timer is jittered, the event loop may lag), it reads the same.
+      this.lastError = isTimeout(error) ? this.noAnswer() : `connect: ${error instanceof Error ? error.message : String(error)}`;
       this.log.debug({ error: this.lastError }, 'connect failed');
       this.feed({ machine: m, event: { type: 'TcpConnectionFails' } });
     };
@@ -569,6 +576,11 @@ export class Session extends EventEmitter<SessionEvents> implements SessionHandl
     Promise.resolve()
       .then(() => this.connector(request))
       .then(connected, failed);
+  }
+
+  /** Why a connection attempt ended: SYNs unanswered (dropped for a wrong MD5 key, a TTL below the peer's GTSM minimum, a filter). */
+  private noAnswer(): string {
+    return `connect: no answer within ${this.opts.config.connectRetrySec} s`;
   }
 
   private attach(m: Machine, socket: net.Socket, initiator: Initiator): void {

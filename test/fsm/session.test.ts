@@ -9,7 +9,7 @@ import { CeaseSubcode, NotifCode } from '../../src/bgp/constants.js';
 import { encodeMessage } from '../../src/bgp/index.js';
 import type { UpdateMessage } from '../../src/bgp/types.js';
 import type { SessionDown } from '../../src/fsm/session-api.js';
-import { connectTcp } from '../../src/native/index.js';
+import { connectTcp, SocketError } from '../../src/native/index.js';
 import { shutdownCease } from '../../src/fsm/session.js';
 import type { StateName } from '../../src/fsm/states.js';
 import { FakeClock } from '../helpers/fake-clock.js';
@@ -217,6 +217,26 @@ describe('petrel to petrel on loopback', () => {
       expect(statesA).toEqual(['Idle>Active']);
       expect(b.info().state).not.toBe('OpenSent');
     });
+  });
+
+  it('says "no answer" when the attempt times out before the ConnectRetryTimer fires, as when the timer fires first', async () => {
+    const s = session({
+      name: 'silent', remoteAddress: '127.0.0.37', remotePort: 179, config: quickConfig(AS, { connectRetrySec: 30 }), local: speaker('10.0.0.37', AS),
+      connector: () => Promise.reject(new SocketError('ETIMEDOUT', 'connect', '127.0.0.37:179')),
+    });
+    s.start();
+    await until('the attempt to fail', () => s.info().lastError !== undefined, 2000);
+    expect(s.info().lastError).toBe('connect: no answer within 30 s');
+  });
+
+  it('reports any other connect failure as it is', async () => {
+    const s = session({
+      name: 'refused', remoteAddress: '127.0.0.37', remotePort: 179, config: quickConfig(AS), local: speaker('10.0.0.37', AS),
+      connector: () => Promise.reject(new SocketError('ECONNREFUSED', 'connect', '127.0.0.37:179')),
+    });
+    s.start();
+    await until('the attempt to fail', () => s.info().lastError !== undefined, 2000);
+    expect(s.info().lastError).toBe('connect: connect ECONNREFUSED 127.0.0.37:179');
   });
 
   describe('GTSM (RFC 5082)', () => {
