@@ -27,7 +27,7 @@ export * from './constants.js';
 export { afiSafiFromName, afiSafiName, DEFAULT_CONTEXT, resolveContext, type ResolvedContext } from './context.js';
 export * from './errors.js';
 export { BgpFramer } from './framer.js';
-export { formatIpv4Network, Ipv4Nlri, ipv4KeyOf } from './nlri.js';
+export { formatIpv4Network, Ipv4Nlri, ipv4KeyOf, PackedIpv4Prefixes } from './nlri.js';
 export { checkHeader } from './header.js';
 export { decodeKeepalive, KEEPALIVE } from './keepalive.js';
 export * from './notification.js';

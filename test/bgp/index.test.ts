@@ -133,6 +133,18 @@ describe('decodeMessage / encodeMessage (SPEC §2)', () => {
       },
     );
 
+    it.each(fixtures.filter((f) => f.bytes[18] === 2).map((f) => [`${f.daemon}/${f.name}`, f] as const))(
+      'decodes the UPDATE %s packed as the daemon does, to the same prefixes and back to the same bytes',
+      (_name, f) => {
+        const listed = decodeMessage(f.bytes, f.meta);
+        const packed = decodeMessage(f.bytes, { ...f.meta, numericIpv4: true, packedIpv4: true });
+        if (listed.type !== 'update' || packed.type !== 'update') throw new Error('not an UPDATE');
+        expect(packed.packed?.withdrawn).toBeInstanceOf(bgp.PackedIpv4Prefixes);
+        expect(JSON.parse(JSON.stringify(packed.packed))).toEqual(JSON.parse(JSON.stringify({ withdrawn: listed.withdrawn, nlri: listed.nlri })));
+        expect(new Uint8Array(encodeMessage(packed, f.meta))).toEqual(f.bytes);
+      },
+    );
+
     it("decodes FRR's OPEN, one capability per parameter, with Cisco's route refresh kept raw (RFC 5492 §4)", () => {
       const f = loadWireFixture('frr', 'main-open');
       const want: BgpMessage = {
