@@ -91,6 +91,8 @@ export const petrel: ReflectorKind = {
   name: 'petrel',
   unavailable: async () => {
     const [node, ...script] = await petrelCommand();
+    // Said once, where the run starts: the figures are then not the build's (tsx costs memory and time).
+    if (script.includes('tsx')) process.stderr.write('[bench] petrel: dist/ is older than src/, so petrel runs from the sources through tsx; run `npm run build` for the figures systemd would see\n');
     const help = await run(node!, [...script, 'run', '--help'], 30_000);
     if (help.code !== 0) return `\`petrel run --help\` exited ${help.code}: ${lastWords(help.stderr || help.stdout)}`;
     return undefined;

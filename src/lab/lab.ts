@@ -19,6 +19,35 @@ import { type ExpectedRoute, type KernelRouteView, expectedRoute, holdsExpected,
 import { LabTopology } from './topology.js';
 import { type PingResult, type TcpResult, TcpServer, ping, tcpExchange } from './traffic.js';
 
+/**
+ * The lab's work directory, removed once however the lab ends: by `stop()`, or by the teardown
+ * that Ctrl-C runs (cleanup.ts) — often both at once, when the signal makes the lab's own run
+ * fail and stop. Two recursive removals of one tree race (one finds an entry the other just
+ * deleted), so both await the same one.
+ */
+class WorkDirRemoval {
+  #removal: Promise<void> | undefined;
+  readonly #unregister: () => void;
+
+  constructor(readonly dir: string) {
+    this.#unregister = registerTeardown({
+      label: `lab directory ${dir}`,
+      run: () => this.remove(),
+      runSync: () => rmSync(dir, { recursive: true, force: true }),
+    });
+  }
+
+  remove(): Promise<void> {
+    this.#removal ??= rm(this.dir, { recursive: true, force: true }).finally(() => this.#unregister());
+    return this.#removal;
+  }
+
+  /** Leaves the directory in place (`keep`): nothing removes it at exit. */
+  release(): void {
+    this.#unregister();
+  }
+}
+
 export interface LabOptions {
   readonly mode: LabMode;
   readonly reflector: boolean;
@@ -73,15 +102,15 @@ export class Lab {
   readonly #petrels = new Map<string, PetrelProcess>();
   /** Blocks each node originates now (reload changes them). */
   readonly #blocks = new Map<string, readonly string[]>();
-  /** Unregisters the work directory's teardown once stop() or keep() has dealt with it. */
-  readonly #unregisterWorkDir: () => void;
+  /** The work directory's removal, shared with its teardown (see `WorkDirRemoval`). */
+  readonly #workDirRemoval: WorkDirRemoval;
 
-  private constructor(options: LabOptions, plan: LabPlan, topology: LabTopology, workDir: string, unregisterWorkDir: () => void) {
+  private constructor(options: LabOptions, plan: LabPlan, topology: LabTopology, workDir: string, workDirRemoval: WorkDirRemoval) {
     this.mode = options.mode;
     this.plan = plan;
     this.topology = topology;
     this.workDir = workDir;
-    this.#unregisterWorkDir = unregisterWorkDir;
+    this.#workDirRemoval = workDirRemoval;
     for (const node of plan.nodes) this.#blocks.set(node.name, [node.block]);
   }
 
@@ -91,20 +120,15 @@ export class Lab {
     const workDir = mkdtempSync(join(tmpdir(), 'petrel-lab-'));
     // Registered before the topology's teardown, so on Ctrl-C it runs after the daemons and the
     // namespaces are gone (teardowns run newest first).
-    const unregisterWorkDir = registerTeardown({
-      label: `lab directory ${workDir}`,
-      run: () => rm(workDir, { recursive: true, force: true }),
-      runSync: () => rmSync(workDir, { recursive: true, force: true }),
-    });
+    const removal = new WorkDirRemoval(workDir);
     let topology: LabTopology;
     try {
       topology = await LabTopology.build({ plan, ipipStandIn: options.mode === LabMode.IPIP, ...(options.prefix !== undefined && { prefix: options.prefix }) });
     } catch (err) {
-      await rm(workDir, { recursive: true, force: true });
-      unregisterWorkDir();
+      await removal.remove();
       throw err;
     }
-    const lab = new Lab(options, plan, topology, workDir, unregisterWorkDir);
+    const lab = new Lab(options, plan, topology, workDir, removal);
     try {
       for (const name of lab.machines) {
         await lab.writeConfig(name);
@@ -273,8 +297,7 @@ export class Lab {
   async stop(): Promise<void> {
     for (const petrel of this.#petrels.values()) await petrel.stop();
     await this.topology.teardown();
-    await rm(this.workDir, { recursive: true, force: true });
-    this.#unregisterWorkDir();
+    await this.#workDirRemoval.remove();
   }
 
   /**
@@ -303,7 +326,7 @@ export class Lab {
     await writeFile(script, lines.join('\n'), { mode: 0o755 });
     for (const petrel of this.#petrels.values()) petrel.release();
     this.topology.release();
-    this.#unregisterWorkDir();
+    this.#workDirRemoval.release();
     return script;
   }
 }

@@ -60,6 +60,8 @@ export class LabTopology {
   readonly #namespaces: string[] = [];
   readonly #pods = new Map<string, { readonly node: string; readonly cali: string }>();
   #unregister: (() => void) | undefined;
+  /** The namespace deletion in progress (see `#removeAll`). */
+  #removal: Promise<void> | undefined;
 
   private constructor(prefix: string, plan: LabPlan) {
     this.prefix = prefix;
@@ -194,7 +196,19 @@ export class LabTopology {
     this.#namespaces.splice(index, 1);
   }
 
-  async #removeAll(): Promise<void> {
+  /**
+   * Deletes every namespace. Ctrl-C runs this (cleanup.ts) while the lab's own run, failing for
+   * it, calls `teardown`: concurrent callers share one pass, as two would fail on each other's
+   * deletions ("Cannot remove namespace file").
+   */
+  #removeAll(): Promise<void> {
+    this.#removal ??= this.#removeEach().finally(() => {
+      this.#removal = undefined;
+    });
+    return this.#removal;
+  }
+
+  async #removeEach(): Promise<void> {
     const failures: string[] = [];
     for (const name of [...this.#namespaces].reverse()) {
       try {

@@ -120,6 +120,8 @@ describe('petrel lab', () => {
   it('tears everything down on Ctrl-C (SIGINT) and ends by that signal', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'lab', '--mode', 'crosssubnet'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     await new Promise<void>((resolve, reject) => {
       child.stdout.on('data', (d: Buffer) => {
         stdout += d.toString();
@@ -135,7 +137,7 @@ describe('petrel lab', () => {
     const exited = once(child, 'exit');
     child.kill('SIGINT');
     const [code, signal] = (await exited) as [number | null, NodeJS.Signals | null];
-    expect({ code, signal }).toEqual({ code: null, signal: 'SIGINT' });
+    expect({ code, signal }, `stderr:\n${stderr}`).toEqual({ code: null, signal: 'SIGINT' });
     expect(await namespacesNamed(prefix)).toEqual([]);
     expect(pids.filter(alive)).toEqual([]);
     expect(existsSync(workDir)).toBe(false);
