@@ -166,12 +166,95 @@ export function formatTable(rated: readonly RatedRow[]): string {
   return [line(header), line(widths.map((w, i) => (i === widths.length - 1 ? '----' : '-'.repeat(w)))), ...body.map(line)].join('\n');
 }
 
+// --- repeated rounds (`--repeat N`) ----------------------------------------------------------
+
+/**
+ * One row per (scenario, implementation) from several rounds: the round with the median time
+ * among those with a figure (the lower middle one for an even count), noting how many rounds
+ * had one when some did not; a row without a figure in any round is the first round's.
+ */
+export function medianRows(rounds: readonly (readonly BenchRow[])[]): BenchRow[] {
+  const keys: string[] = [];
+  const byKey = new Map<string, BenchRow[]>();
+  for (const round of rounds) {
+    for (const row of round) {
+      const key = `${row.scenario}\u0000${row.implementation}`;
+      let list = byKey.get(key);
+      if (list === undefined) {
+        byKey.set(key, (list = []));
+        keys.push(key);
+      }
+      list.push(row);
+    }
+  }
+  return keys.map((key) => {
+    const all = byKey.get(key)!;
+    const timed = all.filter((r) => r.status === 'ok' && r.timeMs !== undefined).sort((a, b) => a.timeMs! - b.timeMs!);
+    if (timed.length === 0) return all[0]!;
+    const median = timed[(timed.length - 1) >> 1]!;
+    if (timed.length === all.length) return median;
+    const note = `median of the ${timed.length} of ${all.length} rounds with a figure`;
+    return { ...median, detail: median.detail === undefined ? note : `${median.detail}; ${note}` };
+  });
+}
+
+/** petrel's time against the best anchor of the same round, round by round, for one scenario. */
+export interface RoundRatios {
+  readonly scenario: string;
+  readonly bestAnchor?: string;
+  /** One per round; undefined where petrel or every anchor had no figure. */
+  readonly ratios: readonly (number | undefined)[];
+  readonly min?: number;
+  readonly median?: number;
+  readonly max?: number;
+  /** Rounds with a ratio at or below 1 (petrel at least as fast as the best anchor). */
+  readonly atOrBelowOne: number;
+}
+
+export function roundRatios(rounds: readonly (readonly BenchRow[])[]): RoundRatios[] {
+  const rated = rounds.map((round) => rate(round));
+  const scenarios = [...new Set(rated.flat().map((r) => r.scenario))];
+  return scenarios.map((scenario) => {
+    const ratios = rated.map((round) => round.find((r) => r.scenario === scenario && r.implementation === PETREL)?.timeVsBestAnchor);
+    const known = ratios.filter((x): x is number => x !== undefined).sort((a, b) => a - b);
+    const best = references(rated.flat().filter((r) => r.scenario === scenario)).get(scenario)?.bestAnchor?.implementation;
+    return {
+      scenario,
+      ...(best === undefined ? {} : { bestAnchor: best }),
+      ratios,
+      ...(known.length === 0 ? {} : { min: known[0]!, median: middle(known), max: known[known.length - 1]! }),
+      atOrBelowOne: known.filter((x) => x <= 1).length,
+    };
+  });
+}
+
+function middle(sorted: readonly number[]): number {
+  const n = sorted.length;
+  return n % 2 === 1 ? sorted[n >> 1]! : (sorted[n / 2 - 1]! + sorted[n / 2]!) / 2;
+}
+
+/** `S3  petrel vs best anchor by round: 0.71 0.90 1.34  (median 0.90×, 2 of 3 at or below 1×)`. */
+export function formatRoundRatios(list: readonly RoundRatios[]): string {
+  return list
+    .filter((r) => r.ratios.some((x) => x !== undefined))
+    .map((r) => {
+      const each = r.ratios.map((x) => (x === undefined ? '-' : x.toFixed(2))).join(' ');
+      return `${r.scenario.padEnd(4)}petrel vs best anchor by round: ${each}  (median ${formatRatio(r.median)}, ${r.atOrBelowOne} of ${r.ratios.length} at or below 1×)`;
+    })
+    .join('\n');
+}
+
 export interface BenchReport {
   readonly machine: MachineInfo;
   readonly sizes: unknown;
   readonly durationMs: number;
+  /** With `--repeat`, each (scenario, implementation)'s median round (`medianRows`). */
   readonly rows: readonly RatedRow[];
   readonly petrel: readonly PetrelSummary[];
+  /** With `--repeat`: every round's rows, rated within the round. */
+  readonly rounds?: readonly (readonly RatedRow[])[];
+  /** With `--repeat`: petrel's ratio to the best anchor in each round. */
+  readonly perRound?: readonly RoundRatios[];
 }
 
 export async function writeReport(file: string, report: BenchReport): Promise<void> {

@@ -10,6 +10,11 @@
  *   npm run bench -- --quick           smaller sizes
  *   npm run bench -- --only S1,S3      some scenarios (K1 and codec name the extra modules)
  *   npm run bench -- --impl bird2,petrel --timeout 60 --out FILE
+ *   npm run bench -- --only S1,S3 --impl bird2,petrel --repeat 10
+ *                                      the reflector scenarios in 10 rounds, each implementation
+ *                                      once per round: the table shows each one's median round,
+ *                                      then petrel's ratio to the best anchor round by round
+ *                                      (the extra modules run once)
  *
  * Every process is stopped by its PID and the namespace removed, also on Ctrl-C.
  */
@@ -24,7 +29,7 @@ import { frr } from './reflectors/frr.js';
 import { gobgp } from './reflectors/gobgp.js';
 import { petrel } from './reflectors/petrel.js';
 import type { ReflectorKind } from './reflectors/reflector.js';
-import { formatTable, machineInfo, petrelSummary, rate, writeReport, type BenchRow } from './report.js';
+import { formatRoundRatios, formatTable, machineInfo, medianRows, petrelSummary, rate, roundRatios, writeReport, type BenchRow } from './report.js';
 import { FULL_SIZES, QUICK_SIZES, runFanout, runThroughput, type ScenarioContext, type ScenarioId } from './scenarios.js';
 import { extraScenarios } from './extras.js';
 
@@ -39,6 +44,7 @@ const { values } = parseArgs({
     quick: { type: 'boolean', default: false },
     timeout: { type: 'string' },
     out: { type: 'string' },
+    repeat: { type: 'string' },
   },
 });
 
@@ -56,6 +62,11 @@ const sizes = values.quick ? QUICK_SIZES : FULL_SIZES;
 // GoBGP needs one to two minutes for S1 and for S2 at full size here: 150 s each, then "timeout".
 const scenarioMs = values.timeout === undefined ? (values.quick ? 60_000 : 150_000) : Number(values.timeout) * 1000;
 const out = values.out ?? DEFAULT_OUT;
+const repeat = values.repeat === undefined ? 1 : Number(values.repeat);
+if (!Number.isInteger(repeat) || repeat < 1 || repeat > 100) {
+  console.error(`--repeat wants a whole number of rounds from 1 to 100, not ${values.repeat}`);
+  process.exit(2);
+}
 
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
@@ -93,7 +104,10 @@ process.once('exit', () => driver?.killNow());
 const machine = machineInfo();
 const started = performance.now();
 log(`${machine.nproc} CPUs, load average ${machine.loadAverageAtStart.join(' ')}; sizes ${JSON.stringify(sizes)}`);
-const rows: BenchRow[] = [];
+/** The reflector scenarios' rows, round by round (one round without `--repeat`). */
+const rounds: BenchRow[][] = [];
+/** The extra modules' rows (run once). */
+const extraRows: BenchRow[] = [];
 const reflectorScenarios = new Set(REFLECTOR_SCENARIOS.filter(wanted));
 
 try {
@@ -108,39 +122,59 @@ try {
       track: (stop) => (stopReflector = stop),
       log,
     };
+    const unavailable = new Map<string, string>();
     for (const kind of reflectors) {
       const reason = await kind.unavailable();
-      if (reason !== undefined) {
-        const detail = kind.name === 'petrel' ? `not runnable in this build (${reason})` : reason;
-        log(`${kind.name}: ${detail}`);
-        for (const scenario of reflectorScenarios) rows.push({ scenario, implementation: kind.name, status: 'unavailable', detail });
-        continue;
+      if (reason === undefined) continue;
+      const detail = kind.name === 'petrel' ? `not runnable in this build (${reason})` : reason;
+      log(`${kind.name}: ${detail}`);
+      unavailable.set(kind.name, detail);
+    }
+    for (let round = 1; round <= repeat; round++) {
+      if (repeat > 1) log(`round ${round} of ${repeat}`);
+      const rows: BenchRow[] = [];
+      rounds.push(rows);
+      for (const kind of reflectors) {
+        const detail = unavailable.get(kind.name);
+        if (detail !== undefined) {
+          for (const scenario of reflectorScenarios) rows.push({ scenario, implementation: kind.name, status: 'unavailable', detail });
+          continue;
+        }
+        let notRunnable = false;
+        if (reflectorScenarios.has('S1') || reflectorScenarios.has('S3')) {
+          const got = await runThroughput(ctx, kind, reflectorScenarios);
+          rows.push(...got);
+          notRunnable = got.some((r) => r.status === 'unavailable');
+        }
+        if (reflectorScenarios.has('S2')) {
+          // A daemon that cannot start at all is not tried a second time.
+          const got = notRunnable ? rows.filter((r) => r.implementation === kind.name).slice(0, 1).map((r) => ({ ...r, scenario: 'S2' })) : await runFanout(ctx, kind);
+          rows.push(...got);
+        }
+        for (const r of rows.filter((x) => x.implementation === kind.name && x.status !== 'ok')) log(`${kind.name} ${r.scenario}: ${r.status}: ${r.detail ?? ''}`);
       }
-      let notRunnable = false;
-      if (reflectorScenarios.has('S1') || reflectorScenarios.has('S3')) {
-        const got = await runThroughput(ctx, kind, reflectorScenarios);
-        rows.push(...got);
-        notRunnable = got.some((r) => r.status === 'unavailable');
-      }
-      if (reflectorScenarios.has('S2')) {
-        // A daemon that cannot start at all is not tried a second time.
-        const got = notRunnable ? rows.filter((r) => r.implementation === kind.name).slice(0, 1).map((r) => ({ ...r, scenario: 'S2' })) : await runFanout(ctx, kind);
-        rows.push(...got);
-      }
-      for (const r of rows.filter((x) => x.implementation === kind.name && x.status !== 'ok')) log(`${kind.name} ${r.scenario}: ${r.status}: ${r.detail ?? ''}`);
     }
     await teardown();
   }
   for (const extra of extraScenarios(fileURLToPath(new URL('.', import.meta.url)), existsSync)) {
     if (!wanted(extra.id)) continue;
     log(`running ${extra.file}`);
-    rows.push(...(await extra.run(values.quick)));
+    extraRows.push(...(await extra.run(values.quick)));
   }
 } finally {
   await teardown();
 }
 
-const rated = rate(rows);
+const rated = rate([...(rounds.length > 1 ? medianRows(rounds) : (rounds[0] ?? [])), ...extraRows]);
 console.log(formatTable(rated));
-await writeReport(out, { machine, sizes, durationMs: performance.now() - started, rows: rated, petrel: petrelSummary(rated) });
+const perRound = rounds.length > 1 ? roundRatios(rounds) : undefined;
+if (perRound !== undefined) console.log(`\nmedian of ${rounds.length} rounds above; by round:\n${formatRoundRatios(perRound)}`);
+await writeReport(out, {
+  machine,
+  sizes,
+  durationMs: performance.now() - started,
+  rows: rated,
+  petrel: petrelSummary(rated),
+  ...(perRound === undefined ? {} : { rounds: rounds.map((round) => rate(round)), perRound }),
+});
 log(`wrote ${out} (${((performance.now() - started) / 1000).toFixed(0)} s in all)`);

@@ -3,7 +3,7 @@
  * petrel never counts as its own anchor, and rows without a figure never become a reference.
  */
 import { describe, expect, it } from 'vitest';
-import { formatTable, petrelSummary, rate, type BenchRow } from '../../bench/report.js';
+import { formatRoundRatios, formatTable, medianRows, petrelSummary, rate, roundRatios, type BenchRow } from '../../bench/report.js';
 
 const MB = 1 << 20;
 const rows: BenchRow[] = [
@@ -81,5 +81,35 @@ describe('formatTable', () => {
     expect(lines[3]).toMatch(/^S1\s+gobgp\s+timeout\s+2000 MB\s+after 150000 ms$/);
     expect(lines[4]).toMatch(/^S1\s+frr\s+5\.00 s\s+660 MB\s+8\.33×\s+8\.33×$/);
     expect(lines[8]).toMatch(/S2\s+petrel\s+unavailable\s+not runnable in this build \(no run command\)$/);
+  });
+});
+
+describe('repeated rounds (--repeat)', () => {
+  const round = (bird: number | undefined, frr: number, petrel: number | undefined): BenchRow[] => [
+    bird === undefined ? { scenario: 'S3', implementation: 'bird2', status: 'timeout', detail: 'after 150000 ms' } : { scenario: 'S3', implementation: 'bird2', status: 'ok', timeMs: bird },
+    { scenario: 'S3', implementation: 'frr', status: 'ok', timeMs: frr },
+    petrel === undefined ? { scenario: 'S3', implementation: 'petrel', status: 'error', detail: 'crashed' } : { scenario: 'S3', implementation: 'petrel', status: 'ok', timeMs: petrel },
+  ];
+  const rounds = [round(200, 2000, 150), round(180, 1900, 240), round(undefined, 1800, 160), round(210, 2100, undefined)];
+
+  it('keeps each implementation\'s median round, noting rounds without a figure', () => {
+    const rows = medianRows(rounds);
+    expect(rows.map((r) => [r.implementation, r.timeMs])).toEqual([
+      ['bird2', 200],
+      ['frr', 1900],
+      ['petrel', 160],
+    ]);
+    expect(rows[0]!.detail).toBe('median of the 3 of 4 rounds with a figure');
+    expect(rows[1]!.detail).toBeUndefined();
+    expect(medianRows([round(undefined, 1, undefined)])[0]!.status).toBe('timeout');
+  });
+
+  it('rates petrel against the best anchor of each round, not of the medians', () => {
+    const [s3] = roundRatios(rounds);
+    // Round 3: BIRD 2 timed out, so FRR is that round's best anchor; round 4: petrel failed.
+    expect(s3!.ratios.map((x) => (x === undefined ? undefined : Number(x.toFixed(3))))).toEqual([0.75, 1.333, 0.089, undefined]);
+    expect(s3).toMatchObject({ scenario: 'S3', min: 160 / 1800, max: 240 / 180, atOrBelowOne: 2 });
+    expect(s3!.median).toBeCloseTo(0.75);
+    expect(formatRoundRatios([s3!])).toBe('S3  petrel vs best anchor by round: 0.75 1.33 0.09 -  (median 0.75×, 2 of 4 at or below 1×)');
   });
 });
