@@ -7,7 +7,8 @@
  *   capabilities, password, TTL, source address…) — the session must be reset to apply it;
  * - `policy`: what we export to or accept from the peer — re-run export/import (RFC 2918 route
  *   refresh for import), the session stays up;
- * - `live`: takes effect on the next connection attempt; nothing to do now.
+ * - `live`: handed to the running session (`SessionHandle.retime`), which uses it from its next
+ *   connection attempt on; no reset.
  */
 import { effectivePeers, type EffectivePeer } from './peers.js';
 import type { Config } from './schema.js';

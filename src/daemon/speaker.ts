@@ -673,6 +673,8 @@ export class Speaker {
         continue;
       }
       state.peer = peer;
+      // Connect delay and retry: the running session uses them from its next attempt on.
+      if (change.live.length > 0) state.session.retime({ connectDelaySec: peer.connectDelaySec, connectRetrySec: peer.connectRetrySec });
       if (change.policy.length > 0) {
         updated.push(change.name);
         this.#refreshPeerInfo(state, change.policy.includes('importRules'));

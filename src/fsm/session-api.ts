@@ -8,6 +8,7 @@ import type { BgpError } from '../bgp/errors.js';
 import type { NotificationMessage, RouteRefreshMessage, UpdateMessage } from '../bgp/types.js';
 import type { SessionMessageCounts } from './message-counts.js';
 import type { Negotiated } from './negotiate.js';
+import type { ConnectTimes } from './session-config.js';
 import type { ExitReason, StateName } from './states.js';
 
 /** A snapshot for `show peers` and metrics. */
@@ -63,6 +64,11 @@ export interface SessionHandle extends EventEmitter<SessionEvents> {
   stop(cease?: BgpError): Promise<void>;
   /** Drop and re-establish (Cease / Administrative Reset). */
   reset(): void;
+  /**
+   * New connect delay and retry times (a reload): the next timer started and the next connection
+   * attempt use them; an Established session is not touched.
+   */
+  retime(times: ConnectTimes): void;
   /**
    * Send whole encoded messages (header included, built with `negotiated.sendContext`). Returns
    * false when the write queue is above its high-water mark: stop until 'drain' (XOFF).

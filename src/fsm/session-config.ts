@@ -39,6 +39,9 @@ export interface SessionConfig extends NegotiationPolicy {
   readonly errorForgetSec: number;
 }
 
+/** The times a reload may change on a running session (`SessionHandle.retime`): they only matter between connections. */
+export type ConnectTimes = Pick<SessionConfig, 'connectDelaySec' | 'connectRetrySec'>;
+
 export const SESSION_DEFAULTS = {
   passive: false,
   connectDelaySec: 2,

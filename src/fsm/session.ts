@@ -37,7 +37,7 @@ import type { Negotiated } from './negotiate.js';
 import { buildOpen, type LocalSpeaker } from './open.js';
 import { countMessage, newSessionMessageCounts, type MessageCounts } from './message-counts.js';
 import type { SessionDown, SessionEvents, SessionHandle, SessionInfo } from './session-api.js';
-import type { SessionConfig } from './session-config.js';
+import type { ConnectTimes, SessionConfig } from './session-config.js';
 import { collisionFork, ExitReason, initialState, type FsmEvent, type FsmState, type StateName } from './states.js';
 import { RealClock, SessionTimers, TIMER_EVENT, type Clock, type TimerName } from './timers.js';
 import { Transport } from './transport.js';
@@ -197,6 +197,8 @@ function isTimeout(error: unknown): boolean {
 export class Session extends EventEmitter<SessionEvents> implements SessionHandle {
   readonly name: string;
   private readonly opts: SessionOptions;
+  /** `opts.config`, with the connect times a reload changed since (`retime`). */
+  private config: SessionConfig;
   private readonly clock: Clock;
   private readonly log: SessionLogger;
   private readonly connector: Connector;
@@ -223,6 +225,7 @@ export class Session extends EventEmitter<SessionEvents> implements SessionHandl
     super();
     this.name = opts.name;
     this.opts = opts;
+    this.config = opts.config;
     this.clock = opts.clock ?? new RealClock();
     this.log = (opts.logger ?? SILENT_LOGGER).child({ peer: opts.name, address: opts.remoteAddress });
     this.connector = opts.connector ?? connectTcp;
@@ -242,7 +245,7 @@ export class Session extends EventEmitter<SessionEvents> implements SessionHandl
       name: this.name,
       address: this.opts.remoteAddress,
       port: this.opts.remotePort,
-      asNumber: this.opts.config.peerAs,
+      asNumber: this.config.peerAs,
       state: s.name,
       since: this.since,
       ...(s.name === 'OpenConfirm' || s.name === 'Established' ? { negotiated: s.negotiated } : {}),
@@ -267,6 +270,10 @@ export class Session extends EventEmitter<SessionEvents> implements SessionHandl
     // Called from a listener of this session, the stop waits behind the transition under way.
     await Promise.resolve();
     await Promise.all([...this.closing]);
+  }
+
+  retime(times: ConnectTimes): void {
+    this.config = { ...this.config, connectDelaySec: times.connectDelaySec, connectRetrySec: times.connectRetrySec };
   }
 
   reset(): void {
@@ -339,7 +346,7 @@ export class Session extends EventEmitter<SessionEvents> implements SessionHandl
       return;
     }
     const from = m.state.name;
-    const ctx: FsmContext = { config: this.opts.config, ourOpen: this.ourOpen, nowMs: this.clock.now() };
+    const ctx: FsmContext = { config: this.config, ourOpen: this.ourOpen, nowMs: this.clock.now() };
     const { next, actions } = transition(m.state, event, ctx);
     m.state = next;
     const emissions: Emission[] = [];
@@ -547,7 +554,7 @@ export class Session extends EventEmitter<SessionEvents> implements SessionHandl
       remoteAddress,
       remotePort,
       // The ConnectRetryTimer starts a new attempt when it fires; this attempt may run until then.
-      timeoutMs: Math.max(MIN_CONNECT_TIMEOUT_MS, this.opts.config.connectRetrySec * 1000),
+      timeoutMs: Math.max(MIN_CONNECT_TIMEOUT_MS, this.config.connectRetrySec * 1000),
       signal: controller.signal,
       ...(localAddress === undefined ? {} : { localAddress }),
       ...(security?.md5Key === undefined ? {} : { md5Key: security.md5Key }),
@@ -580,7 +587,7 @@ export class Session extends EventEmitter<SessionEvents> implements SessionHandl
 
   /** Why a connection attempt ended: SYNs unanswered (dropped for a wrong MD5 key, a TTL below the peer's GTSM minimum, a filter). */
   private noAnswer(): string {
-    return `connect: no answer within ${this.opts.config.connectRetrySec} s`;
+    return `connect: no answer within ${this.config.connectRetrySec} s`;
   }
 
   private attach(m: Machine, socket: net.Socket, initiator: Initiator): void {
@@ -645,7 +652,7 @@ export class Session extends EventEmitter<SessionEvents> implements SessionHandl
     this.logNotification('received', n);
     // Only a rejection of our OPEN: before Established, once it has been sent.
     if (m.state.name !== 'OpenSent' && m.state.name !== 'OpenConfirm') return false;
-    const step = fallBack(this.fallback, this.ourOpen, n, this.opts.config);
+    const step = fallBack(this.fallback, this.ourOpen, n, this.config);
     if (!step) return false;
     const kept = step.kept.map(describeCapability);
     if (step.dropped.length === 0) {

@@ -229,6 +229,18 @@ describe('petrel to petrel on loopback', () => {
     expect(s.info().lastError).toBe('connect: no answer within 30 s');
   });
 
+  it('uses connect times changed by a reload (retime) from the next attempt on', async () => {
+    const s = session({
+      name: 'retimed', remoteAddress: '127.0.0.37', remotePort: 179, config: quickConfig(AS, { connectDelaySec: 3600, connectRetrySec: 30 }), local: speaker('10.0.0.37', AS),
+      connector: () => Promise.reject(new SocketError('ETIMEDOUT', 'connect', '127.0.0.37:179')),
+    });
+    // An hour's connect delay would leave it idle; the new times dial at once and say so.
+    s.retime({ connectDelaySec: 0, connectRetrySec: 9 });
+    s.start();
+    await until('the attempt to fail', () => s.info().lastError !== undefined, 2000);
+    expect(s.info().lastError).toBe('connect: no answer within 9 s');
+  });
+
   it('reports any other connect failure as it is', async () => {
     const s = session({
       name: 'refused', remoteAddress: '127.0.0.37', remotePort: 179, config: quickConfig(AS), local: speaker('10.0.0.37', AS),
