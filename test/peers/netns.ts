@@ -40,6 +40,8 @@ process.once('exit', () => {
  */
 const HELPER = `
 const net = require('node:net');
+// The parent gone (its test ended or failed first): nobody will take the handle.
+process.once('disconnect', () => process.exit(1));
 process.once('message', (req) => {
   const fail = (err) => { process.send({ error: err.message }, () => process.exit(1)); };
   if (req.kind === 'listen') {
