@@ -6,12 +6,12 @@
  * of a fresh temporary directory, removed at the end unless the lab is kept.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { registerTeardown } from './cleanup.js';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { controlRequest } from '../control/client.js';
+import { registerTeardown } from './cleanup.js';
 import { type LabConfig, LabMode, configYaml, controlSocketOf, nodeConfig, reflectorConfig, type MachineFiles } from './configs.js';
 import { type LabPlan, type NodePlan, type PodPlan, labPlan, nodeNamed } from './plan.js';
 import { PetrelProcess } from './petrel-process.js';

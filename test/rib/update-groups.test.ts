@@ -353,6 +353,18 @@ describe('update groups', () => {
   describe('withdrawals packed at once (withdrawNow)', () => {
     const local = peer('local', { kind: 'local', address: '' });
 
+    /** A group whose one member was sent `n` local prefixes sharing one attribute set. */
+    function holding(n: number) {
+      const harness = setup();
+      const member = new FakeMember('c1', harness.c1);
+      harness.group.join(member);
+      const attrs = harness.table.intern({ origin: 'igp' });
+      const list = prefixes(n);
+      for (const p of list) harness.change(p, Path.create(p, 0, attrs, local));
+      harness.groups.flushNow();
+      return { ...harness, member, list };
+    }
+
     /** What a member holds after applying every UPDATE it was sent, in order. */
     function holdings(member: FakeMember): Map<string, number | undefined> {
       const held = new Map<string, number | undefined>();
@@ -398,13 +410,7 @@ describe('update groups', () => {
     });
 
     it('leaves withdrawals to the journal while the group is blocked, and sends them after the drain', () => {
-      const { groups, group, c1, table, runScheduled, change } = setup();
-      const member = new FakeMember('c1', c1);
-      group.join(member);
-      const attrs = table.intern({ origin: 'igp' });
-      const list = prefixes(40_000);
-      for (const p of list) change(p, Path.create(p, 0, attrs, local));
-      groups.flushNow();
+      const { groups, group, table, runScheduled, change, member, list } = holding(40_000);
       member.accept = false;
       change(list[0]!, Path.create(list[0]!, 0, table.intern({ origin: 'igp', med: 5 }), local));
       groups.flushNow();
@@ -457,13 +463,7 @@ describe('update groups', () => {
     });
 
     it('counts each entry it lets go of once: a withdrawn table is rebuilt when three quarters are unused, not before', () => {
-      const { groups, group, c1, table, change, loc } = setup();
-      const member = new FakeMember('c1', c1);
-      group.join(member);
-      const attrs = table.intern({ origin: 'igp' });
-      const list = prefixes(8192);
-      for (const p of list) change(p, Path.create(p, 0, attrs, local));
-      groups.flushNow();
+      const { groups, change, loc, member, list } = holding(8192);
       // 6,144 unused of 8,192 rebuild the table (the 2,048 live ones kept); the last 2,048 unused
       // stay below the 4,096 that a rebuild waits for. Counted twice, more rebuilds would follow.
       for (const p of list) change(p, undefined);
