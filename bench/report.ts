@@ -7,6 +7,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type { GcPauses } from './reflectors/reflector.js';
 
 export type RowStatus = 'ok' | 'timeout' | 'error' | 'unavailable' | 'skipped';
 
@@ -22,6 +23,10 @@ export interface BenchRow {
   readonly reflectorCpuMs?: number;
   /** CPU the test clients used during the measurement, to show they were not the bottleneck. */
   readonly clientCpuMs?: number;
+  /** CPU of the reflector's busiest thread (petrel: its JavaScript thread); near `timeMs`, one core was the limit. */
+  readonly busiestThreadCpuMs?: number;
+  /** The reflector's garbage-collection pauses during the measurement, where it reports them (petrel). */
+  readonly gcPauses?: GcPauses;
   /** Whether this row competes as an anchor; default: every implementation but petrel. */
   readonly anchor?: boolean;
   /** Why there is no figure, or what a figure means beyond the scenario's definition. */
@@ -157,13 +162,62 @@ export function formatTable(rated: readonly RatedRow[]): string {
     formatRatio(r.timeVsBird2),
     r.reflectorCpuMs === undefined ? '' : formatMs(r.reflectorCpuMs),
     r.clientCpuMs === undefined ? '' : formatMs(r.clientCpuMs),
-    r.detail ?? '',
+    [whereTimeWent(r), r.detail].filter((x) => x !== undefined && x !== '').join('; '),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
   // The note column is last and left ragged, so a long reason does not widen the table.
   const line = (cells: readonly string[]) =>
     cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
   return [line(header), line(widths.map((w, i) => (i === widths.length - 1 ? '----' : '-'.repeat(w)))), ...body.map(line)].join('\n');
+}
+
+/** The busiest thread's share of the time, as a whole percentage; undefined without both figures. */
+function busyShare(r: BenchRow): number | undefined {
+  return r.status === 'ok' && r.timeMs !== undefined && r.timeMs > 0 && r.busiestThreadCpuMs !== undefined ? (100 * r.busiestThreadCpuMs) / r.timeMs : undefined;
+}
+
+function formatPauses(gc: GcPauses): string {
+  return `GC pauses ${formatMs(gc.ms)} (${gc.minor} minor, ${gc.major} major)`;
+}
+
+/** `busiest thread 93 %; GC pauses 140 ms (22 minor, 3 major)`: the note column's first part. */
+export function whereTimeWent(r: BenchRow): string {
+  const busy = busyShare(r);
+  const parts = busy === undefined ? [] : [`busiest thread ${busy.toFixed(0)} %`];
+  if (r.gcPauses !== undefined) parts.push(formatPauses(r.gcPauses));
+  return parts.join('; ');
+}
+
+/** Above this share of the elapsed time on one thread, the reflector was bound by one core. */
+const CPU_BOUND_SHARE = 80;
+
+/**
+ * SPEC §7: where petrel is slower than the best anchor, what its time went to — computing on its
+ * one JavaScript thread or waiting, and how much of the computing was GC — and how to profile it.
+ * One paragraph per such scenario; empty when petrel met every aim.
+ */
+export function formatShortfalls(rated: readonly RatedRow[]): string {
+  const refs = references(rated);
+  const out: string[] = [];
+  for (const r of rated) {
+    if (r.implementation !== PETREL || r.timeVsBestAnchor === undefined || r.timeVsBestAnchor <= 1 || r.timeMs === undefined) continue;
+    const anchor = refs.get(r.scenario)?.bestAnchor;
+    const lines = [`${r.scenario}: petrel took ${formatRatio(r.timeVsBestAnchor)} ${anchor?.implementation ?? 'the best anchor'}'s time (${formatMs(r.timeMs)} against ${formatMs(anchor?.timeMs ?? 0)}).`];
+    const busy = busyShare(r);
+    if (busy !== undefined) {
+      lines.push(
+        busy >= CPU_BOUND_SHARE
+          ? `  Its JavaScript thread was on a CPU for ${busy.toFixed(0)} % of that time: bound by one core, so the time is in its own code.`
+          : `  Its JavaScript thread was on a CPU for only ${busy.toFixed(0)} % of that time; it waited for the rest (for input, for the GC's helper threads, or for the host).`,
+      );
+    }
+    if (r.gcPauses !== undefined && r.busiestThreadCpuMs !== undefined && r.busiestThreadCpuMs > 0) {
+      lines.push(`  ${formatPauses(r.gcPauses)}: ${((100 * r.gcPauses.ms) / r.busiestThreadCpuMs).toFixed(0)} % of that thread's time.`);
+    }
+    lines.push(`  Profile: npm run build && PETREL_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/petrel-prof" npm run bench -- --only ${r.scenario === 'S2' ? 'S2' : 'S1,S3'} --impl petrel`);
+    out.push(lines.join('\n'));
+  }
+  return out.join('\n');
 }
 
 // --- repeated rounds (`--repeat N`) ----------------------------------------------------------

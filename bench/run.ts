@@ -29,7 +29,7 @@ import { frr } from './reflectors/frr.js';
 import { gobgp } from './reflectors/gobgp.js';
 import { petrel } from './reflectors/petrel.js';
 import type { ReflectorKind } from './reflectors/reflector.js';
-import { formatRoundRatios, formatTable, machineInfo, medianRows, petrelSummary, rate, roundRatios, writeReport, type BenchRow } from './report.js';
+import { formatRoundRatios, formatShortfalls, formatTable, machineInfo, medianRows, petrelSummary, rate, roundRatios, writeReport, type BenchRow } from './report.js';
 import { FULL_SIZES, QUICK_SIZES, runFanout, runThroughput, type ScenarioContext, type ScenarioId } from './scenarios.js';
 import { extraScenarios } from './extras.js';
 
@@ -169,6 +169,8 @@ const rated = rate([...(rounds.length > 1 ? medianRows(rounds) : (rounds[0] ?? [
 console.log(formatTable(rated));
 const perRound = rounds.length > 1 ? roundRatios(rounds) : undefined;
 if (perRound !== undefined) console.log(`\nmedian of ${rounds.length} rounds above; by round:\n${formatRoundRatios(perRound)}`);
+const shortfalls = formatShortfalls(rated);
+if (shortfalls !== '') console.log(`\nwhere petrel is behind, where its time went:\n${shortfalls}`);
 await writeReport(out, {
   machine,
   sizes,

@@ -12,7 +12,17 @@ import type { DriverProcess } from './clients/driver-process.js';
 import type { ConvergenceResult } from './clients/protocol.js';
 import { clientAddress, REFLECTOR_ADDRESS } from './namespace.js';
 import { NotRunnable } from './reflectors/petrel.js';
-import { reflectorCpuMs, reflectorPeakRss, reflectorRss, type ReflectorKind, type ReflectorSetup } from './reflectors/reflector.js';
+import {
+  busiestThreadMs,
+  gcPausesBetween,
+  reflectorCpuMs,
+  reflectorPeakRss,
+  reflectorRss,
+  reflectorThreadCpuMs,
+  type GcPauses,
+  type ReflectorKind,
+  type ReflectorSetup,
+} from './reflectors/reflector.js';
 import type { BenchRow } from './report.js';
 import type { NetNs } from '../test/peers/netns.js';
 
@@ -74,6 +84,8 @@ interface Measured {
   /** RSS just before the request: what the reflector held with its sessions up. */
   readonly rssBeforeBytes: number | undefined;
   readonly reflectorCpuMs: number | undefined;
+  readonly busiestThreadCpuMs: number | undefined;
+  readonly gcPauses: GcPauses | undefined;
 }
 
 /** The reflector's side of a measurement, read from /proc around the driver's request. */
@@ -81,18 +93,28 @@ interface Probe {
   peakRss(): Promise<number | undefined>;
   rss(): Promise<number | undefined>;
   cpuMs(): Promise<number | undefined>;
+  threadCpuMs(): Promise<Map<number, number> | undefined>;
+  /** Only where the implementation reports them (petrel). */
+  gcPauses(): Promise<GcPauses | undefined>;
 }
 
 async function measure(ctx: ScenarioContext, probe: Probe, op: 'announce' | 'withdraw', count: number): Promise<Measured> {
   const rssBefore = await probe.rss();
+  // The metrics scrape is a request the daemon serves: outside the CPU readings.
+  const gc0 = await probe.gcPauses();
+  const threads0 = await probe.threadCpuMs();
   const cpu0 = await probe.cpuMs();
   const reply = await ctx.driver.request({ op, count, timeoutMs: ctx.limits.scenarioMs });
   const cpu1 = await probe.cpuMs();
+  const threads1 = await probe.threadCpuMs();
+  const gc1 = await probe.gcPauses();
   return {
     result: reply.result!,
     peakRssBytes: await probe.peakRss(),
     rssBeforeBytes: rssBefore,
     reflectorCpuMs: cpu0 === undefined || cpu1 === undefined ? undefined : cpu1 - cpu0,
+    busiestThreadCpuMs: threads0 === undefined || threads1 === undefined ? undefined : busiestThreadMs(threads0, threads1),
+    gcPauses: gc0 === undefined || gc1 === undefined ? undefined : gcPausesBetween(gc0, gc1),
   };
 }
 
@@ -110,6 +132,8 @@ function convergenceRow(scenario: ScenarioId, kind: ReflectorKind, m: Measured, 
     ...(m.peakRssBytes === undefined ? {} : { peakRssBytes: m.peakRssBytes }),
     ...(perRoute === undefined ? {} : { bytesPerRoute: perRoute }),
     ...(m.reflectorCpuMs === undefined ? {} : { reflectorCpuMs: m.reflectorCpuMs }),
+    ...(m.busiestThreadCpuMs === undefined ? {} : { busiestThreadCpuMs: m.busiestThreadCpuMs }),
+    ...(m.gcPauses === undefined ? {} : { gcPauses: m.gcPauses }),
   };
   if (r.timedOut) {
     return { ...base, status: 'timeout', detail: `after ${Math.round(r.ms)} ms the worst receiver held ${r.worstHeld} of ${target === 0 ? 'none wanted' : target}` };
@@ -149,7 +173,13 @@ async function withReflector(
       timeoutMs: ctx.limits.setupMs,
     });
     await ctx.driver.request({ op: 'settle', quietMs: settleQuietMs(clients), timeoutMs: ctx.limits.setupMs });
-    return await body({ peakRss: () => reflectorPeakRss(reflector), rss: () => reflectorRss(reflector), cpuMs: () => reflectorCpuMs(reflector) });
+    return await body({
+      peakRss: () => reflectorPeakRss(reflector),
+      rss: () => reflectorRss(reflector),
+      cpuMs: () => reflectorCpuMs(reflector),
+      threadCpuMs: () => reflectorThreadCpuMs(reflector),
+      gcPauses: async () => reflector.gcPauses?.(),
+    });
   } catch (err) {
     if (err instanceof NotRunnable) throw err;
     const logs = (await reflector.logs()).trim().split('\n').slice(-5).join(' | ');

@@ -14,9 +14,35 @@ import { stringify } from 'yaml';
 import { petrelCommand } from '../../test/interop/petrel-process.js';
 import { GiveUp, run, waitFor } from '../../test/peers/process.js';
 import { WorkDir } from '../../test/peers/workdir.js';
-import { isListening, OneProcessReflector, type ReflectorKind, type ReflectorSetup } from './reflector.js';
+import type { NetNs } from '../../test/peers/netns.js';
+import { isListening, OneProcessReflector, type GcPauses, type ReflectorKind, type ReflectorSetup } from './reflector.js';
 
 const START_TIMEOUT_MS = 20_000;
+const METRICS_LISTEN = '127.0.0.1:9900';
+const GC_METRIC = 'petrel_nodejs_gc_duration_seconds';
+/** Prints the daemon's metrics; run inside the benchmark namespace, where they listen. */
+const SCRAPE = `fetch('http://${METRICS_LISTEN}/metrics').then((r) => r.text()).then((t) => process.stdout.write(t), (e) => { console.error(String(e)); process.exit(1); })`;
+
+/**
+ * The GC pauses in a metrics exposition (petrel's `nodejs_gc_duration_seconds`, which counts
+ * every pause: src/daemon/gc-metrics.ts); undefined when the exposition lacks the metric.
+ */
+export function gcPausesIn(exposition: string): GcPauses | undefined {
+  let seconds = 0;
+  let minor = 0;
+  let major = 0;
+  // Declared but without series: no pause yet since the metric was registered.
+  const found = exposition.includes(`# TYPE ${GC_METRIC} histogram`);
+  for (const line of exposition.split('\n')) {
+    const m = /^(\w+)\{kind="(\w+)"\} (\S+)$/.exec(line);
+    if (m === null || (m[1] !== `${GC_METRIC}_sum` && m[1] !== `${GC_METRIC}_count`)) continue;
+    const value = Number(m[3]);
+    if (m[1] === `${GC_METRIC}_sum`) seconds += value;
+    else if (m[2] === 'minor') minor += value;
+    else if (m[2] === 'major') major += value;
+  }
+  return found ? { ms: seconds * 1000, minor, major } : undefined;
+}
 
 /** petrel cannot act as a reflector in this build; the message says why. */
 export class NotRunnable extends Error {}
@@ -42,7 +68,7 @@ export function petrelConfig(s: Omit<ReflectorSetup, 'ns'>, dir: string): string
     gracefulRestart: { enabled: false },
     stateDir: path.join(dir, 'state'),
     control: { socket: path.join(dir, 'petrel.sock') },
-    metrics: { listen: '127.0.0.1:9900' },
+    metrics: { listen: METRICS_LISTEN },
     log: { level: 'warn' },
   });
 }
@@ -63,8 +89,17 @@ function lastWords(log: string): string {
 
 class PetrelReflector extends OneProcessReflector {
   readonly name = 'petrel' as const;
+  #ns: NetNs | undefined;
+
+  /** From the daemon's own metrics: where a measurement's time went besides the work itself. */
+  async gcPauses(): Promise<GcPauses | undefined> {
+    if (this.#ns === undefined || this.daemon?.running !== true) return undefined;
+    const r = await this.#ns.exec(process.execPath, ['-e', SCRAPE], 10_000);
+    return r.code === 0 ? gcPausesIn(r.stdout) : undefined;
+  }
 
   async start(s: ReflectorSetup): Promise<void> {
+    this.#ns = s.ns;
     const work = await WorkDir.create('bench-petrel');
     this.work = work;
     const conf = await work.write('petrel.yaml', petrelConfig(s, work.dir));

@@ -3,7 +3,7 @@
  * (RFC 4456) for a given set of iBGP clients inside the benchmark's namespace, tell which PIDs
  * to measure, and stop exactly the processes it started.
  */
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import type { NetNs } from '../../test/peers/netns.js';
 import { runningPids, type ManagedProcess } from '../../test/peers/process.js';
 import type { WorkDir } from '../../test/peers/workdir.js';
@@ -31,7 +31,21 @@ export interface Reflector {
   pids(): readonly number[];
   /** Its own log and output, for a failure report. */
   logs(): Promise<string>;
+  /** Its garbage collector's pauses so far, where it has one and says (petrel's metrics). */
+  gcPauses?(): Promise<GcPauses | undefined>;
   stop(): Promise<void>;
+}
+
+/** Garbage-collection pauses a daemon reported: their total and how many of each kind. */
+export interface GcPauses {
+  readonly ms: number;
+  readonly minor: number;
+  readonly major: number;
+}
+
+/** The pauses between two readings. */
+export function gcPausesBetween(before: GcPauses, after: GcPauses): GcPauses {
+  return { ms: after.ms - before.ms, minor: after.minor - before.minor, major: after.major - before.major };
 }
 
 export interface ReflectorKind {
@@ -81,8 +95,8 @@ export function reflectorRss(r: Reflector): Promise<number | undefined> {
 /** Linux reports process CPU time in clock ticks of 1/100 s (USER_HZ on every mainstream arch). */
 const MS_PER_TICK = 10;
 
-/** CPU time (user + system) a process has used, in ms; undefined once it has exited. */
-export async function cpuMs(pid: number): Promise<number | undefined> {
+/** CPU time (user + system) a process (or `PID/task/TID`: a thread) has used, in ms; undefined once it has exited. */
+export async function cpuMs(pid: number | string): Promise<number | undefined> {
   try {
     const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
     // proc(5): fields after the parenthesised command name; utime and stime are fields 14 and 15.
@@ -91,6 +105,43 @@ export async function cpuMs(pid: number): Promise<number | undefined> {
   } catch {
     return undefined;
   }
+}
+
+/** CPU time (user + system) of each thread of a process, by thread ID, in ms; undefined once it has exited. */
+export async function threadCpuMs(pid: number): Promise<Map<number, number> | undefined> {
+  const out = new Map<number, number>();
+  try {
+    for (const tid of await readdir(`/proc/${pid}/task`)) {
+      // A thread may end between the listing and the read: it is left out.
+      const ms = await cpuMs(`${pid}/task/${tid}`);
+      if (ms !== undefined) out.set(Number(tid), ms);
+    }
+  } catch {
+    return undefined;
+  }
+  return out;
+}
+
+/** Every thread of the reflector's processes, by thread ID (unique across processes). */
+export async function reflectorThreadCpuMs(r: Reflector): Promise<Map<number, number> | undefined> {
+  const out = new Map<number, number>();
+  for (const pid of r.pids()) {
+    const threads = await threadCpuMs(pid);
+    if (threads === undefined) return undefined;
+    for (const [tid, ms] of threads) out.set(tid, ms);
+  }
+  return out;
+}
+
+/**
+ * The most CPU any one thread used between two readings: for a single-threaded daemon its
+ * whole CPU time; for petrel its JavaScript thread (the garbage collector's helpers and libuv's
+ * pool are other threads). Near the elapsed time, the daemon was bound by that one core.
+ */
+export function busiestThreadMs(before: ReadonlyMap<number, number>, after: ReadonlyMap<number, number>): number {
+  let most = 0;
+  for (const [tid, ms] of after) most = Math.max(most, ms - (before.get(tid) ?? 0));
+  return most;
 }
 
 /** The reflector's CPU time so far, summed over its processes. */

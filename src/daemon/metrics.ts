@@ -11,6 +11,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { parseHostPort } from '../config/fields.js';
+import { GcPauseMetric } from './gc-metrics.js';
 import { STATE_METRIC_VALUE } from '../fsm/states.js';
 import type { FibPort } from '../kernel/fib-port.js';
 import { routesByState } from '../kernel/metrics.js';
@@ -39,6 +40,7 @@ export class DaemonMetrics {
   readonly registry = new Registry();
   readonly #sources: MetricsSources;
   readonly #reloads: Counter<'result'>;
+  readonly #gc: GcPauseMetric;
   /** Sets metrics from their sources; the peers' views are computed once per scrape. */
   readonly #refresh: ((peers: readonly PeerView[]) => void)[] = [];
   #server: Server | undefined;
@@ -47,6 +49,7 @@ export class DaemonMetrics {
     this.#sources = sources;
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: METRICS_PREFIX });
+    this.#gc = new GcPauseMetric(this.registry, METRICS_PREFIX);
     this.#reloads = new Counter({ name: 'petrel_config_reloads_total', help: 'Configuration reloads by result', labelNames: ['result'], registers });
     for (const result of ['success', 'failure'] as const) this.#reloads.inc({ result }, 0);
     this.#sessionMetrics(registers);
@@ -83,6 +86,7 @@ export class DaemonMetrics {
   }
 
   async close(): Promise<void> {
+    this.#gc.stop();
     const server = this.#server;
     this.#server = undefined;
     if (server === undefined) return;

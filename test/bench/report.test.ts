@@ -3,7 +3,7 @@
  * petrel never counts as its own anchor, and rows without a figure never become a reference.
  */
 import { describe, expect, it } from 'vitest';
-import { formatRoundRatios, formatTable, medianRows, petrelSummary, rate, roundRatios, type BenchRow } from '../../bench/report.js';
+import { formatRoundRatios, formatShortfalls, formatTable, medianRows, petrelSummary, rate, roundRatios, whereTimeWent, type BenchRow } from '../../bench/report.js';
 
 const MB = 1 << 20;
 const rows: BenchRow[] = [
@@ -81,6 +81,37 @@ describe('formatTable', () => {
     expect(lines[3]).toMatch(/^S1\s+gobgp\s+timeout\s+2000 MB\s+after 150000 ms$/);
     expect(lines[4]).toMatch(/^S1\s+frr\s+5\.00 s\s+660 MB\s+8\.33×\s+8\.33×$/);
     expect(lines[8]).toMatch(/S2\s+petrel\s+unavailable\s+not runnable in this build \(no run command\)$/);
+  });
+});
+
+describe('where the time went (SPEC §7)', () => {
+  const slow: BenchRow[] = [
+    { scenario: 'S1', implementation: 'bird2', status: 'ok', timeMs: 500, busiestThreadCpuMs: 490 },
+    { scenario: 'S1', implementation: 'petrel', status: 'ok', timeMs: 600, busiestThreadCpuMs: 570, gcPauses: { ms: 150, minor: 20, major: 2 } },
+    { scenario: 'S3', implementation: 'bird2', status: 'ok', timeMs: 200, busiestThreadCpuMs: 190 },
+    { scenario: 'S3', implementation: 'petrel', status: 'ok', timeMs: 250, busiestThreadCpuMs: 100, gcPauses: { ms: 4, minor: 5, major: 0 } },
+    { scenario: 'S2', implementation: 'frr', status: 'ok', timeMs: 400 },
+    { scenario: 'S2', implementation: 'petrel', status: 'ok', timeMs: 300, busiestThreadCpuMs: 280, gcPauses: { ms: 10, minor: 3, major: 0 } },
+  ];
+
+  it('notes the busiest thread\'s share of the time and the GC pauses, for every implementation that has them', () => {
+    expect(whereTimeWent(slow[0]!)).toBe('busiest thread 98 %');
+    expect(whereTimeWent(slow[1]!)).toBe('busiest thread 95 %; GC pauses 150 ms (20 minor, 2 major)');
+    expect(whereTimeWent({ scenario: 'S1', implementation: 'gobgp', status: 'timeout', busiestThreadCpuMs: 9000 })).toBe('');
+    const lines = formatTable(rate(slow)).split('\n');
+    expect(lines[3]).toMatch(/^S1\s+petrel\s+600 ms.*1\.20×\s+busiest thread 95 %; GC pauses 150 ms \(20 minor, 2 major\)$/);
+  });
+
+  it('explains each scenario where petrel is behind the best anchor, and only those', () => {
+    const text = formatShortfalls(rate(slow));
+    expect(text).toContain("S1: petrel took 1.20× bird2's time (600 ms against 500 ms).");
+    expect(text).toContain('on a CPU for 95 % of that time: bound by one core');
+    expect(text).toContain('GC pauses 150 ms (20 minor, 2 major): 26 % of that thread');
+    expect(text).toContain("S3: petrel took 1.25× bird2's time");
+    expect(text).toContain('on a CPU for only 40 % of that time; it waited for the rest');
+    expect(text).toContain('--only S1,S3 --impl petrel');
+    expect(text).not.toContain('S2:');
+    expect(formatShortfalls(rate(rows))).toBe('');
   });
 });
 
