@@ -100,6 +100,27 @@ export function validHoldTime(holdTimeSec: number): boolean {
   return holdTimeSec === 0 || holdTimeSec >= 3;
 }
 
+/** Calico's BIRD template: `error wait time 5,30`, BIRD's default `error forget time 300`. */
+export const DEFAULT_ERROR_WAIT = { minSec: 5, maxSec: 30, forgetSec: 300 } as const;
+
+/**
+ * The backoff after a failed session (RFC 4271 §8.1.1 DampPeerOscillations; BIRD `error wait time`
+ * and `error forget time`): Calico's 5–30 s by default. A cluster that must come back faster after
+ * an outage shortens it (CALICO.md §4.5: users patched BIRD's for that).
+ */
+export const errorWaitField = z
+  .object({
+    minSec: z.number().int().min(1).max(3600).default(DEFAULT_ERROR_WAIT.minSec).describe('Seconds to wait after the first failure.'),
+    maxSec: z.number().int().min(1).max(65535).default(DEFAULT_ERROR_WAIT.maxSec).describe('The wait doubles with each further failure up to this many seconds.'),
+    forgetSec: z.number().int().min(1).max(86400).default(DEFAULT_ERROR_WAIT.forgetSec).describe('A failure this many seconds after the previous one waits minSec again.'),
+  })
+  .strict()
+  .refine((w) => w.maxSec >= w.minSec, { message: 'maxSec must be at least minSec', path: ['maxSec'] })
+  .prefault({})
+  .describe('Backoff after a failed session (RFC 4271 §8.1.1 DampPeerOscillations; BIRD error wait time 5,30 and error forget time 300, Calico\u2019s values by default).');
+
+export type ErrorWait = z.output<typeof errorWaitField>;
+
 export const keepaliveField = z.number({ error: 'expected a keepalive time in seconds' }).int().min(0).max(21845).meta({ title: 'seconds' });
 
 /**

@@ -14,6 +14,7 @@
  *   family (CALICO.md §1.7); mesh sessions get neither, as in Calico.
  */
 import type { IpFamily } from '../bgp/address.js';
+import type { ErrorWait } from './fields.js';
 import type { FilterRule } from './filters.js';
 import type { KeyPath } from './locate.js';
 import { PeerNameKind, calicoPeerName } from './names.js';
@@ -54,6 +55,7 @@ export interface EffectivePeer {
   readonly keepaliveSec: number;
   readonly connectDelaySec: number;
   readonly connectRetrySec: number;
+  readonly errorWait: ErrorWait;
   readonly nextHopMode: NextHopMode;
   readonly password?: Secret;
   readonly ttlSecurity?: number;
@@ -125,6 +127,7 @@ export function meshPeers(config: Config): EffectivePeer[] {
         keepaliveSec: mesh.keepaliveSec,
         connectDelaySec: DEFAULT_CONNECT_DELAY_SEC,
         connectRetrySec: DEFAULT_CONNECT_RETRY_SEC,
+        errorWait: { ...mesh.errorWait },
         nextHopMode: NextHopMode.AUTO,
         ...(mesh.password ? { password: mesh.password } : {}),
         sourceAddress: ourAddress,
@@ -167,6 +170,7 @@ export function explicitPeer(config: Config, peer: PeerConfig, index: number): E
     keepaliveSec: peer.keepaliveSec,
     connectDelaySec: peer.connectDelaySec,
     connectRetrySec: peer.connectRetrySec,
+    errorWait: { ...peer.errorWait },
     nextHopMode: peer.nextHopMode,
     ...(peer.password ? { password: peer.password } : {}),
     ...(peer.ttlSecurity !== undefined ? { ttlSecurity: peer.ttlSecurity } : {}),

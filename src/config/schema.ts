@@ -29,6 +29,7 @@ import {
   portField,
   readPathField,
   validHoldTime,
+  errorWaitField,
 } from './fields.js';
 import { filterSchema } from './filters.js';
 import { BGP_PORT, PeerNameKind, calicoPeerName } from './names.js';
@@ -104,6 +105,7 @@ function buildPeerSchema(environment: SecretEnvironment) {
     keepaliveSec: keepaliveField.optional().describe('Keepalive interval: at most a third of the hold time, 0 only with hold time 0. Default: hold time / 3.'),
     connectDelaySec: z.number().int().min(0).max(3600).default(DEFAULT_CONNECT_DELAY_SEC).describe('Seconds to wait before the first connection attempt (BIRD\u2019s connect delay time).'),
     connectRetrySec: z.number().int().min(1).max(65535).default(DEFAULT_CONNECT_RETRY_SEC).describe('Seconds between connection attempts (ConnectRetryTimer, RFC 4271 §10; jittered).'),
+    errorWait: errorWaitField,
     nextHopMode: z.enum([NextHopMode.AUTO, NextHopMode.SELF, NextHopMode.KEEP]).default(NextHopMode.AUTO).describe('Next hop on routes sent to the peer: Auto keeps it towards iBGP and sets ourselves towards eBGP (BIRD\u2019s default); Self always sets ourselves; Keep never changes it. Routes we originate always carry our address.'),
     password: passwordField(environment).optional().describe('TCP MD5 signature key (RFC 2385, at most 80 bytes), from a file or an environment variable; never inline.'),
     /** RFC 5082 GTSM: the peer is at most this many hops away. */
@@ -234,6 +236,7 @@ function buildMeshSchema(environment: SecretEnvironment) {
       password: passwordField(environment).optional().describe('TCP MD5 key of every mesh session (Calico\u2019s nodeMeshPassword), from a file or an environment variable.'),
       holdTimeSec: holdTimeField.default(DEFAULT_HOLD_TIME_SEC).describe('Hold time of mesh sessions: 0 or 3..65535 (RFC 4271 §4.2).'),
       keepaliveSec: keepaliveField.optional().describe('Keepalive interval of mesh sessions: at most a third of the hold time. Default: hold time / 3.'),
+      errorWait: errorWaitField,
     })
     .strict()
     .superRefine((mesh, ctx) => {
@@ -241,12 +244,13 @@ function buildMeshSchema(environment: SecretEnvironment) {
       const problem = validHoldTime(hold) ? keepaliveProblem(hold, mesh.keepaliveSec ?? defaultKeepaliveSec(hold)) : undefined;
       if (problem) ctx.addIssue({ code: 'custom', path: [mesh.keepaliveSec === undefined ? 'holdTimeSec' : 'keepaliveSec'], message: problem });
     })
-    .transform(({ enabled, nodes, password, holdTimeSec, keepaliveSec }) => ({
+    .transform(({ enabled, nodes, password, holdTimeSec, keepaliveSec, errorWait }) => ({
       enabled,
       nodes,
       ...(password ? { password } : {}),
       holdTimeSec,
       keepaliveSec: keepaliveSec ?? defaultKeepaliveSec(holdTimeSec),
+      errorWait,
     }));
 }
 

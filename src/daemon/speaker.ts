@@ -38,6 +38,7 @@ import { makePeerInfo, Path, Preference, type KernelRouteInfo, type PeerInfo } f
 import type { LocalSpeaker } from '../rib/speaker.js';
 import { UpdateGroups, type GroupMember, type UpdateGroup, type UpdateGroupSettings } from '../rib/update-groups.js';
 import { targetKindOf } from '../reflector/targets.js';
+import { liveTimesOf } from './live-times.js';
 import { exportPolicyOf, originatedPrefixes } from './policy.js';
 import { exportFilterOf, importPolicyOf, resourcedPath, routeRefreshRequests, sameImportPolicy } from './peer-policy.js';
 import { PeerRib, unicastFamily } from './peer-rib.js';
@@ -673,8 +674,8 @@ export class Speaker {
         continue;
       }
       state.peer = peer;
-      // Connect delay and retry: the running session uses them from its next attempt on.
-      if (change.live.length > 0) state.session.retime({ connectDelaySec: peer.connectDelaySec, connectRetrySec: peer.connectRetrySec });
+      // Connect and error-wait times: the running session uses them from its next attempt or failure on.
+      if (change.live.length > 0) state.session.retime(liveTimesOf(peer));
       if (change.policy.length > 0) {
         updated.push(change.name);
         this.#refreshPeerInfo(state, change.policy.includes('importRules'));

@@ -13,6 +13,7 @@ import type { LocalSpeaker } from '../fsm/open.js';
 import { Session, ttlFor, type SessionLogger, type TransportSecurity } from '../fsm/session.js';
 import type { SessionHandle } from '../fsm/session-api.js';
 import { sessionConfig } from '../fsm/session-config.js';
+import { liveTimesOf } from './live-times.js';
 import type { SessionBackend } from './session-backend.js';
 import type { RestartPolicy } from './state-dir.js';
 
@@ -105,8 +106,7 @@ export class TcpSessionBackend implements SessionBackend {
         peerAs: peer.asNumber,
         passive: peer.passive,
         keepaliveSec: peer.keepaliveSec,
-        connectDelaySec: peer.connectDelaySec,
-        connectRetrySec: peer.connectRetrySec,
+        ...liveTimesOf(peer),
       }),
       local: localSpeakerFor(peer, config, this.#restarting(peer.gracefulRestart.restartTimeSec) && !this.#establishedOnce.has(peer.address)),
       security,

@@ -8,7 +8,7 @@ import type { BgpError } from '../bgp/errors.js';
 import type { NotificationMessage, RouteRefreshMessage, UpdateMessage } from '../bgp/types.js';
 import type { SessionMessageCounts } from './message-counts.js';
 import type { Negotiated } from './negotiate.js';
-import type { ConnectTimes } from './session-config.js';
+import type { LiveTimes } from './session-config.js';
 import type { ExitReason, StateName } from './states.js';
 
 /** A snapshot for `show peers` and metrics. */
@@ -65,10 +65,10 @@ export interface SessionHandle extends EventEmitter<SessionEvents> {
   /** Drop and re-establish (Cease / Administrative Reset). */
   reset(): void;
   /**
-   * New connect delay and retry times (a reload): the next timer started and the next connection
-   * attempt use them; an Established session is not touched.
+   * New connect delay, retry and error-wait times (a reload): the next timer started, the next
+   * connection attempt and the next failure's backoff use them; an Established session is not touched.
    */
-  retime(times: ConnectTimes): void;
+  retime(times: LiveTimes): void;
   /**
    * Send whole encoded messages (header included, built with `negotiated.sendContext`). Returns
    * false when the write queue is above its high-water mark: stop until 'drain' (XOFF).

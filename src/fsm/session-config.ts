@@ -39,8 +39,11 @@ export interface SessionConfig extends NegotiationPolicy {
   readonly errorForgetSec: number;
 }
 
-/** The times a reload may change on a running session (`SessionHandle.retime`): they only matter between connections. */
-export type ConnectTimes = Pick<SessionConfig, 'connectDelaySec' | 'connectRetrySec'>;
+/**
+ * The times a reload may change on a running session (`SessionHandle.retime`): they only matter
+ * between connections, so the session takes them from its next attempt or failure on.
+ */
+export type LiveTimes = Pick<SessionConfig, 'connectDelaySec' | 'connectRetrySec' | 'errorWaitMinSec' | 'errorWaitMaxSec' | 'errorForgetSec'>;
 
 export const SESSION_DEFAULTS = {
   passive: false,

@@ -37,7 +37,7 @@ import type { Negotiated } from './negotiate.js';
 import { buildOpen, type LocalSpeaker } from './open.js';
 import { countMessage, newSessionMessageCounts, type MessageCounts } from './message-counts.js';
 import type { SessionDown, SessionEvents, SessionHandle, SessionInfo } from './session-api.js';
-import type { ConnectTimes, SessionConfig } from './session-config.js';
+import type { LiveTimes, SessionConfig } from './session-config.js';
 import { collisionFork, ExitReason, initialState, type FsmEvent, type FsmState, type StateName } from './states.js';
 import { RealClock, SessionTimers, TIMER_EVENT, type Clock, type TimerName } from './timers.js';
 import { Transport } from './transport.js';
@@ -197,7 +197,7 @@ function isTimeout(error: unknown): boolean {
 export class Session extends EventEmitter<SessionEvents> implements SessionHandle {
   readonly name: string;
   private readonly opts: SessionOptions;
-  /** `opts.config`, with the connect times a reload changed since (`retime`). */
+  /** `opts.config`, with the connect and error-wait times a reload changed since (`retime`). */
   private config: SessionConfig;
   private readonly clock: Clock;
   private readonly log: SessionLogger;
@@ -272,8 +272,9 @@ export class Session extends EventEmitter<SessionEvents> implements SessionHandl
     await Promise.all([...this.closing]);
   }
 
-  retime(times: ConnectTimes): void {
-    this.config = { ...this.config, connectDelaySec: times.connectDelaySec, connectRetrySec: times.connectRetrySec };
+  retime(times: LiveTimes): void {
+    const { connectDelaySec, connectRetrySec, errorWaitMinSec, errorWaitMaxSec, errorForgetSec } = times;
+    this.config = { ...this.config, connectDelaySec, connectRetrySec, errorWaitMinSec, errorWaitMaxSec, errorForgetSec };
   }
 
   reset(): void {

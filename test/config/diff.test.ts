@@ -60,9 +60,9 @@ describe('diffConfigs: what a reload must touch (SPEC §6: no reset for unrelate
     expect(result.peersChanged).toEqual([{ name: 'tor2', session: [], policy: ['nextHopMode', 'maxPrefixes'], live: [] }]);
   });
 
-  it('applies connect timers live', () => {
-    const result = diff(BASE, BASE.replace('asNumber: 65001}', 'asNumber: 65001, connectRetrySec: 30}'));
-    expect(result.peersChanged).toEqual([{ name: 'tor2', session: [], policy: [], live: ['connectRetrySec'] }]);
+  it('applies connect timers and the error wait live', () => {
+    const result = diff(BASE, BASE.replace('asNumber: 65001}', 'asNumber: 65001, connectRetrySec: 30, errorWait: {minSec: 1}}'));
+    expect(result.peersChanged).toEqual([{ name: 'tor2', session: [], policy: [], live: ['connectRetrySec', 'errorWait'] }]);
   });
 
   it('lists peers added and removed, mesh peers included', () => {

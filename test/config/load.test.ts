@@ -167,6 +167,7 @@ describe('defaults and canonical values', () => {
       keepaliveSec: 30,
       connectDelaySec: 2,
       connectRetrySec: 5,
+      errorWait: { minSec: 5, maxSec: 30, forgetSec: 300 },
       multihop: true,
       addPaths: 'both',
       families: ['ipv6-unicast'],
@@ -174,6 +175,16 @@ describe('defaults and canonical values', () => {
     expect(config.kernel).toEqual({ enabled: true, routeProtocol: 12, learn: true, persist: true, table: 254 });
     expect(config.metrics.listen).toBe('127.0.0.1:9900');
     expect(config.gracefulRestart).toEqual({ enabled: true, restartTimeSec: 120 });
+  });
+
+  it('takes an error wait per peer, and refuses one whose ceiling is below its start', () => {
+    const config = mustLoad(peer('    errorWait: {minSec: 1, maxSec: 8, forgetSec: 60}\n'));
+    expect(config.peers[0]!.errorWait).toEqual({ minSec: 1, maxSec: 8, forgetSec: 60 });
+    const result = load(peer('    errorWait: {minSec: 10, maxSec: 5}\n'));
+    if (result.ok) throw new Error('expected errors');
+    expect(result.errors).toEqual([expect.objectContaining({ path: 'peers[0].errorWait.maxSec', message: expect.stringContaining('maxSec must be at least minSec') })]);
+    const zero = load(peer('    errorWait: {minSec: 0}\n'));
+    expect(zero.ok).toBe(false);
   });
 
   it('gives pools the Calico block size for their family', () => {

@@ -57,6 +57,7 @@ describe('mesh peers', () => {
       keepaliveSec: 80,
       connectDelaySec: 2,
       connectRetrySec: 5,
+      errorWait: { minSec: 5, maxSec: 30, forgetSec: 300 },
       gracefulRestart: { enabled: true, restartTimeSec: 120 },
       addPaths: 'both',
       multihop: true,
@@ -68,6 +69,11 @@ describe('mesh peers', () => {
     });
     expect(v6).toMatchObject({ family: 6, sourceAddress: 'fd00::201', families: ['ipv6-unicast'] });
     expect(other).toMatchObject({ asNumber: 64513, internal: false });
+  });
+
+  it('takes the mesh-wide error wait', () => {
+    const peers = effectivePeers(mustLoad(`${MESH}  errorWait: {minSec: 1, maxSec: 4}\n`));
+    expect(peers.map((p) => p.errorWait)).toEqual(Array(3).fill({ minSec: 1, maxSec: 4, forgetSec: 300 }));
   });
 
   it('takes mesh-wide hold time and graceful restart', () => {

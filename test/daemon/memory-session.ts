@@ -12,7 +12,7 @@ import type { Config } from '../../src/config/schema.js';
 import type { Negotiated } from '../../src/fsm/negotiate.js';
 import { countMessage, newSessionMessageCounts } from '../../src/fsm/message-counts.js';
 import type { SessionDown, SessionEvents, SessionHandle, SessionInfo } from '../../src/fsm/session-api.js';
-import type { ConnectTimes } from '../../src/fsm/session-config.js';
+import type { LiveTimes } from '../../src/fsm/session-config.js';
 import type { StateName } from '../../src/fsm/states.js';
 import type { SessionBackend } from '../../src/daemon/session-backend.js';
 
@@ -141,10 +141,10 @@ export class MemorySession extends EventEmitter<SessionEvents> implements Sessio
     return Promise.resolve();
   }
 
-  /** The connect times each reload handed over (`retime`), in order. */
-  readonly retimes: ConnectTimes[] = [];
+  /** The connect and error-wait times each reload handed over (`retime`), in order. */
+  readonly retimes: LiveTimes[] = [];
 
-  retime(times: ConnectTimes): void {
+  retime(times: LiveTimes): void {
     this.retimes.push(times);
   }
 

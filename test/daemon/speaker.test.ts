@@ -330,17 +330,22 @@ describe('speaker reload (diffConfigs)', () => {
     expect(downs).toEqual([]);
   });
 
-  it('hands changed connect times to the running session without resetting it', async () => {
+  it('hands changed connect and error-wait times to the running session without resetting it', async () => {
     const network = new MemoryNetwork();
     const a = await startSpeaker(network, '10.0.0.1', TOR_AND_B);
     const tor = scripted(network, { localAddress: '10.0.0.254', address: '10.0.0.1', localAs: 65001 });
     await until(() => tor.established);
     const downs: string[] = [];
     tor.on('down', () => downs.push('tor'));
-    const changed = TOR_AND_B.replace('{name: tor, address: 10.0.0.254, asNumber: 65001}', '{name: tor, address: 10.0.0.254, asNumber: 65001, connectRetrySec: 30, connectDelaySec: 0}');
+    const changed = TOR_AND_B.replace(
+      '{name: tor, address: 10.0.0.254, asNumber: 65001}',
+      '{name: tor, address: 10.0.0.254, asNumber: 65001, connectRetrySec: 30, connectDelaySec: 0, errorWait: {minSec: 1, maxSec: 10}}',
+    );
     const outcome = await a.speaker.reload(config(changed));
     expect(outcome.peersReset).toEqual([]);
-    expect(network.end('10.0.0.1', '10.0.0.254')!.retimes).toEqual([{ connectDelaySec: 0, connectRetrySec: 30 }]);
+    expect(network.end('10.0.0.1', '10.0.0.254')!.retimes).toEqual([
+      { connectDelaySec: 0, connectRetrySec: 30, errorWaitMinSec: 1, errorWaitMaxSec: 10, errorForgetSec: 300 },
+    ]);
     expect(network.end('10.0.0.1', '10.0.0.2')!.retimes).toEqual([]);
     expect(downs).toEqual([]);
   });

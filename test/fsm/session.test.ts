@@ -9,6 +9,7 @@ import { CeaseSubcode, NotifCode } from '../../src/bgp/constants.js';
 import { encodeMessage } from '../../src/bgp/index.js';
 import type { UpdateMessage } from '../../src/bgp/types.js';
 import type { SessionDown } from '../../src/fsm/session-api.js';
+import type { LiveTimes, SessionConfig } from '../../src/fsm/session-config.js';
 import { connectTcp, SocketError } from '../../src/native/index.js';
 import { shutdownCease } from '../../src/fsm/session.js';
 import type { StateName } from '../../src/fsm/states.js';
@@ -34,6 +35,16 @@ function update(prefix: string, nextHop: string, asPath: number[]): UpdateMessag
     ],
     nlri: [{ prefix }],
   };
+}
+
+/** The times `retime` takes, as `config` has them: a test changes one or two. */
+function liveTimes(config: SessionConfig): LiveTimes {
+  const { connectDelaySec, connectRetrySec, errorWaitMinSec, errorWaitMaxSec, errorForgetSec } = config;
+  return { connectDelaySec, connectRetrySec, errorWaitMinSec, errorWaitMaxSec, errorForgetSec };
+}
+
+function rejectAfter(ms: number, what: string): Promise<never> {
+  return new Promise((_, reject) => setTimeout(() => reject(new Error(`no ${what}`)), ms).unref());
 }
 
 function recordStates(s: { on(e: 'state', l: (from: StateName, to: StateName) => void): unknown }): string[] {
@@ -230,15 +241,34 @@ describe('petrel to petrel on loopback', () => {
   });
 
   it('uses connect times changed by a reload (retime) from the next attempt on', async () => {
+    const config = quickConfig(AS, { connectDelaySec: 3600, connectRetrySec: 30 });
     const s = session({
-      name: 'retimed', remoteAddress: '127.0.0.37', remotePort: 179, config: quickConfig(AS, { connectDelaySec: 3600, connectRetrySec: 30 }), local: speaker('10.0.0.37', AS),
+      name: 'retimed', remoteAddress: '127.0.0.37', remotePort: 179, config, local: speaker('10.0.0.37', AS),
       connector: () => Promise.reject(new SocketError('ETIMEDOUT', 'connect', '127.0.0.37:179')),
     });
     // An hour's connect delay would leave it idle; the new times dial at once and say so.
-    s.retime({ connectDelaySec: 0, connectRetrySec: 9 });
+    s.retime({ ...liveTimes(config), connectDelaySec: 0, connectRetrySec: 9 });
     s.start();
     await until('the attempt to fail', () => s.info().lastError !== undefined, 2000);
     expect(s.info().lastError).toBe('connect: no answer within 9 s');
+  });
+
+  it('waits the error-wait backoff a reload set (retime) after its next failure', async () => {
+    const server = await rawServer('127.0.0.42');
+    // An hour of error wait: as configured, the session would not dial again within the test.
+    const config = quickConfig(65002, { errorWaitMinSec: 3600, errorWaitMaxSec: 3600 });
+    const s = session({
+      name: 'backoff', remoteAddress: '127.0.0.42', remotePort: server.port, localAddress: '127.0.0.41', config, local: speaker('10.0.0.41', AS),
+    });
+    s.retime({ ...liveTimes(config), errorWaitMinSec: 0.1, errorWaitMaxSec: 0.1 });
+    s.start();
+    // Each connection fails on a wrong peer AS (2/2, RFC 4271 §6.2): the session goes to Idle and backs off.
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      const raw = await Promise.race([server.accepted(), rejectAfter(5000, `connection ${attempt} within 5 s`)]);
+      await raw.nth(MessageType.OPEN);
+      raw.sendOpen(65099, '10.0.0.42');
+      expect(notificationCode(await raw.nth(MessageType.NOTIFICATION))).toEqual([2, 2]);
+    }
   });
 
   it('reports any other connect failure as it is', async () => {
