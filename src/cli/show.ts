@@ -37,9 +37,15 @@ export function formatPeers(peers: readonly PeerView[]): string {
       String(p.prefixesReceived),
       String(p.prefixesAccepted),
       String(p.prefixesAdvertised),
-      p.state === 'Established' ? `router ID ${p.routerId ?? '?'}, hold ${p.holdTimeSec ?? '?'} s` : (p.lastError ?? ''),
+      p.state === 'Established' ? `router ID ${p.routerId ?? '?'}, hold ${p.holdTimeSec ?? '?'} s` : notEstablishedInfo(p),
     ]),
   );
+}
+
+/** Why the session is down and when it tries again: what an operator asks first (CALICO.md §4.7). */
+function notEstablishedInfo(p: PeerView): string {
+  const next = p.nextAttemptInSec === null || p.disabled ? undefined : `next attempt in ${p.nextAttemptInSec} s`;
+  return [p.lastError ?? undefined, next].filter((x) => x !== undefined && x !== '').join('; ');
 }
 
 export function formatRoutes(routes: readonly RouteView[]): string {

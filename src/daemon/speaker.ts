@@ -792,6 +792,7 @@ export class Speaker {
         localAddress: info.localAddress ?? null,
         disabled: info.disabled,
         lastError: info.lastError ?? null,
+        nextAttemptInSec: info.nextAttemptInMs === undefined ? null : Math.ceil(info.nextAttemptInMs / 1000),
       };
     });
   }

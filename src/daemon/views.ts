@@ -51,6 +51,8 @@ export interface PeerView {
   readonly localAddress: string | null;
   readonly disabled: boolean;
   readonly lastError: string | null;
+  /** Seconds (rounded up) until the next connection attempt; null when none is due (SessionInfo.nextAttemptInMs). */
+  readonly nextAttemptInSec: number | null;
 }
 
 export interface StatusView {

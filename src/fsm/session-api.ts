@@ -29,6 +29,12 @@ export interface SessionInfo {
   readonly lastError?: string;
   /** Administratively disabled (`petrel peer disable`). */
   readonly disabled: boolean;
+  /**
+   * Until the next connection attempt: the error-wait backoff left in Idle, or the
+   * ConnectRetryTimer (connect delay or retry) in Active; absent when none is due (a passive
+   * peer waiting to be called, a session connected or stopped).
+   */
+  readonly nextAttemptInMs?: number;
   /** Messages sent and received by type since the session was created, OPEN and KEEPALIVE included. */
   readonly messages?: SessionMessageCounts;
 }

@@ -254,7 +254,14 @@ export class Session extends EventEmitter<SessionEvents> implements SessionHandl
       ...(this.lastError === undefined ? {} : { lastError: this.lastError }),
       disabled: this.disabled,
       messages: { sent: { ...this.messages.sent }, received: { ...this.messages.received } },
+      ...this.nextAttempt(s.name),
     };
+  }
+
+  private nextAttempt(state: StateName): { nextAttemptInMs?: number } {
+    const timer = state === 'Idle' ? 'IdleHold' : state === 'Active' ? 'ConnectRetry' : undefined;
+    const ms = timer === undefined ? undefined : this.primary.timers.remainingMs(timer);
+    return ms === undefined ? {} : { nextAttemptInMs: ms };
   }
 
   start(): void {

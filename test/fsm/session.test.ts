@@ -271,6 +271,37 @@ describe('petrel to petrel on loopback', () => {
     }
   });
 
+  it('tells when it tries again: the error wait in Idle, the connect delay in Active, nothing when passive', async () => {
+    const server = await rawServer('127.0.0.44');
+    const s = session({
+      name: 'when', remoteAddress: '127.0.0.44', remotePort: server.port, localAddress: '127.0.0.43', config: quickConfig(65002, { errorWaitMinSec: 30, errorWaitMaxSec: 60 }), local: speaker('10.0.0.43', AS),
+    });
+    s.start();
+    const raw = await server.accepted();
+    await raw.nth(MessageType.OPEN);
+    raw.sendOpen(65099, '10.0.0.44');
+    await until('Idle after the bad OPEN', () => s.info().state === 'Idle', 5000);
+    expect(s.info().lastError).toBe('notification-sent: OPEN Message Error / Bad Peer AS');
+    const backoff = s.info().nextAttemptInMs!;
+    expect(backoff).toBeGreaterThan(25_000);
+    expect(backoff).toBeLessThanOrEqual(30_000);
+
+    const delayed = session({
+      name: 'delayed', remoteAddress: '127.0.0.44', remotePort: server.port, config: quickConfig(65002, { connectDelaySec: 3600 }), local: speaker('10.0.0.43', AS),
+    });
+    delayed.start();
+    expect(delayed.info().state).toBe('Active');
+    // Jittered to 75–100 % (RFC 4271 §10).
+    expect(delayed.info().nextAttemptInMs).toBeGreaterThan(2_600_000);
+    expect(delayed.info().nextAttemptInMs).toBeLessThanOrEqual(3_600_000);
+    const waiting = session({
+      name: 'waiting', remoteAddress: '127.0.0.44', remotePort: server.port, config: quickConfig(65002, { passive: true }), local: speaker('10.0.0.43', AS),
+    });
+    waiting.start();
+    expect(waiting.info().state).toBe('Active');
+    expect(waiting.info().nextAttemptInMs).toBeUndefined();
+  });
+
   it('reports any other connect failure as it is', async () => {
     const s = session({
       name: 'refused', remoteAddress: '127.0.0.37', remotePort: 179, config: quickConfig(AS), local: speaker('10.0.0.37', AS),

@@ -1,0 +1,45 @@
+// `petrel show peers`: a session that is down says why and when it tries again.
+import { describe, expect, it } from 'vitest';
+import { formatPeers } from '../../src/cli/show.js';
+import type { PeerView } from '../../src/daemon/views.js';
+
+const base: PeerView = {
+  name: 'tor1',
+  address: '10.0.0.1',
+  asNumber: 65001,
+  state: 'Idle',
+  since: '2026-11-27T05:00:00.000Z',
+  holdTimeSec: null,
+  routerId: null,
+  prefixesReceived: 0,
+  prefixesAccepted: 0,
+  prefixesAdvertised: 0,
+  localAddress: null,
+  disabled: false,
+  lastError: 'notification-sent: OPEN Message Error / Bad Peer AS',
+  nextAttemptInSec: 12,
+};
+
+/** The INFO cell of the view's row. */
+function info(view: PeerView): string {
+  const lines = formatPeers([view]).trimEnd().split('\n');
+  const header = lines.find((l) => l.includes('INFO'))!.split('|').map((c) => c.trim());
+  const row = lines.find((l) => l.includes(view.address))!.split('|').map((c) => c.trim());
+  return row[header.indexOf('INFO')]!;
+}
+
+describe('show peers', () => {
+  it('gives the last error and the time to the next attempt of a session that is down', () => {
+    expect(info(base)).toBe('notification-sent: OPEN Message Error / Bad Peer AS; next attempt in 12 s');
+    expect(info({ ...base, lastError: null, state: 'Active' })).toBe('next attempt in 12 s');
+  });
+
+  it('says nothing of a next attempt when none is due or the peer is disabled', () => {
+    expect(info({ ...base, nextAttemptInSec: null })).toBe('notification-sent: OPEN Message Error / Bad Peer AS');
+    expect(info({ ...base, disabled: true })).toBe('notification-sent: OPEN Message Error / Bad Peer AS');
+  });
+
+  it('gives the router ID and hold time of an Established session', () => {
+    expect(info({ ...base, state: 'Established', routerId: '10.0.0.1', holdTimeSec: 90, lastError: null, nextAttemptInSec: null })).toBe('router ID 10.0.0.1, hold 90 s');
+  });
+});
