@@ -7,7 +7,7 @@
  * or `notificationFor` so that both fields agree.
  */
 import { CeaseSubcode, NotifCode } from './constants.js';
-import type { BgpError } from './errors.js';
+import { cease, type BgpError } from './errors.js';
 import type { NotificationMessage } from './types.js';
 import type { WireReader } from './wire/reader.js';
 import type { WireWriter } from './wire/writer.js';
@@ -79,4 +79,27 @@ function truncateUtf8(utf8: Uint8Array, max: number): Uint8Array {
   // Continuation octets are 10xxxxxx: step back to the start of the cut character.
   while (end > 0 && (utf8[end]! & 0xc0) === 0x80) end--;
   return utf8.subarray(0, end);
+}
+
+/**
+ * The shutdown communication a session ended with (RFC 9003), the one received or the one sent,
+ * with control characters blanked as BIRD does before it logs one; undefined when there was none.
+ */
+export function shutdownCommunicationOf(ended: { readonly sent?: BgpError; readonly received?: NotificationMessage }): string | undefined {
+  const text = ended.received
+    ? ended.received.shutdownMessage
+    : ended.sent?.data === undefined
+      ? undefined
+      : parseShutdownMessage(ended.sent.code, ended.sent.subcode, ended.sent.data);
+  // eslint-disable-next-line no-control-regex -- exactly the control characters are meant
+  return text?.replace(/[\u0000-\u001f\u007f]/g, ' ');
+}
+
+/** Cease / Administrative Shutdown (or Reset) carrying an RFC 9003 shutdown communication. */
+export function shutdownCease(
+  text: string,
+  subcode: typeof CeaseSubcode.ADMINISTRATIVE_SHUTDOWN | typeof CeaseSubcode.ADMINISTRATIVE_RESET = CeaseSubcode.ADMINISTRATIVE_SHUTDOWN,
+): BgpError {
+  const id = subcode === CeaseSubcode.ADMINISTRATIVE_RESET ? 'cease.admin-reset' : 'cease.admin-shutdown';
+  return cease(subcode, id, text, shutdownNotification(text, subcode).data);
 }

@@ -59,6 +59,8 @@ export interface PeerOptions extends ControlOptions {
   readonly action: PeerAction;
   /** The peer's name as `show peers` prints it. */
   readonly name: string;
+  /** For reset and disable: the RFC 9003 shutdown communication sent to the peer's operator. */
+  readonly message?: string;
 }
 
 export interface LabOptions {

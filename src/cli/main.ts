@@ -98,11 +98,16 @@ await yargs(hideBin(process.argv))
       y
         .positional('action', { choices: PEER_ACTIONS, demandOption: true, describe: 'what to do' })
         .positional('name', { type: 'string', demandOption: true, describe: 'peer name as `show peers` prints it' })
+        .option('message', {
+          type: 'string',
+          describe: "reset or disable: text for the peer's operator, sent in the Cease NOTIFICATION (RFC 9003, at most 255 octets)",
+        })
         .options(controlOptions),
     (argv) =>
       dispatch('peer', commandHandlers.peer, {
         action: argv.action,
         name: argv.name,
+        ...(argv.message !== undefined ? { message: argv.message } : {}),
         json: argv.json,
         ...(argv.socket !== undefined ? { socket: argv.socket } : {}),
         ...(argv.config !== undefined ? { config: argv.config } : {}),

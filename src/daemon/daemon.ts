@@ -277,7 +277,7 @@ export class Daemon {
         return result.ok ? { ok: true, result: result.outcome } : { ok: false, error: 'the new configuration is invalid; the running one is kept', details: result.errors };
       }
       case 'peer':
-        return this.speaker.peerAction(request.name, request.action)
+        return this.speaker.peerAction(request.name, request.action, request.message)
           ? { ok: true, result: { peer: request.name, action: request.action } }
           : { ok: false, error: `no peer named ${request.name} (see petrel show peers)` };
     }

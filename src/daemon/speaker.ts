@@ -16,7 +16,7 @@
 import { CeaseSubcode } from '../bgp/constants.js';
 import { afiSafiName } from '../bgp/context.js';
 import { isEndOfRib } from '../bgp/end-of-rib.js';
-import { shutdownNotification } from '../bgp/notification.js';
+import { shutdownCease, shutdownCommunicationOf } from '../bgp/notification.js';
 import { cease, type BgpError } from '../bgp/errors.js';
 import type { AfiSafiName, RouteRefreshMessage, UpdateMessage } from '../bgp/types.js';
 import { diffConfigs, type ConfigDiff } from '../config/diff.js';
@@ -210,8 +210,7 @@ export class Speaker {
   async stop(): Promise<void> {
     this.#stopping = true;
     // RFC 9003: tell the peer's operator why, in the NOTIFICATION's data.
-    const text = 'petrel is shutting down';
-    const shutdown = cease(CeaseSubcode.ADMINISTRATIVE_SHUTDOWN, 'cease.admin-shutdown', text, shutdownNotification(text).data);
+    const shutdown = shutdownCease('petrel is shutting down');
     await Promise.all([...this.#peers.values()].map((s) => s.session.stop(shutdown)));
     for (const state of this.#peers.values()) this.#cancelTimers(state);
     await this.#backend.close?.();
@@ -604,19 +603,24 @@ export class Speaker {
     return [...this.#peers.keys()];
   }
 
-  /** `petrel peer reset|disable|enable NAME`; false when no such peer. */
-  peerAction(name: string, action: 'reset' | 'disable' | 'enable'): boolean {
+  /**
+   * `petrel peer reset|disable|enable NAME [--message TEXT]`; false when no such peer. A message
+   * goes to the peer's operator in the Cease NOTIFICATION (RFC 9003 shutdown communication).
+   */
+  peerAction(name: string, action: 'reset' | 'disable' | 'enable', message?: string): boolean {
     const state = this.#peers.get(name);
     if (!state) return false;
-    this.#log.info({ peer: name, action }, `operator: peer ${action}`);
+    this.#log.info({ peer: name, action, ...(message !== undefined ? { message } : {}) }, `operator: peer ${action}`);
     switch (action) {
       case 'reset':
-        state.session.reset();
+        state.session.reset(message === undefined ? undefined : shutdownCease(message, CeaseSubcode.ADMINISTRATIVE_RESET));
         break;
       case 'disable':
         state.cancelRestart?.();
         state.cancelRestart = undefined;
-        void state.session.stop(cease(CeaseSubcode.ADMINISTRATIVE_SHUTDOWN, 'cease.admin-shutdown', 'disabled by the operator'));
+        void state.session.stop(
+          message === undefined ? cease(CeaseSubcode.ADMINISTRATIVE_SHUTDOWN, 'cease.admin-shutdown', 'disabled by the operator') : shutdownCease(message),
+        );
         break;
       case 'enable':
         state.session.start();
@@ -830,7 +834,9 @@ function kernelPeerOf(config: Config, kernel?: KernelRouteInfo, owner?: PeerInfo
 }
 
 function notificationFields(down: SessionDown): Record<string, number | string> {
-  if (down.sent) return { code: down.sent.code, subcode: down.sent.subcode, direction: 'sent' };
-  if (down.received) return { code: down.received.code, subcode: down.received.subcode, direction: 'received' };
+  const text = shutdownCommunicationOf(down);
+  const communication = text === undefined ? {} : { shutdownCommunication: text };
+  if (down.sent) return { code: down.sent.code, subcode: down.sent.subcode, direction: 'sent', ...communication };
+  if (down.received) return { code: down.received.code, subcode: down.received.subcode, direction: 'received', ...communication };
   return {};
 }

@@ -68,8 +68,8 @@ export interface SessionHandle extends EventEmitter<SessionEvents> {
   start(): void;
   /** ManualStop with Cease (default Administrative Shutdown, RFC 9003 text optional). Resolves once the connection is closed. */
   stop(cease?: BgpError): Promise<void>;
-  /** Drop and re-establish (Cease / Administrative Reset). */
-  reset(): void;
+  /** Drop and re-establish with `cease` (default Cease / Administrative Reset, RFC 9003 text optional). */
+  reset(cease?: BgpError): void;
   /**
    * New connect delay, retry and error-wait times (a reload): the next timer started, the next
    * connection attempt and the next failure's backoff use them; an Established session is not touched.

@@ -24,7 +24,7 @@ import { CeaseSubcode, MAX_EXTENDED_MESSAGE_LENGTH, MAX_MESSAGE_LENGTH, NotifCod
 import { cease, isBgpError, type BgpError } from '../bgp/errors.js';
 import { decodeMessage, encodeMessage } from '../bgp/index.js';
 import { KEEPALIVE } from '../bgp/keepalive.js';
-import { notificationFor, shutdownNotification } from '../bgp/notification.js';
+import { notificationFor, shutdownCommunicationOf } from '../bgp/notification.js';
 import { describeNotification, notificationName } from '../bgp/notification-names.js';
 import type { BgpMessage, CodecContext, NotificationMessage, OpenMessage } from '../bgp/types.js';
 import { connectTcp, type ConnectTcpOptions } from '../native/index.js';
@@ -93,15 +93,6 @@ export function ttlFor(hops: HopSettings): Pick<TransportSecurity, 'ttl' | 'minT
   if (typeof hops.multihop === 'number') return { ttl: hops.multihop };
   if (hops.multihop || hops.internal) return { ttl: MAX_TTL };
   return { ttl: 1 };
-}
-
-/** Cease / Administrative Shutdown (or Reset) carrying an RFC 9003 shutdown communication. */
-export function shutdownCease(
-  text: string,
-  subcode: typeof CeaseSubcode.ADMINISTRATIVE_SHUTDOWN | typeof CeaseSubcode.ADMINISTRATIVE_RESET = CeaseSubcode.ADMINISTRATIVE_SHUTDOWN,
-): BgpError {
-  const id = subcode === CeaseSubcode.ADMINISTRATIVE_RESET ? 'cease.admin-reset' : 'cease.admin-shutdown';
-  return cease(subcode, id, text, shutdownNotification(text, subcode).data);
 }
 
 export interface SessionOptions {
@@ -284,8 +275,8 @@ export class Session extends EventEmitter<SessionEvents> implements SessionHandl
     this.config = { ...this.config, connectDelaySec, connectRetrySec, errorWaitMinSec, errorWaitMaxSec, errorForgetSec };
   }
 
-  reset(): void {
-    const event: FsmEvent = { type: 'ManualStop', cease: cease(CeaseSubcode.ADMINISTRATIVE_RESET, 'cease.admin-reset', 'administrative reset') };
+  reset(why: BgpError = cease(CeaseSubcode.ADMINISTRATIVE_RESET, 'cease.admin-reset', 'administrative reset')): void {
+    const event: FsmEvent = { type: 'ManualStop', cease: why };
     if (this.fork) this.feed({ machine: this.fork, event });
     this.feed({ machine: this.primary, event });
     if (!this.disabled) this.feed({ machine: this.primary, event: { type: 'ManualStart' } });
@@ -717,10 +708,17 @@ function openAs(open: OpenMessage): number {
   return four && four.code === 'four-octet-as' ? four.asn : open.myAs;
 }
 
-/** `show peers` last error, e.g. "notification-received: Cease / Administrative Shutdown". */
+/**
+ * `show peers` last error, e.g. "notification-received: Cease / Administrative Shutdown", with an
+ * RFC 9003 shutdown communication after it as BIRD logs one: `: "maintenance window 42"`.
+ */
 function describeExit(down: SessionDown, previous: string | undefined): string {
   const n = down.sent ?? down.received;
-  if (n) return `${down.reason}: ${notificationName(n.code, n.subcode)}`;
+  if (n) {
+    // RFC 9003: the text is for the operators; `show peers` is where they look.
+    const text = shutdownCommunicationOf(down);
+    return `${down.reason}: ${notificationName(n.code, n.subcode)}${text === undefined ? '' : `: ${JSON.stringify(text)}`}`;
+  }
   // A lost connection keeps the socket error seen just before, when there was one.
   if (down.reason === ExitReason.CONNECTION_LOST && previous?.startsWith('connection: ')) return `${down.reason}: ${previous.slice(12)}`;
   return down.reason;

@@ -4,7 +4,7 @@ import { CeaseSubcode, NotifCode } from '../../src/bgp/constants.js';
 import type { BgpError} from '../../src/bgp/errors.js';
 import { cease, headerError, openError } from '../../src/bgp/errors.js';
 import { describeNotification, notificationName, NOTIFICATION_NAMES } from '../../src/bgp/notification-names.js';
-import { decodeNotification, encodeNotification, notificationFor, shutdownNotification } from '../../src/bgp/notification.js';
+import { decodeNotification, encodeNotification, notificationFor, shutdownCease, shutdownCommunicationOf, shutdownNotification } from '../../src/bgp/notification.js';
 import type { NotificationMessage } from '../../src/bgp/types.js';
 import { WireReader } from '../../src/bgp/wire/reader.js';
 import { WireWriter } from '../../src/bgp/wire/writer.js';
@@ -80,6 +80,14 @@ describe('NOTIFICATION (RFC 4271 §4.5)', () => {
     expect(m.data.length).toBe(255);
     expect(m.shutdownMessage).toBe('é'.repeat(127));
     expect(shutdownNotification('a'.repeat(300)).shutdownMessage).toBe('a'.repeat(255));
+  });
+
+  it('finds the shutdown communication a session ended with, received or sent, with control characters blanked', () => {
+    expect(shutdownCommunicationOf({ received: shutdownNotification('maintenance\nwindow') })).toBe('maintenance window');
+    expect(shutdownCommunicationOf({ sent: shutdownCease('back at 14:00', CeaseSubcode.ADMINISTRATIVE_RESET) })).toBe('back at 14:00');
+    expect(shutdownCommunicationOf({ sent: cease(CeaseSubcode.ADMINISTRATIVE_SHUTDOWN, 'cease.admin-shutdown', 'no text') })).toBeUndefined();
+    expect(shutdownCommunicationOf({ received: { type: 'notification', code: 6, subcode: 2, data: hex`00` } })).toBeUndefined();
+    expect(shutdownCommunicationOf({})).toBeUndefined();
   });
 
   it('turns a BgpError into its NOTIFICATION', () => {

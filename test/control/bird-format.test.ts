@@ -128,6 +128,7 @@ describe('show protocols', () => {
     ['connection-lost: read ECONNRESET', 'Socket: Connection reset by peer'],
     ['connect: no answer within 5 s', 'Socket: Connection timed out'],
     ['notification-received: Cease / Administrative Shutdown', 'Received: Administrative shutdown'],
+    ['notification-received: Cease / Administrative Shutdown: "maintenance: back at 14:00"', 'Received: Administrative shutdown'],
     ['notification-sent: OPEN Message Error / Bad Peer AS', 'BGP Error: Bad peer as'],
     ['hold-timer-expired', 'Error: Hold timer expired'],
     ['admin-down', ''],

@@ -79,10 +79,11 @@ describe('control socket', () => {
       { command: 'routes' },
       { command: 'routes', prefix: '10.0.0.0/24' },
       { command: 'peer', action: 'reset', name: 'tor1' },
+      { command: 'peer', action: 'disable', name: 'tor1', message: 'maintenance: back at 14:00' },
     ] as ControlRequest[]) {
       expect(await controlRequest(socket, request)).toEqual({ ok: true, result: { echo: request } });
     }
-    expect(seen).toHaveLength(5);
+    expect(seen).toHaveLength(6);
     const two = await raw(socket, '{"command":"status"}\n{"command":"peers"}\n', 2);
     expect(two).toEqual([
       { ok: true, result: { echo: { command: 'status' } } },
@@ -97,6 +98,15 @@ describe('control socket', () => {
     expect(notJson).toEqual({ ok: false, error: 'request is not JSON' });
     expect(unknown).toMatchObject({ ok: false, error: expect.stringContaining('bad request') as unknown });
     expect(badAction).toMatchObject({ ok: false, error: expect.stringContaining('action') as unknown });
+    // RFC 9003 §2: at most 255 octets (here 256 of 2-octet characters' worth), and only with reset or disable.
+    expect(await controlRequest(socket, { command: 'peer', action: 'disable', name: 'tor1', message: 'é'.repeat(128) })).toEqual({
+      ok: false,
+      error: 'bad request: message: the message is 256 octets of UTF-8; a shutdown communication holds at most 255 (RFC 9003 §2)',
+    });
+    expect(await controlRequest(socket, { command: 'peer', action: 'enable', name: 'tor1', message: 'hello' })).toEqual({
+      ok: false,
+      error: 'bad request: message: a message goes with reset or disable (it is sent in their NOTIFICATION)',
+    });
     expect(await controlRequest(socket, { command: 'peer', action: 'reset', name: 'nobody' })).toEqual({ ok: false, error: 'no peer named nobody' });
     expect(await controlRequest(socket, { command: 'reload' })).toEqual({ ok: false, error: 'reload exploded' });
   });

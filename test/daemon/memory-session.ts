@@ -6,6 +6,7 @@ import { EventEmitter } from 'node:events';
 import { CeaseSubcode } from '../../src/bgp/constants.js';
 import { cease, type BgpError } from '../../src/bgp/errors.js';
 import { decodeMessage, encodeMessage } from '../../src/bgp/index.js';
+import { notificationFor } from '../../src/bgp/notification.js';
 import type { AfiSafiName, BgpMessage, UpdateMessage } from '../../src/bgp/types.js';
 import type { EffectivePeer } from '../../src/config/peers.js';
 import type { Config } from '../../src/config/schema.js';
@@ -135,7 +136,8 @@ export class MemorySession extends EventEmitter<SessionEvents> implements Sessio
         reason: 'notification-received',
         wasEstablished: true,
         retainRoutes: other.retainOnLoss,
-        received: { type: 'notification', code: error.code, subcode: error.subcode, data: error.data },
+        // As the wire would deliver it: an RFC 9003 shutdown communication decoded.
+        received: notificationFor(error),
       });
     }
     return Promise.resolve();
@@ -148,8 +150,8 @@ export class MemorySession extends EventEmitter<SessionEvents> implements Sessio
     this.retimes.push(times);
   }
 
-  reset(): void {
-    void this.stop(cease(CeaseSubcode.ADMINISTRATIVE_RESET, 'cease.admin-reset', 'reset'));
+  reset(why: BgpError = cease(CeaseSubcode.ADMINISTRATIVE_RESET, 'cease.admin-reset', 'reset')): void {
+    void this.stop(why);
     this.start();
     this.other?.start();
   }

@@ -165,11 +165,15 @@ describe('petrel run (two daemons on loopback)', () => {
     writeFileSync(a.configFile, nodeConfig(a.config));
   });
 
-  it('disables and re-enables a peer from the CLI', async () => {
-    const off = await petrel('peer', 'disable', 'b', '--socket', a.socket);
+  it('disables and re-enables a peer from the CLI, telling its operator why (RFC 9003)', async () => {
+    const tooLong = await petrel('peer', 'disable', 'b', '--message', 'x'.repeat(256), '--socket', a.socket);
+    expect(tooLong.code).toBe(2);
+    expect(tooLong.stderr).toMatch(/--message: the message is 256 octets of UTF-8; a shutdown communication holds at most 255/);
+    const off = await petrel('peer', 'disable', 'b', '--message', 'maintenance: back at 14:00', '--socket', a.socket);
     expect(off).toMatchObject({ code: 0, stdout: 'peer b: disabled\n' });
     await waitFor(async () => ((await routesOf(b, '10.244.1.0/26')).length === 0 ? true : undefined), { timeoutMs: 15_000, what: 'b to lose a\u2019s routes' });
     expect((await peersOf(a))[0]).toMatchObject({ disabled: true });
+    expect((await peersOf(b))[0]!.lastError).toBe('notification-received: Cease / Administrative Shutdown: "maintenance: back at 14:00"');
     const on = await petrel('peer', 'enable', 'b', '--socket', a.socket);
     expect(on.code).toBe(0);
     await waitFor(async () => ((await routesOf(b, '10.244.1.0/26')).length === 1 ? true : undefined), { timeoutMs: 30_000, what: 'the session to come back' });

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { CeaseSubcode } from '../../src/bgp/constants.js';
+import type { SessionDown } from '../../src/fsm/session-api.js';
 import type { PathAttribute, UpdateMessage } from '../../src/bgp/types.js';
 import type { RouteSink } from '../../src/daemon/route-sink.js';
 import { isEndOfRib } from '../../src/bgp/end-of-rib.js';
@@ -328,6 +330,23 @@ describe('speaker reload (diffConfigs)', () => {
     await a.speaker.reload(config(TOR_AND_B));
     await until(() => !announced(b).has('0.0.0.0/0'));
     expect(downs).toEqual([]);
+  });
+
+  it('sends the operator\'s message with a reset or a disable (RFC 9003), and the plain Cease without one', async () => {
+    const network = new MemoryNetwork();
+    const a = await startSpeaker(network, '10.0.0.1', TOR_AND_B);
+    const tor = scripted(network, { localAddress: '10.0.0.254', address: '10.0.0.1', localAs: 65001 });
+    await until(() => tor.established);
+    const downs: SessionDown[] = [];
+    tor.on('down', (d) => downs.push(d));
+    expect(a.speaker.peerAction('tor', 'reset', 'new line card')).toBe(true);
+    await until(() => downs.length === 1 && tor.established);
+    expect(downs[0]!.received).toMatchObject({ subcode: CeaseSubcode.ADMINISTRATIVE_RESET, shutdownMessage: 'new line card' });
+    expect(a.speaker.peerAction('tor', 'disable')).toBe(true);
+    await until(() => downs.length === 2);
+    expect(downs[1]!.received).toMatchObject({ subcode: CeaseSubcode.ADMINISTRATIVE_SHUTDOWN });
+    expect(downs[1]!.received!.shutdownMessage).toBeUndefined();
+    expect(a.speaker.peerAction('nobody', 'disable', 'x')).toBe(false);
   });
 
   it('hands changed connect and error-wait times to the running session without resetting it', async () => {

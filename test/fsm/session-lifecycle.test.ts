@@ -8,7 +8,8 @@ import net from 'node:net';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CeaseSubcode } from '../../src/bgp/constants.js';
-import { shutdownCease, ttlFor, type HopSettings, type SessionLogger } from '../../src/fsm/session.js';
+import { shutdownCease } from '../../src/bgp/notification.js';
+import { ttlFor, type HopSettings, type SessionLogger } from '../../src/fsm/session.js';
 import { cleanup, established, next, petrelPair, quickConfig, session, speaker, until } from './session-harness.js';
 
 afterEach(cleanup);

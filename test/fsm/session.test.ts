@@ -11,7 +11,7 @@ import type { UpdateMessage } from '../../src/bgp/types.js';
 import type { SessionDown } from '../../src/fsm/session-api.js';
 import type { LiveTimes, SessionConfig } from '../../src/fsm/session-config.js';
 import { connectTcp, SocketError } from '../../src/native/index.js';
-import { shutdownCease } from '../../src/fsm/session.js';
+import { shutdownCease } from '../../src/bgp/notification.js';
 import type { StateName } from '../../src/fsm/states.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import {
@@ -138,7 +138,7 @@ describe('petrel to petrel on loopback', () => {
     expect(dA.sent?.subcode).toBe(CeaseSubcode.ADMINISTRATIVE_SHUTDOWN);
     expect(dB.reason).toBe('notification-received');
     expect(dB.received).toMatchObject({ code: NotifCode.CEASE, subcode: CeaseSubcode.ADMINISTRATIVE_SHUTDOWN, shutdownMessage: 'maintenance window 42' });
-    expect(b.info().lastError).toBe('notification-received: Cease / Administrative Shutdown');
+    expect(b.info().lastError).toBe('notification-received: Cease / Administrative Shutdown: "maintenance window 42"');
     expect(a.info()).toMatchObject({ state: 'Idle', disabled: true });
     expect(b.info().state).toBe('Idle');
 

@@ -72,7 +72,9 @@ export function birdLastError(lastError: string | null): string {
   if (lastError === null) return '';
   const colon = lastError.indexOf(': ');
   const kind = colon < 0 ? lastError : lastError.slice(0, colon);
-  const detail = colon < 0 ? '' : lastError.slice(colon + 2);
+  // BIRD's last error has no shutdown communication (it shows that apart): drop petrel's `: "…"`.
+  const quoted = lastError.indexOf(': "', colon + 2);
+  const detail = colon < 0 ? '' : lastError.slice(colon + 2, quoted < 0 ? undefined : quoted);
   switch (kind) {
     case 'notification-received':
       return `Received: ${notificationText(detail)}`;
