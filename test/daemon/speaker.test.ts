@@ -305,6 +305,15 @@ describe('speaker pipeline (in-memory sessions)', () => {
 describe('speaker reload (diffConfigs)', () => {
   const TOR_AND_B = `${NODE_A}peers:\n  - {name: tor, address: 10.0.0.254, asNumber: 65001}\n  - {name: b, address: 10.0.0.2, asNumber: 64512}\n`;
 
+  /** Speaker A (TOR_AND_B) with its eBGP ToR session up. */
+  async function withTor(): Promise<{ network: MemoryNetwork; a: Awaited<ReturnType<typeof startSpeaker>>; tor: MemorySession }> {
+    const network = new MemoryNetwork();
+    const a = await startSpeaker(network, '10.0.0.1', TOR_AND_B);
+    const tor = scripted(network, { localAddress: '10.0.0.254', address: '10.0.0.1', localAs: 65001 });
+    await until(() => tor.established);
+    return { network, a, tor };
+  }
+
   it('re-runs export for a policy change without resetting any session', async () => {
     const network = new MemoryNetwork();
     const a = await startSpeaker(network, '10.0.0.1', TOR_AND_B);
@@ -333,10 +342,7 @@ describe('speaker reload (diffConfigs)', () => {
   });
 
   it('sends the operator\'s message with a reset or a disable (RFC 9003), and the plain Cease without one', async () => {
-    const network = new MemoryNetwork();
-    const a = await startSpeaker(network, '10.0.0.1', TOR_AND_B);
-    const tor = scripted(network, { localAddress: '10.0.0.254', address: '10.0.0.1', localAs: 65001 });
-    await until(() => tor.established);
+    const { a, tor } = await withTor();
     const downs: SessionDown[] = [];
     tor.on('down', (d) => downs.push(d));
     expect(a.speaker.peerAction('tor', 'reset', 'new line card')).toBe(true);
@@ -350,10 +356,7 @@ describe('speaker reload (diffConfigs)', () => {
   });
 
   it('hands changed connect and error-wait times to the running session without resetting it', async () => {
-    const network = new MemoryNetwork();
-    const a = await startSpeaker(network, '10.0.0.1', TOR_AND_B);
-    const tor = scripted(network, { localAddress: '10.0.0.254', address: '10.0.0.1', localAs: 65001 });
-    await until(() => tor.established);
+    const { network, a, tor } = await withTor();
     const downs: string[] = [];
     tor.on('down', () => downs.push('tor'));
     const changed = TOR_AND_B.replace(
