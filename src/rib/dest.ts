@@ -8,13 +8,12 @@
  *
  * Memory: one object per route where a prefix has one path (a reflector relaying 1,000,000
  * prefixes each announced once). The entry is a `Path` too, and its first candidate is itself
- * (`paths === this`, a bit in the flag word): the path's fields and the entry's share one object
- * (64 bytes: key, flags, attributes, source and Adj-RIB-Out slot; the path identifier lives in
- * the flag word), where an entry and a path apart cost two (128 bytes) and twice the garbage
- * collector's copying. An IPv4
+ * (`paths === this`): the path's fields and the entry's share one object (72 bytes; the path
+ * identifier lives in the flag word), where an entry and a path apart cost two (128 bytes) and
+ * twice the garbage collector's copying. An IPv4
  * prefix is a small integer and a length in the flag word, not a string (text is built on
- * demand); a lone candidate is its own best path, and an array appears only for a second; other
- * candidates, the best of several, the ECMP set and update-group slots beyond the first live in a side object
+ * demand); a lone candidate is its own best path, and an array appears only for a second; the
+ * best of several, the ECMP set and update-group slots beyond the first live in a side object
  * that most entries never allocate.
  *
  * The entry stays the prefix's entry after its own path is withdrawn or replaced (that path may
@@ -78,11 +77,6 @@ const ID_SHIFT = 17;
  * integer); an ADD-PATH route under a larger one is stored as a path of its own.
  */
 export const MAX_ENTRY_PATH_ID = (1 << 13) - 1;
-/**
- * The entry's own path is its lone candidate (`paths === this`): the common case, held in a bit
- * rather than a field, so that a million entries are a word each smaller for the collector to copy.
- */
-const OWN_PATH = 1 << 30;
 
 /** Each reason's code (a Record, so a new reason without a code does not compile). */
 const REASON_CODE: Readonly<Record<IneligibleReason, number>> = {
@@ -240,11 +234,10 @@ class SeparatePath extends Path {
 }
 
 /**
- * What few entries need: candidates other than the entry's own path alone, update-group slot 0
- * once any of the rest is used, the other slots, the best of several candidates and an ECMP set.
+ * What few entries need: update-group slot 0 once any of the rest is used, the other slots, the
+ * best of several candidates and an ECMP set.
  */
 class DestExtra {
-  paths: Path | Path[] | undefined = undefined;
   out0: Advertised | undefined = undefined;
   outs: (Advertised | undefined)[] | undefined = undefined;
   best: Path | undefined = undefined;
@@ -264,12 +257,18 @@ export class Dest extends Path {
    * entry needs no string); IPv6: the prefix text.
    */
   readonly #key: number | string;
+  /**
+   * Candidates: undefined (none), one path, or several. The entry's own path, when it is still
+   * a candidate, is `this`.
+   */
+  declare paths: Path | Path[] | undefined;
   /** Update group slot 0's advertised path(s), or the side object holding every slot. */
   #out: Advertised | DestExtra | undefined;
 
   private constructor(key: number | string, meta: number, attrs: AttrSet, source: PeerInfo) {
     super(attrs, source, meta);
     this.#key = key;
+    this.paths = undefined;
     this.#out = undefined;
   }
 
@@ -278,29 +277,7 @@ export class Dest extends Path {
   }
 
   get pathId(): number {
-    return (this.bits >>> ID_SHIFT) & MAX_ENTRY_PATH_ID;
-  }
-
-  /**
-   * Candidates: undefined (none), one path, or several. The entry's own path, when it is its
-   * lone candidate, is `this` (a flag bit, see `OWN_PATH`); anything else lives in the side object.
-   */
-  get paths(): Path | Path[] | undefined {
-    const bits = this.bits;
-    if (bits & OWN_PATH) return this;
-    return bits & HAS_EXTRA ? (this.#out as DestExtra).paths : undefined;
-  }
-
-  set paths(paths: Path | Path[] | undefined) {
-    const bits = this.bits;
-    if (paths === this) {
-      this.bits = bits | OWN_PATH;
-      if (bits & HAS_EXTRA) (this.#out as DestExtra).paths = undefined;
-      return;
-    }
-    this.bits = bits & ~OWN_PATH;
-    if (paths !== undefined) this.#ensureExtra().paths = paths;
-    else if (bits & HAS_EXTRA) (this.#out as DestExtra).paths = undefined;
+    return this.bits >>> ID_SHIFT;
   }
 
   /** An entry is its own; storing it never moves it. */
