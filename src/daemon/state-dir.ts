@@ -32,11 +32,6 @@ export type PreviousRun =
   /** The markers could not be read (or make no sense): assume a restart, as before markers. */
   | { readonly kind: 'unknown'; readonly reason: string };
 
-/**
- * Whether petrel comes back restarting towards a peer to which it advertises `restartTimeSec`:
- * after a crash or an unknown past, yes; after a clean stop, only while a peer may still hold
- * our routes (RFC 4724 §4.2: a peer keeps them at most the Restart Time we advertised).
- */
 /** Whether petrel says it is restarting (R bit) to a peer to which it advertises `restartTimeSec`. */
 export type RestartPolicy = (restartTimeSec: number) => boolean;
 
@@ -45,6 +40,11 @@ export function restartPolicy(previous: PreviousRun, startedAt: Date): RestartPo
   return (restartTimeSec) => comesBackRestarting(previous, startedAt, restartTimeSec);
 }
 
+/**
+ * Whether petrel comes back restarting towards a peer to which it advertises `restartTimeSec`:
+ * after a crash or an unknown past, yes; after a clean stop, only while a peer may still hold
+ * our routes (RFC 4724 §4.2: a peer keeps them at most the Restart Time we advertised).
+ */
 export function comesBackRestarting(previous: PreviousRun, startedAt: Date, restartTimeSec: number): boolean {
   switch (previous.kind) {
     case 'none':
