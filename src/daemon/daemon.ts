@@ -19,6 +19,7 @@ import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { canonicalPrefix } from '../bgp/address.js';
 import { formatIssue, loadConfigFile, type LoadResult } from '../config/load.js';
+import { effectivePeers } from '../config/peers.js';
 import type { Config } from '../config/schema.js';
 import { ConfigWatcher } from '../config/watch.js';
 import { BirdControlServer } from '../control/bird/server.js';
@@ -293,8 +294,15 @@ export class Daemon {
     await this.metrics.close();
     for (const bird of this.#birdSockets) await bird.close();
     await this.#control?.close();
-    this.#state.markStopped(new Date());
+    this.#state.markStopped(new Date(), advertisedRestartTimes(this.speaker.config));
   }
+}
+
+/** The Restart Time each peer is told (RFC 4724 §3), by address: what the stopped marker keeps. */
+function advertisedRestartTimes(config: Config): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const peer of effectivePeers(config)) if (peer.gracefulRestart.enabled) out[peer.address] = peer.gracefulRestart.restartTimeSec;
+  return out;
 }
 
 /** Config keys a reload records but applies only at the next start. */

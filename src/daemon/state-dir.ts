@@ -28,32 +28,44 @@ export type PreviousRun =
   | { readonly kind: 'none' }
   /** `running` left behind: the process ended without a clean stop. */
   | { readonly kind: 'crashed'; readonly pid?: number; readonly startedAt?: Date }
-  | { readonly kind: 'stopped'; readonly stoppedAt: Date }
+  /**
+   * A clean stop; `restartTimes`: the Restart Time (RFC 4724 §3) it last advertised to each peer,
+   * by address, when the marker recorded them.
+   */
+  | { readonly kind: 'stopped'; readonly stoppedAt: Date; readonly restartTimes?: Readonly<Record<string, number>> }
   /** The markers could not be read (or make no sense): assume a restart, as before markers. */
   | { readonly kind: 'unknown'; readonly reason: string };
 
-/** Whether petrel says it is restarting (R bit) to a peer to which it advertises `restartTimeSec`. */
-export type RestartPolicy = (restartTimeSec: number) => boolean;
+/**
+ * Whether petrel says it is restarting (R bit) to a peer to which it advertises `restartTimeSec`;
+ * `peerAddress` finds the time the previous run told that peer, which is what bounds how long the
+ * peer holds our routes.
+ */
+export type RestartPolicy = (restartTimeSec: number, peerAddress?: string) => boolean;
 
 /** The policy of a process started at `startedAt` after `previous`. */
 export function restartPolicy(previous: PreviousRun, startedAt: Date): RestartPolicy {
-  return (restartTimeSec) => comesBackRestarting(previous, startedAt, restartTimeSec);
+  return (restartTimeSec, peerAddress) => comesBackRestarting(previous, startedAt, restartTimeSec, peerAddress);
 }
 
 /**
  * Whether petrel comes back restarting towards a peer to which it advertises `restartTimeSec`:
  * after a crash or an unknown past, yes; after a clean stop, only while a peer may still hold
- * our routes (RFC 4724 §4.2: a peer keeps them at most the Restart Time we advertised).
+ * our routes (RFC 4724 §4.2: a peer keeps them at most the Restart Time we advertised). That is
+ * the time the stopped run advertised to `peerAddress` when its marker says, not this run's (a
+ * config changed between the two runs); the current one otherwise.
  */
-export function comesBackRestarting(previous: PreviousRun, startedAt: Date, restartTimeSec: number): boolean {
+export function comesBackRestarting(previous: PreviousRun, startedAt: Date, restartTimeSec: number, peerAddress?: string): boolean {
   switch (previous.kind) {
     case 'none':
       return false;
     case 'crashed':
     case 'unknown':
       return true;
-    case 'stopped':
-      return startedAt.getTime() - previous.stoppedAt.getTime() < restartTimeSec * 1000;
+    case 'stopped': {
+      const told = peerAddress === undefined ? undefined : previous.restartTimes?.[peerAddress];
+      return startedAt.getTime() - previous.stoppedAt.getTime() < (told ?? restartTimeSec) * 1000;
+    }
   }
 }
 
@@ -88,11 +100,27 @@ export function previousRunFrom(running: Record<string, unknown> | undefined | E
   if (stopped instanceof Error) return running === undefined ? { kind: 'unknown', reason: stopped.message } : crashed(running);
   const stoppedAt = stopped === undefined ? undefined : dateAt(stopped, 'stoppedAt');
   if (stopped !== undefined && stoppedAt === undefined) return running === undefined ? { kind: 'unknown', reason: 'the stopped marker has no stop time' } : crashed(running);
-  if (running === undefined) return stoppedAt === undefined ? { kind: 'none' } : { kind: 'stopped', stoppedAt };
+  if (running === undefined) return stopped === undefined || stoppedAt === undefined ? { kind: 'none' } : stoppedRun(stoppedAt, stopped);
   // Both: a stop that ended before `running` could go is a clean stop of that run.
   const startedAt = dateAt(running, 'startedAt');
-  if (stoppedAt !== undefined && startedAt !== undefined && stoppedAt.getTime() >= startedAt.getTime()) return { kind: 'stopped', stoppedAt };
+  if (stopped !== undefined && stoppedAt !== undefined && startedAt !== undefined && stoppedAt.getTime() >= startedAt.getTime()) return stoppedRun(stoppedAt, stopped);
   return crashed(running);
+}
+
+/** The marker's `restartTimes`: each peer address's advertised Restart Time (0–4095 s, RFC 4724 §3); others ignored. */
+function restartTimesAt(marker: Record<string, unknown>): Readonly<Record<string, number>> | undefined {
+  const value = marker['restartTimes'];
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const out: Record<string, number> = {};
+  for (const [address, sec] of Object.entries(value as Record<string, unknown>)) {
+    if (typeof sec === 'number' && Number.isInteger(sec) && sec >= 0 && sec <= 4095) out[address] = sec;
+  }
+  return out;
+}
+
+function stoppedRun(stoppedAt: Date, stopped: Record<string, unknown>): PreviousRun {
+  const restartTimes = restartTimesAt(stopped);
+  return { kind: 'stopped', stoppedAt, ...(restartTimes !== undefined ? { restartTimes } : {}) };
 }
 
 function crashed(running: Record<string, unknown>): PreviousRun {
@@ -145,10 +173,13 @@ export class StateDir {
     return written ? this.previous : { kind: 'unknown', reason: `${this.dir} is not writable` };
   }
 
-  /** A clean stop: `stopped` with the stop time replaces `running`. */
-  markStopped(stoppedAt: Date): void {
+  /**
+   * A clean stop: `stopped` with the stop time, and the Restart Time advertised to each peer
+   * (`restartTimes`, by address), replaces `running`.
+   */
+  markStopped(stoppedAt: Date, restartTimes?: Readonly<Record<string, number>>): void {
     this.#attempt(() => {
-      this.#write(STOPPED_MARKER, { stoppedAt: stoppedAt.toISOString() });
+      this.#write(STOPPED_MARKER, { stoppedAt: stoppedAt.toISOString(), ...(restartTimes !== undefined ? { restartTimes } : {}) });
       unlinkIfPresent(path.join(this.dir, RUNNING_MARKER));
     });
   }
@@ -161,7 +192,10 @@ export class StateDir {
     const previous = this.previous;
     if (previous.kind === 'crashed' || previous.kind === 'unknown') return;
     this.#attempt(() => {
-      if (previous.kind === 'stopped') this.#write(STOPPED_MARKER, { stoppedAt: previous.stoppedAt.toISOString() });
+      if (previous.kind === 'stopped') {
+        const { restartTimes } = previous;
+        this.#write(STOPPED_MARKER, { stoppedAt: previous.stoppedAt.toISOString(), ...(restartTimes !== undefined ? { restartTimes } : {}) });
+      }
       unlinkIfPresent(path.join(this.dir, RUNNING_MARKER));
     });
   }

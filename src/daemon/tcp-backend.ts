@@ -108,7 +108,7 @@ export class TcpSessionBackend implements SessionBackend {
         keepaliveSec: peer.keepaliveSec,
         ...liveTimesOf(peer),
       }),
-      local: localSpeakerFor(peer, config, this.#restarting(peer.gracefulRestart.restartTimeSec) && !this.#establishedOnce.has(peer.address)),
+      local: localSpeakerFor(peer, config, this.#restarting(peer.gracefulRestart.restartTimeSec, peer.address) && !this.#establishedOnce.has(peer.address)),
       security,
       logger: this.#logger,
       numericIpv4: true,

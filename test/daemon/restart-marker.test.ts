@@ -118,7 +118,8 @@ describe('restart marker (stateDir) and the R bit of the first OPEN (RFC 4724 §
     expect(cold.forwardingPreserved).toBe(false);
     await cold.daemon.stop();
     expect(await work.read('state/running')).toBe('');
-    expect(await work.read('state/stopped')).toMatch(/"stoppedAt"/);
+    // The Restart Time the peer was told, which bounds how long it keeps our routes.
+    expect(JSON.parse(await work.read('state/stopped'))).toMatchObject({ restartTimes: { [PEER_ADDRESS]: 120 } });
 
     const again = await startAndReadOpen();
     expect(again.restarting).toBe(true);
@@ -138,5 +139,13 @@ describe('restart marker (stateDir) and the R bit of the first OPEN (RFC 4724 §
     const late = await startAndReadOpen();
     expect(late.restarting).toBe(false);
     await late.daemon.stop();
+  });
+
+  it('judges the restart by the time the peer was told, not the one configured now', async () => {
+    // Stopped 100 s ago after telling the peer 90 s: it dropped our routes; 120 s now does not matter.
+    writeFileSync(work.file('state/stopped'), JSON.stringify({ stoppedAt: new Date(Date.now() - 100_000).toISOString(), restartTimes: { [PEER_ADDRESS]: 90 } }));
+    const told = await startAndReadOpen();
+    expect(told.restarting).toBe(false);
+    await told.daemon.stop();
   });
 });

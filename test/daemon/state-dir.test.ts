@@ -34,6 +34,17 @@ describe('comesBackRestarting', () => {
     const policy = restartPolicy({ kind: 'stopped', stoppedAt: secondsBefore(200) }, START);
     expect([policy(120), policy(300)]).toEqual([false, true]);
   });
+
+  it('judges a peer by the restart time the stopped run told it, not the one configured now (RFC 4724 §4.2)', () => {
+    const previous: PreviousRun = { kind: 'stopped', stoppedAt: secondsBefore(200), restartTimes: { '10.0.0.1': 120, '10.0.0.2': 300 } };
+    // Told 120 s: the peer dropped our routes at 120 s, whatever we would say now.
+    expect(comesBackRestarting(previous, START, 300, '10.0.0.1')).toBe(false);
+    // Told 300 s: the peer still holds them, though we now advertise 60 s.
+    expect(comesBackRestarting(previous, START, 60, '10.0.0.2')).toBe(true);
+    // A peer the stopped run did not record: the time it will be told now.
+    expect(comesBackRestarting(previous, START, 300, '10.0.0.3')).toBe(true);
+    expect(comesBackRestarting(previous, START, 120, '10.0.0.3')).toBe(false);
+  });
 });
 
 describe('previousRunFrom (marker contents)', () => {
@@ -55,6 +66,12 @@ describe('previousRunFrom (marker contents)', () => {
     expect(previousRunFrom(undefined, { stoppedAt: 'yesterday-ish' })).toMatchObject({ kind: 'unknown' });
     expect(previousRunFrom(running, { stoppedAt: 12 })).toMatchObject({ kind: 'crashed' });
     expect(previousRunFrom({}, undefined)).toEqual({ kind: 'crashed' });
+    // Restart times outside RFC 4724's 12-bit field, or not numbers, are left out.
+    expect(previousRunFrom(undefined, { stoppedAt: secondsBefore(10).toISOString(), restartTimes: { a: 120, b: 5000, c: '60', d: -1 } })).toEqual({
+      kind: 'stopped',
+      stoppedAt: secondsBefore(10),
+      restartTimes: { a: 120 },
+    });
   });
 });
 
@@ -76,22 +93,25 @@ describe('StateDir (files)', () => {
     // Killed here: the next start finds a crash.
     expect(StateDir.open(dir, silentLogger()).previous).toEqual({ kind: 'crashed', pid: 1234, startedAt: START });
 
-    first.markStopped(secondsBefore(-30));
+    first.markStopped(secondsBefore(-30), { '10.0.0.1': 120, 'fd00::1': 300 });
     expect(existsSync(path.join(dir, 'running'))).toBe(false);
-    expect(JSON.parse(readFileSync(path.join(dir, 'stopped'), 'utf8'))).toEqual({ stoppedAt: secondsBefore(-30).toISOString() });
+    expect(JSON.parse(readFileSync(path.join(dir, 'stopped'), 'utf8'))).toEqual({
+      stoppedAt: secondsBefore(-30).toISOString(),
+      restartTimes: { '10.0.0.1': 120, 'fd00::1': 300 },
+    });
     const second = StateDir.open(dir, silentLogger());
-    expect(second.previous).toEqual({ kind: 'stopped', stoppedAt: secondsBefore(-30) });
+    expect(second.previous).toEqual({ kind: 'stopped', stoppedAt: secondsBefore(-30), restartTimes: { '10.0.0.1': 120, 'fd00::1': 300 } });
     second.markRunning(secondsBefore(-40), 99);
     expect(existsSync(path.join(dir, 'stopped'))).toBe(false);
   });
 
-  it('puts the markers back when the start fails after markRunning', () => {
+  it('puts the markers back when the start fails after markRunning, restart times included', () => {
     root = mkdtempSync(path.join(tmpdir(), 'petrel-state-'));
-    writeFileSync(path.join(root, 'stopped'), JSON.stringify({ stoppedAt: secondsBefore(50).toISOString() }));
+    writeFileSync(path.join(root, 'stopped'), JSON.stringify({ stoppedAt: secondsBefore(50).toISOString(), restartTimes: { '10.0.0.1': 90 } }));
     const state = StateDir.open(root, silentLogger());
     state.markRunning(START);
     state.markStartFailed();
-    expect(StateDir.open(root, silentLogger()).previous).toEqual({ kind: 'stopped', stoppedAt: secondsBefore(50) });
+    expect(StateDir.open(root, silentLogger()).previous).toEqual({ kind: 'stopped', stoppedAt: secondsBefore(50), restartTimes: { '10.0.0.1': 90 } });
   });
 
   it('falls back to restarting with one warning when the markers cannot be written', () => {
