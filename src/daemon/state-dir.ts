@@ -191,13 +191,9 @@ export class StateDir {
   markStartFailed(): void {
     const previous = this.previous;
     if (previous.kind === 'crashed' || previous.kind === 'unknown') return;
-    this.#attempt(() => {
-      if (previous.kind === 'stopped') {
-        const { restartTimes } = previous;
-        this.#write(STOPPED_MARKER, { stoppedAt: previous.stoppedAt.toISOString(), ...(restartTimes !== undefined ? { restartTimes } : {}) });
-      }
-      unlinkIfPresent(path.join(this.dir, RUNNING_MARKER));
-    });
+    // The previous clean stop, written again as it was.
+    if (previous.kind === 'stopped') this.markStopped(previous.stoppedAt, previous.restartTimes);
+    else this.#attempt(() => unlinkIfPresent(path.join(this.dir, RUNNING_MARKER)));
   }
 
   #write(name: string, content: Record<string, unknown>): void {
