@@ -42,10 +42,14 @@ export function formatPeers(peers: readonly PeerView[]): string {
   );
 }
 
-/** Why the session is down and when it tries again: what an operator asks first (CALICO.md §4.7). */
+/**
+ * Why the session is down and when it tries again: what an operator asks first (CALICO.md §4.7);
+ * or, connected with DelayOpen, how long our OPEN still waits for the peer's.
+ */
 function notEstablishedInfo(p: PeerView): string {
   const next = p.nextAttemptInSec === null || p.disabled ? undefined : `next attempt in ${p.nextAttemptInSec} s`;
-  return [p.lastError ?? undefined, next].filter((x) => x !== undefined && x !== '').join('; ');
+  const delayed = p.openDelayedForSec === null ? undefined : `connected, our OPEN held back ${p.openDelayedForSec} s more (DelayOpen)`;
+  return [p.lastError ?? undefined, delayed, next].filter((x) => x !== undefined && x !== '').join('; ');
 }
 
 export function formatRoutes(routes: readonly RouteView[]): string {

@@ -35,6 +35,7 @@ const PEER_FIELD_EFFECT: Readonly<Record<keyof EffectivePeer, ChangeEffect>> = {
   keepaliveSec: ChangeEffect.SESSION, // derived from the negotiated hold time at OPEN
   connectDelaySec: ChangeEffect.LIVE,
   connectRetrySec: ChangeEffect.LIVE,
+  delayOpenSec: ChangeEffect.LIVE, // from the session's next connection on
   errorWait: ChangeEffect.LIVE, // the backoff after the session's next failure
   nextHopMode: ChangeEffect.POLICY,
   password: ChangeEffect.SESSION, // TCP MD5 key of the connection, RFC 2385

@@ -55,6 +55,8 @@ export interface EffectivePeer {
   readonly keepaliveSec: number;
   readonly connectDelaySec: number;
   readonly connectRetrySec: number;
+  /** RFC 4271 §8.1.1 DelayOpenTime; 0: DelayOpen off. */
+  readonly delayOpenSec: number;
   readonly errorWait: ErrorWait;
   readonly nextHopMode: NextHopMode;
   readonly password?: Secret;
@@ -127,6 +129,7 @@ export function meshPeers(config: Config): EffectivePeer[] {
         keepaliveSec: mesh.keepaliveSec,
         connectDelaySec: DEFAULT_CONNECT_DELAY_SEC,
         connectRetrySec: DEFAULT_CONNECT_RETRY_SEC,
+        delayOpenSec: 0,
         errorWait: { ...mesh.errorWait },
         nextHopMode: NextHopMode.AUTO,
         ...(mesh.password ? { password: mesh.password } : {}),
@@ -170,6 +173,7 @@ export function explicitPeer(config: Config, peer: PeerConfig, index: number): E
     keepaliveSec: peer.keepaliveSec,
     connectDelaySec: peer.connectDelaySec,
     connectRetrySec: peer.connectRetrySec,
+    delayOpenSec: peer.delayOpenSec,
     errorWait: { ...peer.errorWait },
     nextHopMode: peer.nextHopMode,
     ...(peer.password ? { password: peer.password } : {}),

@@ -105,6 +105,7 @@ function buildPeerSchema(environment: SecretEnvironment) {
     keepaliveSec: keepaliveField.optional().describe('Keepalive interval: at most a third of the hold time, 0 only with hold time 0. Default: hold time / 3.'),
     connectDelaySec: z.number().int().min(0).max(3600).default(DEFAULT_CONNECT_DELAY_SEC).describe('Seconds to wait before the first connection attempt (BIRD\u2019s connect delay time).'),
     connectRetrySec: z.number().int().min(1).max(65535).default(DEFAULT_CONNECT_RETRY_SEC).describe('Seconds between connection attempts (ConnectRetryTimer, RFC 4271 §10; jittered).'),
+    delayOpenSec: z.number().int().min(0).max(240).default(0).describe('Once connected, wait this many seconds for the peer\u2019s OPEN before sending ours (RFC 4271 §8.1.1 DelayOpen; FRR `timers delayopen`); 0 sends it at once.'),
     errorWait: errorWaitField,
     nextHopMode: z.enum([NextHopMode.AUTO, NextHopMode.SELF, NextHopMode.KEEP]).default(NextHopMode.AUTO).describe('Next hop on routes sent to the peer: Auto keeps it towards iBGP and sets ourselves towards eBGP (BIRD\u2019s default); Self always sets ourselves; Keep never changes it. Routes we originate always carry our address.'),
     password: passwordField(environment).optional().describe('TCP MD5 signature key (RFC 2385, at most 80 bytes), from a file or an environment variable; never inline.'),

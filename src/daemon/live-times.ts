@@ -6,10 +6,11 @@
 import type { EffectivePeer } from '../config/peers.js';
 import type { LiveTimes } from '../fsm/session-config.js';
 
-export function liveTimesOf(peer: Pick<EffectivePeer, 'connectDelaySec' | 'connectRetrySec' | 'errorWait'>): LiveTimes {
+export function liveTimesOf(peer: Pick<EffectivePeer, 'connectDelaySec' | 'connectRetrySec' | 'delayOpenSec' | 'errorWait'>): LiveTimes {
   return {
     connectDelaySec: peer.connectDelaySec,
     connectRetrySec: peer.connectRetrySec,
+    delayOpenSec: peer.delayOpenSec,
     errorWaitMinSec: peer.errorWait.minSec,
     errorWaitMaxSec: peer.errorWait.maxSec,
     errorForgetSec: peer.errorWait.forgetSec,

@@ -797,6 +797,7 @@ export class Speaker {
         disabled: info.disabled,
         lastError: info.lastError ?? null,
         nextAttemptInSec: info.nextAttemptInMs === undefined ? null : Math.ceil(info.nextAttemptInMs / 1000),
+        openDelayedForSec: info.openDelayedForMs === undefined ? null : Math.ceil(info.openDelayedForMs / 1000),
       };
     });
   }

@@ -53,6 +53,8 @@ export interface PeerView {
   readonly lastError: string | null;
   /** Seconds (rounded up) until the next connection attempt; null when none is due (SessionInfo.nextAttemptInMs). */
   readonly nextAttemptInSec: number | null;
+  /** Seconds (rounded up) our OPEN is still held back for the peer's (DelayOpen); null otherwise. */
+  readonly openDelayedForSec: number | null;
 }
 
 export interface StatusView {

@@ -16,6 +16,9 @@
  *   ManualStop leaves Idle stopped: only ManualStart starts it again.
  * - A NOTIFICATION is never answered with another one: NotifMsg ends the session in every
  *   connected state (RFC 4271 §8.2.2 lists it under OpenSent's FSM-error events).
+ * - DelayOpen (§8.1.1, off unless `delayOpenSec` is set): a connection lost while the OPEN waits
+ *   returns to Active from Active too (the RFC goes through Idle there), retrying on the
+ *   ConnectRetryTimer; a second connection meanwhile runs as a collision fork, as in OpenSent.
  * - Connection collision (RFC 4271 §6.8) is decided outside, by collision.ts; the losing state
  *   machine receives OpenCollisionDump and ends without backoff, since the winner carries on.
  */
@@ -90,18 +93,26 @@ function connect(s: In<'Connect'>, ev: FsmEvent, ctx: FsmContext): Transition {
     case 'ManualStop':
       return end(s, ctx, { reason: ExitReason.ADMIN_DOWN, then: 'stopped' });
     case 'ConnectRetryTimer_Expires':
+      // With a connection up and waiting for the peer's OPEN, there is nothing to retry.
+      if (s.openDelayed) return stay(s);
       return stay(s, startTimer('ConnectRetry', ctx.config.connectRetrySec), { type: 'connect' });
     case 'TcpConnection_Valid':
-      return stay(s, { type: 'accept-connection' });
+      return stay(s, offeredConnection(s));
     case 'TcpConnection_Invalid':
       return stay(s, { type: 'refuse-connection' });
     case 'Tcp_CR_Acked':
-      return toOpenSent(s, ctx);
+      return s.openDelayed ? stay(s) : connected(s, ctx);
     case 'TcpConnectionConfirms':
-      return toOpenSent(s, ctx, { type: 'abort-connect' });
+      return s.openDelayed ? stay(s) : connected(s, ctx, { type: 'abort-connect' });
     case 'TcpConnectionFails':
+      // RFC 4271 §8.2.2 Connect: with the DelayOpenTimer running, listen in Active, uncounted.
+      if (s.openDelayed) return backToActive(s, ctx, 'DelayOpen', false);
       // Retry when the ConnectRetryTimer (still running) fires.
       return { next: { ...vars(s), name: 'Active', connectRetryCounter: s.connectRetryCounter + 1 }, actions: [] };
+    case 'DelayOpenTimer_Expires':
+      return s.openDelayed ? toOpenSent(s, ctx) : unexpected(s, ev, ctx);
+    case 'BGPOpen':
+      return s.openDelayed ? openWhileDelayed(s, ev.open, ctx) : unexpected(s, ev, ctx);
     case 'BGPHeaderErr':
     case 'BGPOpenMsgErr':
       return end(s, ctx, { reason: ExitReason.NOTIFICATION_SENT, sent: ev.error });
@@ -121,20 +132,25 @@ function active(s: In<'Active'>, ev: FsmEvent, ctx: FsmContext): Transition {
     case 'ManualStop':
       return end(s, ctx, { reason: ExitReason.ADMIN_DOWN, then: 'stopped' });
     case 'ConnectRetryTimer_Expires':
-      if (ctx.config.passive) return stay(s);
+      if (ctx.config.passive || s.openDelayed) return stay(s);
       return {
         next: { ...vars(s), name: 'Connect' },
         actions: [startTimer('ConnectRetry', ctx.config.connectRetrySec), { type: 'connect' }],
       };
     case 'TcpConnection_Valid':
-      return stay(s, { type: 'accept-connection' });
+      return stay(s, offeredConnection(s));
     case 'TcpConnection_Invalid':
       return stay(s, { type: 'refuse-connection' });
     case 'Tcp_CR_Acked':
     case 'TcpConnectionConfirms':
-      return toOpenSent(s, ctx);
+      return s.openDelayed ? stay(s) : connected(s, ctx);
     case 'TcpConnectionFails':
-      return stay(s);
+      // RFC 4271 §8.2.2 Active: with the DelayOpenTimer running the attempt counts as failed.
+      return s.openDelayed ? backToActive(s, ctx, 'DelayOpen', true) : stay(s);
+    case 'DelayOpenTimer_Expires':
+      return s.openDelayed ? toOpenSent(s, ctx) : unexpected(s, ev, ctx);
+    case 'BGPOpen':
+      return s.openDelayed ? openWhileDelayed(s, ev.open, ctx) : unexpected(s, ev, ctx);
     case 'BGPHeaderErr':
     case 'BGPOpenMsgErr':
       return end(s, ctx, { reason: ExitReason.NOTIFICATION_SENT, sent: ev.error });
@@ -165,26 +181,9 @@ function openSent(s: In<'OpenSent'>, ev: FsmEvent, ctx: FsmContext): Transition 
       return stay(s);
     case 'TcpConnectionFails':
       // RFC 4271 §8.2.2 OpenSent: close, restart the ConnectRetryTimer, listen in Active.
-      return {
-        next: { ...vars(s), name: 'Active' },
-        actions: [
-          stopTimer('Hold'),
-          { type: 'close-connection' },
-          down(s, ExitReason.CONNECTION_LOST, {}),
-          ...(ctx.config.passive ? [] : [startTimer('ConnectRetry', ctx.config.connectRetrySec)]),
-        ],
-      };
-    case 'BGPOpen': {
-      const negotiated = negotiate(ctx.ourOpen, ev.open, ctx.config);
-      if (isBgpError(negotiated)) return end(s, ctx, { reason: ExitReason.NOTIFICATION_SENT, sent: negotiated });
-      // RFC 4271 §8.2.2: KEEPALIVE, then keepalive and hold timers at the negotiated values;
-      // hold 0 runs neither (§4.4), so the large OpenSent hold timer must stop.
-      const timers: FsmAction[] =
-        negotiated.holdTimeSec === 0
-          ? [stopTimer('Hold')]
-          : [startTimer('Keepalive', negotiated.keepaliveSec), startTimer('Hold', negotiated.holdTimeSec)];
-      return { next: { ...vars(s), name: 'OpenConfirm', negotiated }, actions: [{ type: 'send-keepalive' }, ...timers] };
-    }
+      return backToActive(s, ctx, 'Hold', false);
+    case 'BGPOpen':
+      return toOpenConfirm(s, ev.open, ctx);
     case 'BGPHeaderErr':
     case 'BGPOpenMsgErr':
       return end(s, ctx, { reason: ExitReason.NOTIFICATION_SENT, sent: ev.error });
@@ -316,7 +315,63 @@ function start(s: In<'Idle'>, ctx: FsmContext): Transition {
   return { next: { ...v, name: 'Connect' }, actions: [...actions, startTimer('ConnectRetry', connectRetrySec), { type: 'connect' }] };
 }
 
-/** A TCP connection is up (RFC 4271 §8.2.2 Connect/Active, Events 16/17): send OPEN. */
+/**
+ * A TCP connection is up (RFC 4271 §8.2.2 Connect/Active, Events 16/17): send OPEN, or with
+ * DelayOpen wait that long for the peer's OPEN first, in the same state (§8.1.1).
+ */
+function connected(s: In<'Connect'> | In<'Active'>, ctx: FsmContext, ...first: FsmAction[]): Transition {
+  const delaySec = ctx.config.delayOpenSec;
+  if (delaySec <= 0) return toOpenSent(s, ctx, ...first);
+  const next: FsmState = s.name === 'Connect' ? { ...vars(s), name: 'Connect', openDelayed: true } : { ...vars(s), name: 'Active', openDelayed: true };
+  return { next, actions: [...first, stopTimer('ConnectRetry'), startTimer('DelayOpen', delaySec)] };
+}
+
+/**
+ * A connection request while in Connect/Active: taken as the session's, or — when this state
+ * machine already has one up, waiting with DelayOpen — run beside it until one of them gets
+ * through the OPEN exchange (RFC 4271 §6.8).
+ */
+function offeredConnection(s: In<'Connect'> | In<'Active'>): FsmAction {
+  return s.openDelayed ? { type: 'fork-collision' } : { type: 'accept-connection' };
+}
+
+/**
+ * The peer's OPEN arrived while ours waited (RFC 4271 §8.2.2 Connect/Active, Event 20 with the
+ * DelayOpenTimer running): send OPEN and KEEPALIVE and go straight to OpenConfirm.
+ */
+function openWhileDelayed(s: In<'Connect'> | In<'Active'>, open: OpenMessage, ctx: FsmContext): Transition {
+  return toOpenConfirm(s, open, ctx, stopTimer('ConnectRetry'), stopTimer('DelayOpen'), { type: 'send-open', open: ctx.ourOpen });
+}
+
+/** The peer's OPEN is checked (RFC 4271 §6.2): KEEPALIVE and the negotiated timers, or NOTIFICATION. */
+function toOpenConfirm(s: FsmState, open: OpenMessage, ctx: FsmContext, ...first: FsmAction[]): Transition {
+  const negotiated = negotiate(ctx.ourOpen, open, ctx.config);
+  if (isBgpError(negotiated)) return end(s, ctx, { reason: ExitReason.NOTIFICATION_SENT, sent: negotiated });
+  // RFC 4271 §8.2.2: KEEPALIVE, then keepalive and hold timers at the negotiated values;
+  // hold 0 runs neither (§4.4), so the large OpenSent hold timer must stop.
+  const timers: FsmAction[] =
+    negotiated.holdTimeSec === 0 ? [stopTimer('Hold')] : [startTimer('Keepalive', negotiated.keepaliveSec), startTimer('Hold', negotiated.holdTimeSec)];
+  return { next: { ...vars(s), name: 'OpenConfirm', negotiated }, actions: [...first, { type: 'send-keepalive' }, ...timers] };
+}
+
+/**
+ * The connection failed before the OPEN exchange finished (RFC 4271 §8.2.2 OpenSent, and
+ * Connect/Active with DelayOpen, Event 18): stop the state's timer, close, restart the
+ * ConnectRetryTimer and listen in Active.
+ */
+function backToActive(s: FsmState, ctx: FsmContext, running: TimerName, countAttempt: boolean): Transition {
+  return {
+    next: { ...vars(s), name: 'Active', connectRetryCounter: s.connectRetryCounter + (countAttempt ? 1 : 0) },
+    actions: [
+      stopTimer(running),
+      { type: 'close-connection' },
+      down(s, ExitReason.CONNECTION_LOST, {}),
+      ...(ctx.config.passive ? [] : [startTimer('ConnectRetry', ctx.config.connectRetrySec)]),
+    ],
+  };
+}
+
+/** Connection up, OPEN sent (RFC 4271 §8.2.2 Connect/Active, Events 12, 16, 17). */
 function toOpenSent(s: In<'Connect'> | In<'Active'>, ctx: FsmContext, ...first: FsmAction[]): Transition {
   return {
     next: { ...vars(s), name: 'OpenSent' },
@@ -349,6 +404,7 @@ function end(s: FsmState, ctx: FsmContext, e: Ending): Transition {
   const then = e.then ?? 'backoff';
   const actions: FsmAction[] = [
     ...(e.sent ? [{ type: 'send-notification', error: e.sent } as const] : []),
+    ...((s.name === 'Connect' || s.name === 'Active') && s.openDelayed ? [stopTimer('DelayOpen')] : []),
     stopTimer('ConnectRetry'),
     stopTimer('Hold'),
     stopTimer('Keepalive'),

@@ -35,6 +35,8 @@ export interface SessionInfo {
    * peer waiting to be called, a session connected or stopped).
    */
   readonly nextAttemptInMs?: number;
+  /** Connected and waiting for the peer's OPEN (RFC 4271 §8.1.1 DelayOpen): until ours goes out. */
+  readonly openDelayedForMs?: number;
   /** Messages sent and received by type since the session was created, OPEN and KEEPALIVE included. */
   readonly messages?: SessionMessageCounts;
 }

@@ -31,6 +31,11 @@ export interface SessionConfig extends NegotiationPolicy {
   readonly connectDelaySec: number;
   /** RFC 4271 §10 ConnectRetryTime (BIRD `connect retry time`). */
   readonly connectRetrySec: number;
+  /**
+   * RFC 4271 §8.1.1 DelayOpen/DelayOpenTime: once a connection is up, wait this long for the
+   * peer's OPEN before sending ours (FRR `timers delayopen`). 0: send OPEN at once (default).
+   */
+  readonly delayOpenSec: number;
   /** RFC 4271 §8.2.2: the "large value" the hold timer gets in OpenSent (suggested 4 minutes). */
   readonly openHoldTimeSec: number;
   /** BIRD `error wait time` and `error forget time`. */
@@ -43,12 +48,16 @@ export interface SessionConfig extends NegotiationPolicy {
  * The times a reload may change on a running session (`SessionHandle.retime`): they only matter
  * between connections, so the session takes them from its next attempt or failure on.
  */
-export type LiveTimes = Pick<SessionConfig, 'connectDelaySec' | 'connectRetrySec' | 'errorWaitMinSec' | 'errorWaitMaxSec' | 'errorForgetSec'>;
+export type LiveTimes = Pick<
+  SessionConfig,
+  'connectDelaySec' | 'connectRetrySec' | 'delayOpenSec' | 'errorWaitMinSec' | 'errorWaitMaxSec' | 'errorForgetSec'
+>;
 
 export const SESSION_DEFAULTS = {
   passive: false,
   connectDelaySec: 2,
   connectRetrySec: 5,
+  delayOpenSec: 0,
   openHoldTimeSec: 240,
   errorWaitMinSec: 5,
   errorWaitMaxSec: 30,

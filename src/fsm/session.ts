@@ -246,7 +246,13 @@ export class Session extends EventEmitter<SessionEvents> implements SessionHandl
       disabled: this.disabled,
       messages: { sent: { ...this.messages.sent }, received: { ...this.messages.received } },
       ...this.nextAttempt(s.name),
+      ...this.openDelay(s),
     };
+  }
+
+  private openDelay(s: FsmState): { openDelayedForMs?: number } {
+    const ms = (s.name === 'Connect' || s.name === 'Active') && s.openDelayed ? this.primary.timers.remainingMs('DelayOpen') : undefined;
+    return ms === undefined ? {} : { openDelayedForMs: ms };
   }
 
   private nextAttempt(state: StateName): { nextAttemptInMs?: number } {
@@ -271,8 +277,8 @@ export class Session extends EventEmitter<SessionEvents> implements SessionHandl
   }
 
   retime(times: LiveTimes): void {
-    const { connectDelaySec, connectRetrySec, errorWaitMinSec, errorWaitMaxSec, errorForgetSec } = times;
-    this.config = { ...this.config, connectDelaySec, connectRetrySec, errorWaitMinSec, errorWaitMaxSec, errorForgetSec };
+    const { connectDelaySec, connectRetrySec, delayOpenSec, errorWaitMinSec, errorWaitMaxSec, errorForgetSec } = times;
+    this.config = { ...this.config, connectDelaySec, connectRetrySec, delayOpenSec, errorWaitMinSec, errorWaitMaxSec, errorForgetSec };
   }
 
   reset(why: BgpError = cease(CeaseSubcode.ADMINISTRATIVE_RESET, 'cease.admin-reset', 'administrative reset')): void {

@@ -47,8 +47,12 @@ export type FsmState = SessionVariables &
         /** Stopped by ManualStop (or never started): only ManualStart leaves this Idle. */
         readonly stopped: boolean;
       }
-    | { readonly name: 'Connect' }
-    | { readonly name: 'Active' }
+    | {
+        readonly name: 'Connect';
+        /** A connection is up and the DelayOpenTimer runs: no OPEN sent yet (RFC 4271 §8.1.1 DelayOpen). */
+        readonly openDelayed?: true;
+      }
+    | { readonly name: 'Active'; readonly openDelayed?: true }
     | { readonly name: 'OpenSent' }
     | { readonly name: 'OpenConfirm'; readonly negotiated: Negotiated }
     | { readonly name: 'Established'; readonly negotiated: Negotiated }
@@ -68,7 +72,7 @@ export function collisionFork(primary: FsmState): FsmState {
   return { name: 'Active', connectRetryCounter: primary.connectRetryCounter, backoff: primary.backoff };
 }
 
-/** RFC 4271 §8.1 events. DelayOpen (optional, §8.1.1) is not implemented. */
+/** RFC 4271 §8.1 events, the optional DelayOpenTimer's (Event 12) included. */
 export type FsmEvent =
   // §8.1.2 administrative events
   | { readonly type: 'ManualStart' }
@@ -80,6 +84,7 @@ export type FsmEvent =
   | { readonly type: 'HoldTimer_Expires' }
   | { readonly type: 'KeepaliveTimer_Expires' }
   | { readonly type: 'IdleHoldTimer_Expires' }
+  | { readonly type: 'DelayOpenTimer_Expires' }
   // §8.1.4 TCP connection events
   /** A TCP connection request from the peer's configured address arrived (Event 14). */
   | { readonly type: 'TcpConnection_Valid' }
@@ -117,6 +122,7 @@ export const FSM_EVENT_TYPES: readonly FsmEventType[] = [
   'HoldTimer_Expires',
   'KeepaliveTimer_Expires',
   'IdleHoldTimer_Expires',
+  'DelayOpenTimer_Expires',
   'TcpConnection_Valid',
   'TcpConnection_Invalid',
   'Tcp_CR_Acked',

@@ -42,12 +42,13 @@ export class RealClock implements Clock {
   }
 }
 
-/** RFC 4271 §8 timer names, plus IdleHold for the error-wait backoff (§8.1.1). */
+/** RFC 4271 §8 timer names, with the optional IdleHold (error-wait backoff) and DelayOpen (§8.1.1). */
 export const TimerName = {
   CONNECT_RETRY: 'ConnectRetry',
   HOLD: 'Hold',
   KEEPALIVE: 'Keepalive',
   IDLE_HOLD: 'IdleHold',
+  DELAY_OPEN: 'DelayOpen',
 } as const;
 export type TimerName = (typeof TimerName)[keyof typeof TimerName];
 
@@ -57,6 +58,7 @@ export const TIMER_EVENT: Readonly<Record<TimerName, FsmEvent>> = {
   Hold: { type: 'HoldTimer_Expires' },
   Keepalive: { type: 'KeepaliveTimer_Expires' },
   IdleHold: { type: 'IdleHoldTimer_Expires' },
+  DelayOpen: { type: 'DelayOpenTimer_Expires' },
 };
 
 /** A running timer: when it is due, and the clock callback armed for it (which may fire earlier). */

@@ -18,6 +18,7 @@ const base: PeerView = {
   disabled: false,
   lastError: 'notification-sent: OPEN Message Error / Bad Peer AS',
   nextAttemptInSec: 12,
+  openDelayedForSec: null,
 };
 
 /** The INFO cell of the view's row. */
@@ -37,6 +38,10 @@ describe('show peers', () => {
   it('says nothing of a next attempt when none is due or the peer is disabled', () => {
     expect(info({ ...base, nextAttemptInSec: null })).toBe('notification-sent: OPEN Message Error / Bad Peer AS');
     expect(info({ ...base, disabled: true })).toBe('notification-sent: OPEN Message Error / Bad Peer AS');
+  });
+
+  it('says how long a connected session still holds its OPEN back for the peer’s (DelayOpen, RFC 4271 §8.1.1)', () => {
+    expect(info({ ...base, state: 'Connect', lastError: null, nextAttemptInSec: null, openDelayedForSec: 7 })).toBe('connected, our OPEN held back 7 s more (DelayOpen)');
   });
 
   it('gives the router ID and hold time of an Established session', () => {

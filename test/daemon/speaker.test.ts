@@ -355,18 +355,18 @@ describe('speaker reload (diffConfigs)', () => {
     expect(a.speaker.peerAction('nobody', 'disable', 'x')).toBe(false);
   });
 
-  it('hands changed connect and error-wait times to the running session without resetting it', async () => {
+  it('hands changed connect, DelayOpen and error-wait times to the running session without resetting it', async () => {
     const { network, a, tor } = await withTor();
     const downs: string[] = [];
     tor.on('down', () => downs.push('tor'));
     const changed = TOR_AND_B.replace(
       '{name: tor, address: 10.0.0.254, asNumber: 65001}',
-      '{name: tor, address: 10.0.0.254, asNumber: 65001, connectRetrySec: 30, connectDelaySec: 0, errorWait: {minSec: 1, maxSec: 10}}',
+      '{name: tor, address: 10.0.0.254, asNumber: 65001, connectRetrySec: 30, connectDelaySec: 0, delayOpenSec: 5, errorWait: {minSec: 1, maxSec: 10}}',
     );
     const outcome = await a.speaker.reload(config(changed));
     expect(outcome.peersReset).toEqual([]);
     expect(network.end('10.0.0.1', '10.0.0.254')!.retimes).toEqual([
-      { connectDelaySec: 0, connectRetrySec: 30, errorWaitMinSec: 1, errorWaitMaxSec: 10, errorForgetSec: 300 },
+      { connectDelaySec: 0, connectRetrySec: 30, delayOpenSec: 5, errorWaitMinSec: 1, errorWaitMaxSec: 10, errorForgetSec: 300 },
     ]);
     expect(network.end('10.0.0.1', '10.0.0.2')!.retimes).toEqual([]);
     expect(downs).toEqual([]);

@@ -54,6 +54,7 @@ export const EVENTS: Record<FsmEventType, FsmEvent> = {
   HoldTimer_Expires: { type: 'HoldTimer_Expires' },
   KeepaliveTimer_Expires: { type: 'KeepaliveTimer_Expires' },
   IdleHoldTimer_Expires: { type: 'IdleHoldTimer_Expires' },
+  DelayOpenTimer_Expires: { type: 'DelayOpenTimer_Expires' },
   TcpConnection_Valid: { type: 'TcpConnection_Valid' },
   TcpConnection_Invalid: { type: 'TcpConnection_Invalid' },
   Tcp_CR_Acked: { type: 'Tcp_CR_Acked' },

@@ -51,6 +51,7 @@ const MATRIX: Record<StateName, Record<FsmEventType, Row>> = {
     HoldTimer_Expires: stays('Idle'),
     KeepaliveTimer_Expires: stays('Idle'),
     IdleHoldTimer_Expires: START_ACTIVE,
+    DelayOpenTimer_Expires: stays('Idle'),
     TcpConnection_Valid: stays('Idle', 'refuse-connection'),
     TcpConnection_Invalid: stays('Idle', 'refuse-connection'),
     Tcp_CR_Acked: stays('Idle'),
@@ -75,6 +76,7 @@ const MATRIX: Record<StateName, Record<FsmEventType, Row>> = {
     HoldTimer_Expires: fails('notification-sent', '5/0'),
     KeepaliveTimer_Expires: fails('notification-sent', '5/0'),
     IdleHoldTimer_Expires: fails('notification-sent', '5/0'),
+    DelayOpenTimer_Expires: fails('notification-sent', '5/0'),
     TcpConnection_Valid: stays('Connect', 'accept-connection'),
     TcpConnection_Invalid: stays('Connect', 'refuse-connection'),
     Tcp_CR_Acked: OPEN_SENT,
@@ -99,6 +101,7 @@ const MATRIX: Record<StateName, Record<FsmEventType, Row>> = {
     HoldTimer_Expires: fails('notification-sent', '5/0'),
     KeepaliveTimer_Expires: fails('notification-sent', '5/0'),
     IdleHoldTimer_Expires: fails('notification-sent', '5/0'),
+    DelayOpenTimer_Expires: fails('notification-sent', '5/0'),
     TcpConnection_Valid: stays('Active', 'accept-connection'),
     TcpConnection_Invalid: stays('Active', 'refuse-connection'),
     Tcp_CR_Acked: OPEN_SENT,
@@ -123,6 +126,7 @@ const MATRIX: Record<StateName, Record<FsmEventType, Row>> = {
     HoldTimer_Expires: fails('hold-timer-expired', '4/0'),
     KeepaliveTimer_Expires: fails('notification-sent', '5/1'),
     IdleHoldTimer_Expires: fails('notification-sent', '5/1'),
+    DelayOpenTimer_Expires: fails('notification-sent', '5/1'),
     TcpConnection_Valid: stays('OpenSent', 'fork-collision'),
     TcpConnection_Invalid: stays('OpenSent', 'refuse-connection'),
     Tcp_CR_Acked: stays('OpenSent'),
@@ -147,6 +151,7 @@ const MATRIX: Record<StateName, Record<FsmEventType, Row>> = {
     HoldTimer_Expires: fails('hold-timer-expired', '4/0'),
     KeepaliveTimer_Expires: stays('OpenConfirm', 'send-keepalive', 'start-timer Keepalive 30000'),
     IdleHoldTimer_Expires: fails('notification-sent', '5/2'),
+    DelayOpenTimer_Expires: fails('notification-sent', '5/2'),
     TcpConnection_Valid: stays('OpenConfirm', 'fork-collision'),
     TcpConnection_Invalid: stays('OpenConfirm', 'refuse-connection'),
     Tcp_CR_Acked: stays('OpenConfirm'),
@@ -171,6 +176,7 @@ const MATRIX: Record<StateName, Record<FsmEventType, Row>> = {
     HoldTimer_Expires: fails('hold-timer-expired', '4/0', true),
     KeepaliveTimer_Expires: stays('Established', 'send-keepalive', 'start-timer Keepalive 30000'),
     IdleHoldTimer_Expires: fails('notification-sent', '5/3', true),
+    DelayOpenTimer_Expires: fails('notification-sent', '5/3', true),
     TcpConnection_Valid: stays('Established', 'refuse-connection'),
     TcpConnection_Invalid: stays('Established', 'refuse-connection'),
     Tcp_CR_Acked: stays('Established'),
@@ -189,6 +195,94 @@ const MATRIX: Record<StateName, Record<FsmEventType, Row>> = {
     RouteRefresh: stays('Established', 'start-timer Hold 90000', 'deliver-route-refresh'),
   },
 };
+
+/** DelayOpen on (RFC 4271 §8.1.1, DelayOpenTime 10 s). */
+const DELAY_CTX = { ...CTX, config: { ...CTX.config, delayOpenSec: 10 } };
+const WAIT_FOR_OPEN = ['stop-timer ConnectRetry', 'start-timer DelayOpen 10000'];
+
+/** A row out of a state waiting with DelayOpen: the DelayOpenTimer stops right after any NOTIFICATION. */
+function whileDelayed([next, actions]: Row): Row {
+  const at = actions[0]?.startsWith('send-notification') ? 1 : 0;
+  return [next, [...actions.slice(0, at), 'stop-timer DelayOpen', ...actions.slice(at)]];
+}
+const LOST_WHILE_DELAYED: Row = ['Active', ['stop-timer DelayOpen', 'close-connection', 'session-down connection-lost', 'start-timer ConnectRetry 5000']];
+
+/** Connect and Active with a connection up and the DelayOpenTimer running: every event. */
+function delayedRows(state: 'Connect' | 'Active'): Record<FsmEventType, Row> {
+  return {
+    ManualStart: stays(state),
+    ManualStop: whileDelayed(stopped(false)),
+    AutomaticStart: stays(state),
+    ConnectRetryTimer_Expires: stays(state),
+    HoldTimer_Expires: whileDelayed(fails('notification-sent', '5/0')),
+    KeepaliveTimer_Expires: whileDelayed(fails('notification-sent', '5/0')),
+    IdleHoldTimer_Expires: whileDelayed(fails('notification-sent', '5/0')),
+    DelayOpenTimer_Expires: OPEN_SENT,
+    TcpConnection_Valid: stays(state, 'fork-collision'),
+    TcpConnection_Invalid: stays(state, 'refuse-connection'),
+    Tcp_CR_Acked: stays(state),
+    TcpConnectionConfirms: stays(state),
+    TcpConnectionFails: LOST_WHILE_DELAYED,
+    BGPOpen: [
+      'OpenConfirm',
+      ['stop-timer ConnectRetry', 'stop-timer DelayOpen', 'send-open', 'send-keepalive', 'start-timer Keepalive 30000', 'start-timer Hold 90000'],
+    ],
+    BGPHeaderErr: whileDelayed(fails('notification-sent', '1/2')),
+    BGPOpenMsgErr: whileDelayed(fails('notification-sent', '2/4')),
+    OpenCollisionDump: whileDelayed(fails('notification-sent', '5/0')),
+    NotifMsgVerErr: whileDelayed(fails('notification-received')),
+    NotifMsg: whileDelayed(fails('notification-received')),
+    KeepAliveMsg: whileDelayed(fails('notification-sent', '5/0')),
+    UpdateMsg: whileDelayed(fails('notification-sent', '5/0')),
+    UpdateMsgErr: whileDelayed(fails('notification-sent', '5/0')),
+    RouteRefresh: whileDelayed(fails('notification-sent', '5/0')),
+  };
+}
+
+describe('FSM with DelayOpen (RFC 4271 §8.1.1, §8.2.2 Connect and Active)', () => {
+  const connectEntry: [string, FsmState, FsmEventType, Row][] = [
+    ['Connect', STATES.Connect, 'Tcp_CR_Acked', ['Connect', WAIT_FOR_OPEN]],
+    ['Connect', STATES.Connect, 'TcpConnectionConfirms', ['Connect', ['abort-connect', ...WAIT_FOR_OPEN]]],
+    ['Active', STATES.Active, 'Tcp_CR_Acked', ['Active', WAIT_FOR_OPEN]],
+    ['Active', STATES.Active, 'TcpConnectionConfirms', ['Active', WAIT_FOR_OPEN]],
+  ];
+  for (const [name, state, eventType, [next, actions]] of connectEntry) {
+    it(`${name} + ${eventType} waits for the peer's OPEN: ${actions.join(', ')}`, () => {
+      const runner = new FsmRunner(DELAY_CTX, new FakeClock(1_000_000), state);
+      runner.feed(EVENTS[eventType]);
+      expect(runner.name).toBe(next);
+      expect(runner.state).toMatchObject({ openDelayed: true });
+      expect(runner.take().map(summarize)).toEqual(actions);
+    });
+  }
+
+  for (const state of ['Connect', 'Active'] as const) {
+    describe(`${state}, OPEN delayed`, () => {
+      const rows = delayedRows(state);
+      it('covers every event', () => expect(Object.keys(rows).sort()).toEqual([...FSM_EVENT_TYPES].sort()));
+      for (const eventType of FSM_EVENT_TYPES) {
+        const [next, actions] = rows[eventType];
+        it(`${eventType} → ${next}: ${actions.join(', ') || 'nothing'}`, () => {
+          const from: FsmState = { ...vars, connectRetryCounter: 2, name: state, openDelayed: true };
+          const runner = new FsmRunner(DELAY_CTX, new FakeClock(1_000_000), from);
+          runner.feed(EVENTS[eventType]);
+          expect(runner.name).toBe(next);
+          expect(runner.take().map(summarize)).toEqual(actions);
+          // RFC 4271 §8.2.2: a lost connection counts as a failed attempt in Active, not in Connect.
+          if (eventType === 'TcpConnectionFails') expect(runner.state.connectRetryCounter).toBe(state === 'Active' ? 3 : 2);
+          // Still waiting, but for a lost connection: that one listens again, with nothing to wait for.
+          if (next === state) expect('openDelayed' in runner.state).toBe(eventType !== 'TcpConnectionFails');
+        });
+      }
+    });
+  }
+
+  it('without DelayOpen a state never waits: the same events send OPEN at once', () => {
+    const runner = new FsmRunner(CTX, new FakeClock(1_000_000), STATES.Active);
+    runner.feed(EVENTS.TcpConnectionConfirms);
+    expect(runner.name).toBe('OpenSent');
+  });
+});
 
 describe('FSM (state, event) matrix (RFC 4271 §8.2.2, RFC 6608)', () => {
   it('covers every event of RFC 4271 §8.1 that petrel implements', () => {

@@ -39,8 +39,8 @@ function update(prefix: string, nextHop: string, asPath: number[]): UpdateMessag
 
 /** The times `retime` takes, as `config` has them: a test changes one or two. */
 function liveTimes(config: SessionConfig): LiveTimes {
-  const { connectDelaySec, connectRetrySec, errorWaitMinSec, errorWaitMaxSec, errorForgetSec } = config;
-  return { connectDelaySec, connectRetrySec, errorWaitMinSec, errorWaitMaxSec, errorForgetSec };
+  const { connectDelaySec, connectRetrySec, delayOpenSec, errorWaitMinSec, errorWaitMaxSec, errorForgetSec } = config;
+  return { connectDelaySec, connectRetrySec, delayOpenSec, errorWaitMinSec, errorWaitMaxSec, errorForgetSec };
 }
 
 function rejectAfter(ms: number, what: string): Promise<never> {
@@ -331,6 +331,83 @@ describe('petrel to petrel on loopback', () => {
       dialer.start();
       await Promise.all([established(dialer), established(guarded)]);
     });
+  });
+});
+
+describe('DelayOpen (RFC 4271 §8.1.1)', () => {
+  it('sends no OPEN on a new connection until the DelayOpenTimer fires, then OPEN (fake clock)', async () => {
+    const clock = new FakeClock();
+    const server = await rawServer('127.0.0.42');
+    const s = session({
+      name: 'delay', remoteAddress: '127.0.0.42', remotePort: server.port, localAddress: '127.0.0.41', clock, config: quickConfig(65002, { delayOpenSec: 10 }), local: speaker('10.0.0.41', AS),
+    });
+    const states = recordStates(s);
+    s.start();
+    const peer = await server.accepted();
+    await until('the connection is up and the OPEN held back', () => s.info().state === 'Connect' && s.info().localAddress === '127.0.0.41');
+    expect(s.info().openDelayedForMs).toBe(10_000);
+    clock.advance(9_999);
+    expect(s.info().openDelayedForMs).toBe(1);
+    // Time for anything petrel wrote to arrive: nothing did.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(peer.messages).toEqual([]);
+    clock.advance(1);
+    await peer.nth(MessageType.OPEN);
+    peer.sendOpen(65002, '10.0.0.42');
+    peer.sendKeepalive();
+    await established(s);
+    expect(states).toEqual(['Idle>Connect', 'Connect>OpenSent', 'OpenSent>OpenConfirm', 'OpenConfirm>Established']);
+  });
+
+  it("answers the peer's OPEN at once with OPEN and KEEPALIVE, straight to OpenConfirm (Event 20)", async () => {
+    const server = await rawServer('127.0.0.44');
+    const s = session({
+      name: 'answer', remoteAddress: '127.0.0.44', remotePort: server.port, localAddress: '127.0.0.43', config: quickConfig(65002, { delayOpenSec: 240 }), local: speaker('10.0.0.43', AS),
+    });
+    const states = recordStates(s);
+    s.start();
+    const peer = await server.accepted();
+    peer.sendOpen(65002, '10.0.0.44');
+    await peer.nth(MessageType.KEEPALIVE);
+    expect(peer.messages.map((m) => m.type)).toEqual([MessageType.OPEN, MessageType.KEEPALIVE]);
+    peer.sendKeepalive();
+    await established(s);
+    expect(states).toEqual(['Idle>Connect', 'Connect>OpenConfirm', 'OpenConfirm>Established']);
+  });
+
+  it('comes up between two petrels that both delay: the shorter DelayOpenTimer sends the first OPEN', async () => {
+    const { a, b } = await petrelPair(
+      { address: '127.0.0.45', as: AS, routerId: '10.0.0.45', config: { delayOpenSec: 1 } },
+      { address: '127.0.0.46', as: AS, routerId: '10.0.0.46', passive: true, config: { delayOpenSec: 240 } },
+    );
+    const statesA = recordStates(a);
+    const statesB = recordStates(b);
+    b.start();
+    a.start();
+    await Promise.all([established(a), established(b)]);
+    expect(statesA).toEqual(['Idle>Connect', 'Connect>OpenSent', 'OpenSent>OpenConfirm', 'OpenConfirm>Established']);
+    expect(statesB).toEqual(['Idle>Active', 'Active>OpenConfirm', 'OpenConfirm>Established']);
+  });
+
+  it('runs a connection from the peer beside the one waiting for its OPEN; the first through the OPEN exchange carries the session', async () => {
+    const { listener, port } = await listen('127.0.0.47');
+    const server = await rawServer('127.0.0.48');
+    const s = session({
+      name: 'both', remoteAddress: '127.0.0.48', remotePort: server.port, localAddress: '127.0.0.47', config: quickConfig(65002, { delayOpenSec: 240 }), local: speaker('10.0.0.47', AS),
+    });
+    listener.addPeer('127.0.0.48', s);
+    s.start();
+    const outgoing = await server.accepted();
+    await until('the outgoing connection waits for an OPEN', () => s.info().state === 'Connect' && s.info().localAddress === '127.0.0.47');
+    const incoming = await RawPeer.connect('127.0.0.47', port, '127.0.0.48');
+    incoming.sendOpen(65002, '10.0.0.48');
+    await incoming.nth(MessageType.KEEPALIVE);
+    incoming.sendKeepalive();
+    await established(s);
+    // The waiting connection never got an OPEN from us: it is closed without a NOTIFICATION.
+    await outgoing.closed;
+    expect(outgoing.messages).toEqual([]);
+    expect(s.info().messages).toMatchObject({ sent: { open: 1, notification: 0 }, received: { open: 1 } });
   });
 });
 

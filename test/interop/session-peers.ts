@@ -35,6 +35,10 @@ export interface SessionPlan {
   readonly md5Key?: string;
   /** The daemon's MD5 key for this neighbor. */
   readonly daemonPassword?: string;
+  /** petrel's DelayOpenTime (RFC 4271 §8.1.1); absent: OPEN at once. */
+  readonly delayOpenSec?: number;
+  /** The daemon's, where it has one (FRR `timers delayopen`). */
+  readonly daemonDelayOpenSec?: number;
 }
 
 export interface RunningSession {
@@ -58,6 +62,7 @@ export function neighborFor(plan: SessionPlan, listenPorts: ReadonlyMap<string, 
     connectRetrySec: DAEMON_CONNECT_RETRY_SEC,
     ...(plan.initiator ? {} : { port: port! }),
     ...(plan.daemonPassword === undefined ? {} : { password: plan.daemonPassword }),
+    ...(plan.daemonDelayOpenSec === undefined ? {} : { delayOpenSec: plan.daemonDelayOpenSec }),
   };
 }
 
@@ -180,6 +185,7 @@ export class PetrelSide {
         connectRetrySec: 1,
         errorWaitMinSec: 0.5,
         errorWaitMaxSec: 2,
+        ...(plan.delayOpenSec === undefined ? {} : { delayOpenSec: plan.delayOpenSec }),
       }),
       local,
       ...(plan.md5Key === undefined || !plan.initiator ? {} : { security: { md5Key: plan.md5Key } }),

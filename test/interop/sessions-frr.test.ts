@@ -53,3 +53,30 @@ describe('frr with TCP MD5 (RFC 2385)', () => {
     });
   });
 });
+
+describe('frr with DelayOpen (RFC 4271 §8.1.1)', () => {
+  it('comes up whichever side holds its OPEN back: the first OPEN sent is answered at once', async () => {
+    const onCleanup = (step: () => Promise<void>): void => void cleanups.push(step);
+    // 240 s is longer than any test waits: a session with it on one side comes up only through the other side's OPEN.
+    const plans: SessionPlan[] = [
+      { label: 'petrel dials, holds its OPEN 1 s; FRR holds 240 s', petrelAddress: '10.0.0.2', daemonAddress: '10.0.0.1', petrelAs: DAEMON_AS, initiator: true, delayOpenSec: 1, daemonDelayOpenSec: 240 },
+      { label: 'FRR dials, holds its OPEN 1 s; petrel holds 240 s', petrelAddress: '10.0.0.3', daemonAddress: '10.0.0.1', petrelAs: FOUR_OCTET_AS, initiator: false, delayOpenSec: 240, daemonDelayOpenSec: 1 },
+      { label: 'petrel dials, holds 240 s; FRR sends its OPEN at once', petrelAddress: '10.0.0.4', daemonAddress: '10.0.0.1', petrelAs: DAEMON_AS, initiator: true, delayOpenSec: 240 },
+    ];
+    const ns = await twoNamespaces(onCleanup, plans.map((p) => p.petrelAddress));
+    const side = await petrelIn(ns, plans, onCleanup);
+    const peer = await startDaemon('frr', ns, side, [], onCleanup);
+    await withLogs(peer, async () => {
+      side.startAll();
+      await side.allEstablished();
+      for (const r of side.running) {
+        console.log(`[interop] frr delayopen ${r.plan.label}: Established after ${r.establishedAfterMs} ms`);
+        expect(await peer.sessionState(r.plan.petrelAddress)).toBe('Established');
+        // One OPEN each way: nobody's DelayOpenTimer ran out after the other's OPEN came.
+        expect(r.session.info().messages).toMatchObject({ sent: { open: 1 }, received: { open: 1 } });
+      }
+      // A 1 s hold-back was waited out: without it the OPENs would cross at once.
+      expect(side.get('petrel dials, holds its OPEN 1 s; FRR holds 240 s').establishedAfterMs).toBeGreaterThanOrEqual(950);
+    });
+  });
+});

@@ -210,6 +210,7 @@ function neighborLines(n: NeighborConfig): string[] {
   if (n.multihop !== undefined && n.multihop !== false) lines.push(`neighbor ${a} ebgp-multihop${n.multihop === true ? '' : ` ${n.multihop}`}`);
   if (n.holdTimeSec !== undefined) lines.push(`neighbor ${a} timers ${Math.floor(n.holdTimeSec / 3)} ${n.holdTimeSec}`);
   if (n.connectRetrySec !== undefined) lines.push(`neighbor ${a} timers connect ${n.connectRetrySec}`);
+  if (n.delayOpenSec !== undefined) lines.push(`neighbor ${a} timers delayopen ${n.delayOpenSec}`);
   if (restartTimeSec(n) !== undefined) lines.push(`neighbor ${a} graceful-restart`);
   if (n.strictCapabilityMatch) lines.push(`neighbor ${a} strict-capability-match`);
   return lines;

@@ -46,6 +46,8 @@ export interface NeighborConfig {
    * family the daemon activates for it, or carries a capability code the daemon does not know.
    */
   readonly strictCapabilityMatch?: boolean;
+  /** FRR `timers delayopen`: wait this long for the neighbor's OPEN before sending one (RFC 4271 §8.1.1). */
+  readonly delayOpenSec?: number;
 }
 
 export interface StaticRoute {
