@@ -116,6 +116,14 @@ describe('show protocols', () => {
     expect(text).not.toContain('Neighbor ID');
   });
 
+  it('shows a shutdown communication as the protocol message, before its other lines (RFC 9003, BIRD proto_set_message)', () => {
+    const lastError = 'notification-received: Cease / Administrative Shutdown: "maintenance:\\nback at 14:00"';
+    const source = new BirdFixture({ peers: [peer({ ...mesh3, state: 'Active', since: at(9, 34, 47), lastError })] });
+    const text = protocols(source, { all: true, name: 'Mesh_127_0_0_3' });
+    expect(text).toContain('Active        Received: Administrative shutdown\n1006-  Message:        maintenance: back at 14:00\n   Preference:     100\n');
+    expect(protocols(new BirdFixture({ peers: [peer({ ...mesh3, state: 'Active', lastError: 'connection-lost' })] }), { all: true })).not.toContain('Message:');
+  });
+
   it('answers 9002 for a name that is no protocol and 8003 for a pattern that matches none', () => {
     const source = new BirdFixture({ peers: [peer(mesh3)] });
     expect(protocols(source, { all: true, name: 'nope' })).toBe('9002 nope is not a protocol\n');

@@ -94,6 +94,26 @@ export function birdLastError(lastError: string | null): string {
   }
 }
 
+/**
+ * The RFC 9003 shutdown communication in petrel's last error (`…: "text"`), which BIRD shows as
+ * the protocol's message (`proto_set_message`, for one received or given at `disable`), on a
+ * line of its own: control characters become spaces, so the text cannot break the reply framing.
+ */
+export function birdMessage(lastError: string | null): string | undefined {
+  if (lastError === null) return undefined;
+  const colon = lastError.indexOf(': ');
+  const quoted = colon < 0 ? -1 : lastError.indexOf(': "', colon + 2);
+  if (quoted < 0) return undefined;
+  let text: unknown;
+  try {
+    text = JSON.parse(lastError.slice(quoted + 2));
+  } catch {
+    return undefined;
+  }
+  // eslint-disable-next-line no-control-regex
+  return typeof text === 'string' ? text.replace(/[\u0000-\u001f\u007f]/g, ' ') : undefined;
+}
+
 /** `bgp_state_dsc`: the FSM state, `Passive` for a passive session waiting, `Down` when disabled. */
 function bgpStateText(p: BirdPeer): string {
   if (p.disabled) return 'Down';
@@ -118,7 +138,9 @@ function basicInfo(preference: number, inputFilter: string, outputFilter: string
 }
 
 function bgpDetails(p: BirdPeer, preferred: ReadonlyMap<string, number>): string[] {
-  const out = basicInfo(Preference.BGP, 'ACCEPT', 'ACCEPT');
+  const message = birdMessage(p.lastError);
+  // proto_cmd_show: the message comes before the protocol's own lines.
+  const out = [...(message === undefined ? [] : [`  Message:        ${message}`]), ...basicInfo(Preference.BGP, 'ACCEPT', 'ACCEPT')];
   if (!p.disabled) out.push(`  Routes:         ${p.prefixesAccepted} imported, ${p.prefixesAdvertised} exported, ${preferred.get(p.name) ?? 0} preferred`);
   out.push(`  BGP state:          ${bgpStateText(p)}`, `    Neighbor address: ${p.address}`, `    Neighbor AS:      ${p.asNumber}`);
   if (p.state === 'Established' && !p.disabled) {
