@@ -164,6 +164,8 @@ static const struct {
     HEADER_CONSTANT(NETLINK_ROUTE),    HEADER_CONSTANT(NETLINK_ADD_MEMBERSHIP),
     HEADER_CONSTANT(NETLINK_DROP_MEMBERSHIP), HEADER_CONSTANT(NETLINK_NO_ENOBUFS),
     HEADER_CONSTANT(NETLINK_EXT_ACK),  HEADER_CONSTANT(NETLINK_GET_STRICT_CHK),
+    HEADER_CONSTANT(IP_RECVTTL),       HEADER_CONSTANT(IP_PKTINFO),
+    HEADER_CONSTANT(IPV6_RECVHOPLIMIT), HEADER_CONSTANT(IPV6_RECVPKTINFO),
 };
 
 static bool define_constants(napi_env env, napi_value exports) {
@@ -179,7 +181,8 @@ static bool define_constants(napi_env env, napi_value exports) {
 
 NAPI_MODULE_INIT() {
   if (!define_socket_functions(env, exports) || !define_watch_functions(env, exports) ||
-      !define_notify_functions(env, exports) || !define_constants(env, exports)) {
+      !define_notify_functions(env, exports) || !define_udp_functions(env, exports) ||
+      !define_constants(env, exports)) {
     napi_throw_error(env, NULL, "petrel addon: initialisation failed");
     return NULL;
   }

@@ -40,10 +40,27 @@ int socket_family(int fd, int *family);
 int parse_sockaddr(const char *text, int family, uint16_t port, struct sockaddr_storage *out,
                    socklen_t *length);
 
+/*
+ * A batch watcher's reader (watch.c): called when fd is readable, it reads up to a batch of
+ * datagrams with MSG_DONTWAIT into `buffer` (the watcher's own, of the size given to
+ * watch_batches), appends one JavaScript value per datagram to array, counting them in *count,
+ * and returns 0 or the errno to report after them (EAGAIN is not an error).
+ */
+typedef int (*batch_reader)(napi_env env, int fd, unsigned char *buffer, napi_value array,
+                            uint32_t *count);
+/*
+ * The body of a watchX(fd, callback) export: polls fd for reading on the Node event loop and
+ * calls callback(errnoName | undefined, array) per batch that `read` produced. Returns the
+ * watcher handle (for unwatch/refWatch), or an errno name when fd cannot be polled.
+ */
+napi_value watch_batches(napi_env env, napi_callback_info info, batch_reader read,
+                         const char *name, size_t buffer_size);
+
 /* Each source file registers its own functions on the exports object. */
 bool define_socket_functions(napi_env env, napi_value exports);
 bool define_watch_functions(napi_env env, napi_value exports);
 bool define_notify_functions(napi_env env, napi_value exports);
+bool define_udp_functions(napi_env env, napi_value exports);
 bool define_function(napi_env env, napi_value exports, const char *name, napi_callback fn);
 
 #endif

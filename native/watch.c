@@ -7,6 +7,8 @@
  *   netlink socket. A receive-buffer overflow arrives as cb("ENOBUFS", datagrams) and polling goes
  *   on, so the caller can resync with a fresh dump (the standard netlink answer to lost messages).
  * watchConnect(fd, cb): cb(errnoName | undefined) once, when a non-blocking connect finishes.
+ * Other batch watchers (watchUdp in udp.c) share this machinery through watch_batches, with a
+ * batch_reader of their own.
  *
  * libuv reports POLLERR as UV_EBADF and stops the handle; we read the socket's real pending error
  * (SO_ERROR, which also clears it) instead of trusting that code.
@@ -30,7 +32,8 @@ typedef struct {
   napi_ref callback;
   napi_async_context async;
   napi_async_cleanup_hook_handle cleanup;
-  unsigned char *buffer; /* receive buffer, netlink watchers only */
+  unsigned char *buffer; /* receive buffer, batch watchers only */
+  batch_reader read;     /* batch watchers only */
   int fd;
   bool closing;       /* uv_close was called */
   bool closed;        /* its callback ran: the handle memory is free to go */
@@ -102,14 +105,15 @@ static void deliver(watcher *w, int err, napi_value datagrams) {
  * datagram loses messages but leaves the socket usable, so reading goes on and the first such
  * error is returned after the batch; any other error ends the batch.
  */
-static int read_batch(watcher *w, napi_value array, uint32_t *count) {
+static int read_netlink_batch(napi_env env, int fd, unsigned char *buffer, napi_value array,
+                              uint32_t *count) {
   int lost = 0;
   for (int attempt = 0; attempt < NETLINK_BATCH_MAX; attempt++) {
     struct sockaddr_nl source;
-    struct iovec iov = {.iov_base = w->buffer, .iov_len = NETLINK_RECV_SIZE};
+    struct iovec iov = {.iov_base = buffer, .iov_len = NETLINK_RECV_SIZE};
     struct msghdr msg = {
         .msg_name = &source, .msg_namelen = sizeof source, .msg_iov = &iov, .msg_iovlen = 1};
-    ssize_t length = recvmsg(w->fd, &msg, MSG_DONTWAIT);
+    ssize_t length = recvmsg(fd, &msg, MSG_DONTWAIT);
     if (length < 0 && errno == EINTR) continue;
     if (length < 0 && errno == ENOBUFS) {
       if (!lost) lost = ENOBUFS;
@@ -123,8 +127,8 @@ static int read_batch(watcher *w, napi_value array, uint32_t *count) {
     /* Only the kernel (port 0) speaks rtnetlink to us; drop anything else. */
     if (source.nl_pid != 0) continue;
     napi_value datagram;
-    napi_create_buffer_copy(w->env, (size_t)length, w->buffer, NULL, &datagram);
-    napi_set_element(w->env, array, (*count)++, datagram);
+    napi_create_buffer_copy(env, (size_t)length, buffer, NULL, &datagram);
+    napi_set_element(env, array, (*count)++, datagram);
   }
   return lost;
 }
@@ -133,7 +137,7 @@ static int read_batch(watcher *w, napi_value array, uint32_t *count) {
  * The error of a wake-up is delivered after its datagrams, so an 'error' listener that starts a
  * resync runs once the queue has been drained, when the kernel accepts notifications again.
  */
-static void on_netlink_ready(uv_poll_t *poll, int status, int events) {
+static void on_batch_ready(uv_poll_t *poll, int status, int events) {
   (void)events;
   watcher *w = poll->data;
   napi_handle_scope scope;
@@ -144,11 +148,11 @@ static void on_netlink_ready(uv_poll_t *poll, int status, int events) {
   napi_create_array(w->env, &array);
   if (status < 0) {
     err = pending_error(w->fd);
-    int restart = uv_poll_start(poll, UV_READABLE, on_netlink_ready);
+    int restart = uv_poll_start(poll, UV_READABLE, on_batch_ready);
     if (restart < 0 && !err) err = -restart;
   }
   if (uv_is_active((uv_handle_t *)poll)) {
-    int read_err = read_batch(w, array, &count);
+    int read_err = w->read(w->env, w->fd, w->buffer, array, &count);
     if (!err) err = read_err;
   }
   if (count > 0 || err) deliver(w, err, array);
@@ -179,7 +183,7 @@ static void on_connect_ready(uv_poll_t *poll, int status, int events) {
  * The N-API resources are made before the uv handle, so each failure unwinds exactly what exists.
  */
 static napi_value watch(napi_env env, napi_callback_info info, int events, uv_poll_cb cb,
-                        const char *name, size_t buffer_size) {
+                        batch_reader read, const char *name, size_t buffer_size) {
   napi_value argv[2];
   int32_t fd;
   napi_valuetype type;
@@ -194,6 +198,7 @@ static napi_value watch(napi_env env, napi_callback_info info, int events, uv_po
   if (!w) return errno_result(env, ENOMEM);
   w->env = env;
   w->fd = fd;
+  w->read = read;
   w->poll.data = w;
   if (buffer_size > 0 && !(w->buffer = malloc(buffer_size))) {
     free(w);
@@ -238,12 +243,17 @@ static napi_value watch(napi_env env, napi_callback_info info, int events, uv_po
   return handle;
 }
 
+napi_value watch_batches(napi_env env, napi_callback_info info, batch_reader read,
+                         const char *name, size_t buffer_size) {
+  return watch(env, info, UV_READABLE, on_batch_ready, read, name, buffer_size);
+}
+
 static napi_value js_watch_netlink(napi_env env, napi_callback_info info) {
-  return watch(env, info, UV_READABLE, on_netlink_ready, "petrel.NetlinkWatch", NETLINK_RECV_SIZE);
+  return watch_batches(env, info, read_netlink_batch, "petrel.NetlinkWatch", NETLINK_RECV_SIZE);
 }
 
 static napi_value js_watch_connect(napi_env env, napi_callback_info info) {
-  return watch(env, info, UV_WRITABLE, on_connect_ready, "petrel.ConnectWatch", 0);
+  return watch(env, info, UV_WRITABLE, on_connect_ready, NULL, "petrel.ConnectWatch", 0);
 }
 
 static bool get_watcher(napi_env env, napi_value value, watcher **w) {

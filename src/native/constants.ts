@@ -33,11 +33,19 @@ export const SocketOption = {
   IP_TTL: { level: SocketLevel.IPPROTO_IP, name: 2 },
   /** RFC 5082 GTSM: drop received IPv4 packets whose TTL is below this. */
   IP_MINTTL: { level: SocketLevel.IPPROTO_IP, name: 21 },
+  /** UDP: receive each datagram's TTL as an IP_TTL control message (set by the addon's udpSocket). */
+  IP_RECVTTL: { level: SocketLevel.IPPROTO_IP, name: 12 },
+  /** UDP: receive each datagram's interface and destination as an IP_PKTINFO control message. */
+  IP_PKTINFO: { level: SocketLevel.IPPROTO_IP, name: 8 },
   IPV6_V6ONLY: { level: SocketLevel.IPPROTO_IPV6, name: 26 },
   IPV6_UNICAST_HOPS: { level: SocketLevel.IPPROTO_IPV6, name: 16 },
   /** RFC 5082 GTSM for IPv6: drop received packets whose hop limit is below this. */
   IPV6_MINHOPCOUNT: { level: SocketLevel.IPPROTO_IPV6, name: 73 },
   IPV6_TCLASS: { level: SocketLevel.IPPROTO_IPV6, name: 67 },
+  /** UDP: receive each datagram's hop limit as an IPV6_HOPLIMIT control message. */
+  IPV6_RECVHOPLIMIT: { level: SocketLevel.IPPROTO_IPV6, name: 51 },
+  /** UDP: receive each datagram's interface and destination as an IPV6_PKTINFO control message. */
+  IPV6_RECVPKTINFO: { level: SocketLevel.IPPROTO_IPV6, name: 49 },
   TCP_NODELAY: { level: SocketLevel.IPPROTO_TCP, name: 1 },
   NETLINK_ADD_MEMBERSHIP: { level: SocketLevel.SOL_NETLINK, name: 1 },
   NETLINK_DROP_MEMBERSHIP: { level: SocketLevel.SOL_NETLINK, name: 2 },

@@ -15,3 +15,4 @@ export {
   setListenerMinTtl, setListenerTtl, setSocketOption, setTcpMd5Key, socketError,
 } from './tcp.js';
 export type { ConnectTcpOptions, IpVersion } from './tcp.js';
+export { UdpSocket, type UdpBindOptions, type UdpSocketEvents, type UdpSource } from './udp.js';
