@@ -88,6 +88,7 @@ class BenchSession extends EventEmitter<SessionEvents> implements SessionHandle 
     return Promise.resolve();
   }
   reset(): void {}
+  stopAutomatically(): void {}
   retime(): void {}
   send(messages: readonly Uint8Array[]): boolean {
     for (const m of messages) {

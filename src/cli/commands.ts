@@ -41,7 +41,7 @@ export interface ControlOptions {
   readonly json: boolean;
 }
 
-export const SHOW_TOPICS = ['status', 'peers', 'routes'] as const;
+export const SHOW_TOPICS = ['status', 'peers', 'routes', 'bfd'] as const;
 export type ShowTopic = (typeof SHOW_TOPICS)[number];
 
 export interface ShowOptions extends ControlOptions {

@@ -6,7 +6,7 @@
  * ineligible; peers carry name, address, asNumber, state, since, holdTimeSec, routerId,
  * prefixesReceived, prefixesAccepted, prefixesAdvertised).
  */
-import type { PeerView, RouteView, StatusView } from '../daemon/views.js';
+import type { BfdView, PeerView, RouteView, StatusView } from '../daemon/views.js';
 import type { ExitCode, ShowOptions } from './commands.js';
 import { ask } from './control-command.js';
 import { processOutput, type CommandOutput } from './validate.js';
@@ -50,6 +50,23 @@ function notEstablishedInfo(p: PeerView): string {
   const next = p.nextAttemptInSec === null || p.disabled ? undefined : `next attempt in ${p.nextAttemptInSec} s`;
   const delayed = p.openDelayedForSec === null ? undefined : `connected, our OPEN held back ${p.openDelayedForSec} s more (DelayOpen)`;
   return [p.lastError ?? undefined, delayed, next].filter((x) => x !== undefined && x !== '').join('; ');
+}
+
+/** `show bfd`: one row per peer that runs BFD (RFC 5880 §6.8.1 state variables). */
+export function formatBfd(sessions: readonly BfdView[]): string {
+  if (sessions.length === 0) return 'No BFD sessions (no peer sets bfd).\n';
+  return table(
+    ['NAME', 'ADDRESS', 'STATE', 'SINCE', 'REMOTE', 'TX / DETECT', 'DIAG'],
+    sessions.map((s) => [
+      s.name,
+      s.address,
+      s.state,
+      time(s.since),
+      s.remoteState,
+      `${s.txIntervalMs} ms / ${s.detectionTimeMs} ms`,
+      s.localDiag === 'No Diagnostic' && s.remoteDiag === 'No Diagnostic' ? '-' : `local: ${s.localDiag}; remote: ${s.remoteDiag}`,
+    ]),
+  );
 }
 
 export function formatRoutes(routes: readonly RouteView[]): string {
@@ -106,6 +123,9 @@ export async function showCommand(options: ShowOptions, output: CommandOutput = 
       break;
     case 'routes':
       output.out(formatRoutes(answer.result as RouteView[]));
+      break;
+    case 'bfd':
+      output.out(formatBfd(answer.result as BfdView[]));
       break;
   }
   return 0;

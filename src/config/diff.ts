@@ -44,6 +44,7 @@ const PEER_FIELD_EFFECT: Readonly<Record<keyof EffectivePeer, ChangeEffect>> = {
   multihop: ChangeEffect.SESSION,
   gracefulRestart: ChangeEffect.SESSION, // capability in OPEN, RFC 4724 §3
   maxPrefixes: ChangeEffect.POLICY,
+  bfd: ChangeEffect.LIVE, // the BFD session is added, retimed (RFC 5880 §6.8.3) or removed; BGP is not reset
   addPaths: ChangeEffect.SESSION, // capability in OPEN, RFC 7911 §4
   families: ChangeEffect.SESSION, // multiprotocol capabilities in OPEN, RFC 4760 §8
   importRules: ChangeEffect.POLICY, // ROUTE-REFRESH (RFC 2918) or local re-evaluation, as BIRD reloads

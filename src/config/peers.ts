@@ -21,6 +21,7 @@ import { PeerNameKind, calicoPeerName } from './names.js';
 import { addressFamily, addressOf } from './prefixes.js';
 import {
   AddPathsMode,
+  DEFAULT_BFD,
   DEFAULT_CONNECT_DELAY_SEC,
   DEFAULT_CONNECT_RETRY_SEC,
   NextHopMode,
@@ -32,6 +33,13 @@ import type { Secret } from './secrets.js';
 
 export const PeerKind = { MESH: 'mesh', EXPLICIT: 'explicit' } as const;
 export type PeerKind = (typeof PeerKind)[keyof typeof PeerKind];
+
+/** A peer's BFD intervals (RFC 5880 §6.8.1 bfd.DesiredMinTxInterval, RequiredMinRxInterval, DetectMult). */
+export interface BfdSettings {
+  readonly minTxMs: number;
+  readonly minRxMs: number;
+  readonly multiplier: number;
+}
 
 export interface EffectivePeer {
   readonly name: string;
@@ -66,6 +74,8 @@ export interface EffectivePeer {
   readonly multihop: boolean | number;
   readonly gracefulRestart: { readonly enabled: boolean; readonly restartTimeSec: number };
   readonly maxPrefixes?: { readonly limit: number; readonly warningOnly: boolean };
+  /** BFD (RFC 5880/5881) towards the peer; absent: off. */
+  readonly bfd?: BfdSettings;
   readonly addPaths: AddPathsMode;
   readonly families: readonly PeerFamily[];
   /** The rules of the peer's filters for routes received, in order; absent when there are none. */
@@ -185,6 +195,7 @@ export function explicitPeer(config: Config, peer: PeerConfig, index: number): E
       restartTimeSec: peer.gracefulRestart?.restartTimeSec ?? config.gracefulRestart.restartTimeSec,
     },
     ...(peer.maxPrefixes ? { maxPrefixes: { ...peer.maxPrefixes } } : {}),
+    ...(peer.bfd === true ? { bfd: { ...DEFAULT_BFD } } : peer.bfd ? { bfd: { ...peer.bfd } } : {}),
     addPaths: peer.addPaths,
     families: peer.families,
     ...filterRulesOf(config, peer.filters ?? []),

@@ -4,6 +4,7 @@
  *
  *   {"command":"status"}                        → {"ok":true,"result":{…}}
  *   {"command":"peers"}                         → {"ok":true,"result":[…]}
+ *   {"command":"bfd"}                           → {"ok":true,"result":[…]}
  *   {"command":"routes","prefix":"10.0.0.0/24"} → {"ok":true,"result":[…]}
  *   {"command":"reload"}                        → {"ok":true,"result":{…}} or {"ok":false,"error":"…","details":[…]}
  *   {"command":"peer","action":"reset","name":"tor1"}
@@ -29,6 +30,7 @@ const shutdownMessage = z
 export const controlRequestSchema = z.discriminatedUnion('command', [
   z.object({ command: z.literal('status') }).strict(),
   z.object({ command: z.literal('peers') }).strict(),
+  z.object({ command: z.literal('bfd') }).strict(),
   z.object({ command: z.literal('routes'), prefix: z.string().min(1).max(64).optional() }).strict(),
   z.object({ command: z.literal('reload') }).strict(),
   z

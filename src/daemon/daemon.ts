@@ -27,6 +27,7 @@ import { speakerSource, type AddressFamily } from '../control/bird/source.js';
 import { ControlServer } from '../control/server.js';
 import type { ControlRequest, ControlResponse } from '../control/protocol.js';
 import type { Logger } from '../log.js';
+import { BfdPlane, type BfdPlaneOptions } from './bfd-plane.js';
 import { KernelPlane } from './kernel-plane.js';
 import { DaemonMetrics } from './metrics.js';
 import type { RouteSink } from './route-sink.js';
@@ -53,6 +54,8 @@ export interface DaemonOptions {
   readonly load?: (file: string) => LoadResult;
   /** Quiet time after a file change before the reload (`reload.watchFiles`; tests shorten it). */
   readonly watchDebounceMs?: number;
+  /** BFD sockets' addresses and port (tests; the default is UDP 3784 on every address). */
+  readonly bfd?: BfdPlaneOptions;
 }
 
 export type ReloadResult = { readonly ok: true; readonly outcome: ReloadOutcome } | { readonly ok: false; readonly errors: readonly string[] };
@@ -63,6 +66,8 @@ export class Daemon {
   readonly kernel: KernelPlane | undefined;
   readonly sessions: SessionObserver;
   readonly metrics: DaemonMetrics;
+  /** BFD towards the peers that configure it (RFC 5880/5881). */
+  readonly bfd: BfdPlane;
   readonly #options: DaemonOptions;
   readonly #log: Logger;
   #control: ControlServer | undefined;
@@ -100,7 +105,8 @@ export class Daemon {
       ...(routeSink ? { routeSink } : {}),
       ...(options.version !== undefined ? { version: options.version } : {}),
     });
-    this.metrics = new DaemonMetrics({ speaker: this.speaker, sessions: this.sessions, ...(this.kernel ? { kernel: this.kernel.fib, kernelSink: this.kernel.sink } : {}) });
+    this.bfd = new BfdPlane(this.speaker, options.logger.child({ component: 'bfd' }), options.bfd);
+    this.metrics = new DaemonMetrics({ speaker: this.speaker, sessions: this.sessions, bfd: this.bfd, ...(this.kernel ? { kernel: this.kernel.fib, kernelSink: this.kernel.sink } : {}) });
   }
 
   /** Where the metrics endpoint listens; undefined when it could not bind. */
@@ -130,7 +136,9 @@ export class Daemon {
       await daemon.#listenBird();
       await daemon.kernel?.start();
       await daemon.speaker.start();
+      daemon.bfd.configure(options.config);
     } catch (err) {
+      daemon?.bfd.close();
       await daemon?.kernel?.stop();
       if (daemon) for (const bird of daemon.#birdSockets) await bird.close();
       await control.close();
@@ -252,6 +260,7 @@ export class Daemon {
       return { ok: false, errors };
     }
     const outcome = await this.speaker.reload(result.config);
+    this.bfd.configure(result.config);
     // Removed peers owe no End-of-RIB any more.
     for (const peer of outcome.peersRemoved) this.kernel?.tableComplete(peer);
     await this.kernel?.reload(result.config);
@@ -271,6 +280,8 @@ export class Daemon {
       }
       case 'peers':
         return { ok: true, result: this.speaker.peers() };
+      case 'bfd':
+        return { ok: true, result: this.bfd.views() };
       case 'routes':
         return { ok: true, result: this.speaker.routes(request.prefix === undefined ? undefined : normalisePrefix(request.prefix)) };
       case 'reload': {
@@ -289,6 +300,8 @@ export class Daemon {
     this.#stopped = true;
     this.#watcher?.close();
     this.kernel?.freeze();
+    // AdminDown first (RFC 5880 §6.8.16): the peers' BFD does not take it for a failure.
+    this.bfd.close();
     await this.speaker.stop();
     await this.kernel?.stop();
     await this.metrics.close();

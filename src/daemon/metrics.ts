@@ -19,7 +19,7 @@ import { MESSAGE_TYPES } from '../fsm/message-counts.js';
 import type { SkipCounts } from './kernel-sink.js';
 import type { Direction, SessionObserver } from './session-observer.js';
 import type { Speaker } from './speaker.js';
-import type { PeerView } from './views.js';
+import type { BfdView, PeerView } from './views.js';
 
 export const METRICS_PREFIX = 'petrel_';
 const METRICS_PATH = '/metrics';
@@ -32,6 +32,8 @@ export interface MetricsSources {
   readonly kernel?: FibPort;
   /** The kernel sink's routes held back from the kernel, by reason (kernel-sink.ts `skipped`). */
   readonly kernelSink?: { readonly skipped: Readonly<SkipCounts> };
+  /** The BFD sessions (RFC 5880) and the packets dropped before reaching one. */
+  readonly bfd?: { views(): BfdView[]; readonly drops: Readonly<Record<string, number>> };
 }
 
 export type ReloadResultLabel = 'success' | 'failure';
@@ -56,6 +58,24 @@ export class DaemonMetrics {
     this.#ribMetrics(registers);
     if (sources.kernel) this.#kernelMetrics(sources.kernel, registers);
     if (sources.kernelSink) this.#skipMetrics(sources.kernelSink, registers);
+    if (sources.bfd) this.#bfdMetrics(sources.bfd, registers);
+  }
+
+  #bfdMetrics(bfd: NonNullable<MetricsSources['bfd']>, registers: Registry[]): void {
+    const state = new Gauge({ name: 'petrel_bfd_session_state', help: 'BFD session state as on the wire (RFC 5880 §4.1): 0 AdminDown, 1 Down, 2 Init, 3 Up', labelNames: ['peer'], registers });
+    const downs = new Counter({ name: 'petrel_bfd_session_down_total', help: 'BFD sessions that went from Up to Down', labelNames: ['peer'], registers });
+    const dropped = new Counter({ name: 'petrel_bfd_packets_dropped_total', help: 'Received BFD packets dropped before reaching a session, by reason (ttl: not 255, RFC 5881 §5)', labelNames: ['reason'], registers });
+    const code = { AdminDown: 0, Down: 1, Init: 2, Up: 3 } as const;
+    this.#refresh.push(() => {
+      state.reset();
+      downs.reset();
+      dropped.reset();
+      for (const v of bfd.views()) {
+        state.set({ peer: v.name }, code[v.state]);
+        downs.inc({ peer: v.name }, v.downTransitions);
+      }
+      for (const [reason, n] of Object.entries(bfd.drops)) dropped.inc({ reason }, n);
+    });
   }
 
   reloaded(result: ReloadResultLabel): void {

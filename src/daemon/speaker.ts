@@ -607,6 +607,17 @@ export class Speaker {
    * `petrel peer reset|disable|enable NAME [--message TEXT]`; false when no such peer. A message
    * goes to the peer's operator in the Cease NOTIFICATION (RFC 9003 shutdown communication).
    */
+  /**
+   * Stops one peer's session by itself (RFC 4271 AutomaticStop) with `why`, e.g. Cease / BFD Down
+   * (RFC 9384); it comes back after the error-wait backoff. False when there is no such peer.
+   */
+  stopPeerAutomatically(name: string, why: BgpError): boolean {
+    const state = this.#peers.get(name);
+    if (!state) return false;
+    state.session.stopAutomatically(why);
+    return true;
+  }
+
   peerAction(name: string, action: 'reset' | 'disable' | 'enable', message?: string): boolean {
     const state = this.#peers.get(name);
     if (!state) return false;

@@ -138,3 +138,23 @@ export function routeViews(locRib: LocRib, prefix: string, links: PeerLinks = NO
   });
   return views.sort((a, b) => Number(b.best) - Number(a.best));
 }
+
+/** `show bfd`: one peer's BFD session (RFC 5880 §6.8.1), as JSON carries it. */
+export interface BfdView {
+  readonly name: string;
+  readonly address: string;
+  readonly state: 'AdminDown' | 'Down' | 'Init' | 'Up';
+  /** Since the last state change (ISO 8601). */
+  readonly since: string;
+  readonly remoteState: 'AdminDown' | 'Down' | 'Init' | 'Up';
+  /** Why the session last went down here, and what the peer last said (RFC 5880 §4.1 Diag). */
+  readonly localDiag: string;
+  readonly remoteDiag: string;
+  readonly localDiscriminator: number;
+  readonly remoteDiscriminator: number;
+  /** The transmit interval and the Detection Time in use (RFC 5880 §6.8.2, §6.8.4). */
+  readonly txIntervalMs: number;
+  readonly detectionTimeMs: number;
+  readonly upTransitions: number;
+  readonly downTransitions: number;
+}

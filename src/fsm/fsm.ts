@@ -92,6 +92,8 @@ function connect(s: In<'Connect'>, ev: FsmEvent, ctx: FsmContext): Transition {
       return stay(s);
     case 'ManualStop':
       return end(s, ctx, { reason: ExitReason.ADMIN_DOWN, then: 'stopped' });
+    case 'AutomaticStop':
+      return automaticStop(s, ev, ctx);
     case 'ConnectRetryTimer_Expires':
       // With a connection up and waiting for the peer's OPEN, there is nothing to retry.
       if (s.openDelayed) return stay(s);
@@ -131,6 +133,8 @@ function active(s: In<'Active'>, ev: FsmEvent, ctx: FsmContext): Transition {
       return stay(s);
     case 'ManualStop':
       return end(s, ctx, { reason: ExitReason.ADMIN_DOWN, then: 'stopped' });
+    case 'AutomaticStop':
+      return automaticStop(s, ev, ctx);
     case 'ConnectRetryTimer_Expires':
       if (ctx.config.passive || s.openDelayed) return stay(s);
       return {
@@ -169,6 +173,8 @@ function openSent(s: In<'OpenSent'>, ev: FsmEvent, ctx: FsmContext): Transition 
       return stay(s);
     case 'ManualStop':
       return end(s, ctx, { reason: ExitReason.ADMIN_DOWN, sent: ev.cease ?? adminShutdown(), then: 'stopped' });
+    case 'AutomaticStop':
+      return automaticStop(s, ev, ctx);
     case 'HoldTimer_Expires':
       return end(s, ctx, { reason: ExitReason.HOLD_TIMER_EXPIRED, sent: holdTimerExpired() });
     case 'TcpConnection_Valid':
@@ -204,6 +210,8 @@ function openConfirm(s: In<'OpenConfirm'>, ev: FsmEvent, ctx: FsmContext): Trans
       return stay(s);
     case 'ManualStop':
       return end(s, ctx, { reason: ExitReason.ADMIN_DOWN, sent: ev.cease ?? adminShutdown(), then: 'stopped' });
+    case 'AutomaticStop':
+      return automaticStop(s, ev, ctx);
     case 'HoldTimer_Expires':
       return end(s, ctx, { reason: ExitReason.HOLD_TIMER_EXPIRED, sent: holdTimerExpired() });
     case 'KeepaliveTimer_Expires':
@@ -243,6 +251,8 @@ function established(s: In<'Established'>, ev: FsmEvent, ctx: FsmContext): Trans
       return stay(s);
     case 'ManualStop':
       return end(s, ctx, { reason: ExitReason.ADMIN_DOWN, sent: ev.cease ?? adminShutdown(), then: 'stopped' });
+    case 'AutomaticStop':
+      return automaticStop(s, ev, ctx);
     case 'HoldTimer_Expires':
       return end(s, ctx, { reason: ExitReason.HOLD_TIMER_EXPIRED, sent: holdTimerExpired() });
     case 'KeepaliveTimer_Expires':
@@ -449,10 +459,20 @@ export function retainsRoutes(neg: Negotiated, reason: ExitReason, notification?
     case ExitReason.NOTIFICATION_SENT:
     case ExitReason.NOTIFICATION_RECEIVED:
       return gr.notification && !(notification?.code === NotifCode.CEASE && notification.subcode === CeaseSubcode.HARD_RESET);
+    // BFD found the path down: the routes through it must go now (RFC 5882 §4.3).
     case ExitReason.ADMIN_DOWN:
     case ExitReason.CONNECTION_COLLISION:
+    case ExitReason.AUTOMATIC_STOP:
       return false;
   }
+}
+
+/**
+ * RFC 4271 §8.2.2, Event 8 in every state but Idle: Cease (when connected), then Idle with the
+ * error-wait backoff (peer oscillation damping) before the session starts again by itself.
+ */
+function automaticStop(s: FsmState, ev: Extract<FsmEvent, { type: 'AutomaticStop' }>, ctx: FsmContext): Transition {
+  return end(s, ctx, { reason: ExitReason.AUTOMATIC_STOP, sent: ev.cease });
 }
 
 function notificationReceived(s: FsmState, ev: Extract<FsmEvent, { type: 'NotifMsg' | 'NotifMsgVerErr' }>, ctx: FsmContext): Transition {

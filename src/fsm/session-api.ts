@@ -73,6 +73,11 @@ export interface SessionHandle extends EventEmitter<SessionEvents> {
   /** Drop and re-establish with `cease` (default Cease / Administrative Reset, RFC 9003 text optional). */
   reset(cease?: BgpError): void;
   /**
+   * AutomaticStop (RFC 4271 Event 8): Cease with `cease`, then Idle, and the session starts again
+   * by itself after the error-wait backoff (BFD Down, RFC 9384).
+   */
+  stopAutomatically(cease: BgpError): void;
+  /**
    * New connect delay, retry and error-wait times (a reload): the next timer started, the next
    * connection attempt and the next failure's backoff use them; an Established session is not touched.
    */

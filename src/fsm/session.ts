@@ -288,6 +288,12 @@ export class Session extends EventEmitter<SessionEvents> implements SessionHandl
     if (!this.disabled) this.feed({ machine: this.primary, event: { type: 'ManualStart' } });
   }
 
+  stopAutomatically(why: BgpError): void {
+    const event: FsmEvent = { type: 'AutomaticStop', cease: why };
+    if (this.fork) this.feed({ machine: this.fork, event });
+    this.feed({ machine: this.primary, event });
+  }
+
   send(messages: readonly Uint8Array[]): boolean {
     const conn = this.established();
     // The RIB hears 'down' synchronously; anything it still sends has nowhere to go.

@@ -79,6 +79,8 @@ export type FsmEvent =
   /** `cease` is the NOTIFICATION to send when connected; default Cease/Administrative Shutdown. */
   | { readonly type: 'ManualStop'; readonly cease?: BgpError }
   | { readonly type: 'AutomaticStart' }
+  /** Event 8: the local system stops the session by itself (BFD declared the path down, RFC 5882). */
+  | { readonly type: 'AutomaticStop'; readonly cease: BgpError }
   // §8.1.3 timer events
   | { readonly type: 'ConnectRetryTimer_Expires' }
   | { readonly type: 'HoldTimer_Expires' }
@@ -118,6 +120,7 @@ export const FSM_EVENT_TYPES: readonly FsmEventType[] = [
   'ManualStart',
   'ManualStop',
   'AutomaticStart',
+  'AutomaticStop',
   'ConnectRetryTimer_Expires',
   'HoldTimer_Expires',
   'KeepaliveTimer_Expires',
@@ -151,5 +154,7 @@ export const ExitReason = {
   CONNECTION_LOST: 'connection-lost',
   /** This connection lost a collision (RFC 4271 §6.8) and was dumped with Cease 6/7. */
   CONNECTION_COLLISION: 'connection-collision',
+  /** petrel stopped the session by itself (RFC 4271 Event 8), e.g. on BFD Down (RFC 9384). */
+  AUTOMATIC_STOP: 'automatic-stop',
 } as const;
 export type ExitReason = (typeof ExitReason)[keyof typeof ExitReason];

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { calicoPeerName } from '../../src/config/names.js';
+import { formatIssue } from '../../src/config/load.js';
 import { effectivePeers, meshPassive } from '../../src/config/peers.js';
-import { mustLoad } from './helpers.js';
+import { load, mustLoad } from './helpers.js';
 
 describe('Calico peer names (CALICO.md §1.5)', () => {
   it.each([
@@ -134,6 +135,24 @@ peers:
     expect(a).toMatchObject({ gracefulRestart: { enabled: true, restartTimeSec: 200 }, sourceAddress: '10.0.0.9', name: 'Node_10_0_0_1' });
     expect(b!.sourceAddress).toBeUndefined(); // no IPv6 address of ours: the kernel chooses
     expect(c).toMatchObject({ interface: 'eth0', sourceAddress: 'fe80::9', family: 6 });
+  });
+
+  it('run BFD only where configured: true takes 300 ms / 300 ms / 3, an object its own intervals (RFC 5880)', () => {
+    const config = mustLoad(`
+node: {name: n, ipv4Address: 10.0.0.9/24}
+peers:
+  - {address: 10.0.0.1, asNumber: 65001, bfd: true}
+  - {address: 10.0.0.2, asNumber: 65001, bfd: {minTxMs: 50, multiplier: 5}}
+  - {address: 10.0.0.3, asNumber: 65001}
+`);
+    const [a, b, c] = effectivePeers(config);
+    expect(a!.bfd).toEqual({ minTxMs: 300, minRxMs: 300, multiplier: 3 });
+    expect(b!.bfd).toEqual({ minTxMs: 50, minRxMs: 300, multiplier: 5 });
+    expect(c!.bfd).toBeUndefined();
+    const bad = load('node: {name: n, ipv4Address: 10.0.0.9/24}\npeers:\n  - {address: 10.0.0.1, asNumber: 1, bfd: {minTxMs: 5, multiplier: 0, detect: 3}}\n');
+    expect(bad.ok).toBe(false);
+    const errors = bad.ok ? [] : bad.errors.map(formatIssue).join('\n');
+    expect(errors).toMatch(/bfd/);
   });
 
   it('are passive only when configured so', () => {

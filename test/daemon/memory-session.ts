@@ -156,6 +156,16 @@ export class MemorySession extends EventEmitter<SessionEvents> implements Sessio
     this.other?.start();
   }
 
+  stopAutomatically(why: BgpError): void {
+    if (this.established) {
+      const other = this.other!;
+      this.#goDown({ reason: 'automatic-stop', wasEstablished: true, retainRoutes: false, sent: why });
+      other.#goDown({ reason: 'notification-received', wasEstablished: true, retainRoutes: other.retainOnLoss, received: notificationFor(why) });
+    }
+    // No error wait in memory: the session is wanted up, so it comes back at once.
+    this.#tryEstablish();
+  }
+
   /** The link breaks without a NOTIFICATION (both ends see connection-lost). */
   breakLink(): void {
     if (!this.established) return;

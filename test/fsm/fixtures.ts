@@ -1,5 +1,6 @@
 /** Shared FSM test fixtures: a Calico node (AS 64512, 10.0.0.1) and its mesh peer 10.0.0.2. */
-import { headerError, openError, updateError } from '../../src/bgp/errors.js';
+import { CeaseSubcode } from '../../src/bgp/constants.js';
+import { cease, headerError, openError, updateError } from '../../src/bgp/errors.js';
 import type { OpenMessage } from '../../src/bgp/types.js';
 import type { FsmEvent, FsmEventType } from '../../src/fsm/states.js';
 import { negotiate, type Negotiated } from '../../src/fsm/negotiate.js';
@@ -50,6 +51,7 @@ export const EVENTS: Record<FsmEventType, FsmEvent> = {
   ManualStart: { type: 'ManualStart' },
   ManualStop: { type: 'ManualStop' },
   AutomaticStart: { type: 'AutomaticStart' },
+  AutomaticStop: { type: 'AutomaticStop', cease: cease(CeaseSubcode.BFD_DOWN, 'cease.bfd-down', 'BFD down') },
   ConnectRetryTimer_Expires: { type: 'ConnectRetryTimer_Expires' },
   HoldTimer_Expires: { type: 'HoldTimer_Expires' },
   KeepaliveTimer_Expires: { type: 'KeepaliveTimer_Expires' },

@@ -7,7 +7,7 @@
  */
 import { createPeer, createTwoNamespaces } from '../peers/daemons.js';
 import { NetNs } from '../peers/netns.js';
-import type { AddressFamily, DaemonKind, Peer, StaticRoute } from '../peers/peer.js';
+import type { AddressFamily, DaemonKind, NeighborConfig, Peer, StaticRoute } from '../peers/peer.js';
 import { freePort, type PetrelNode } from './petrel-process.js';
 
 export const DAEMON_AS = 65001;
@@ -89,7 +89,7 @@ export async function startDaemon(
   shape: SessionShape,
   routes: readonly StaticRoute[],
   onCleanup: Cleanup,
-  options: { readonly restarting?: boolean } = {},
+  options: { readonly restarting?: boolean; readonly bfd?: NeighborConfig['bfd'] } = {},
 ): Promise<Peer> {
   const loopback = at.daemonNs.isHost;
   const peer = createPeer(kind, at.daemonNs, {
@@ -109,6 +109,7 @@ export async function startDaemon(
         holdTimeSec: HOLD_TIME_SEC,
         families: shape.families,
         ...(shape.gracefulRestartSec === undefined ? {} : { gracefulRestart: { restartTimeSec: shape.gracefulRestartSec } }),
+        ...(options.bfd === undefined ? {} : { bfd: options.bfd }),
       },
     ],
     routes,

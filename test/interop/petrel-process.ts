@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { controlRequest } from '../../src/control/client.js';
 import type { ControlRequest } from '../../src/control/protocol.js';
-import type { PeerView, RouteView } from '../../src/daemon/views.js';
+import type { BfdView, PeerView, RouteView } from '../../src/daemon/views.js';
 import type { NetNs } from '../peers/netns.js';
 import { GiveUp, run, waitFor, type ManagedProcess } from '../peers/process.js';
 import { WorkDir } from '../peers/workdir.js';
@@ -69,6 +69,8 @@ export interface PetrelPeer {
   readonly gracefulRestart?: { readonly enabled: boolean; readonly restartTimeSec?: number };
   /** true or a TTL; petrel's default is multihop, as Calico's sessions are. */
   readonly multihop?: boolean | number;
+  /** BFD towards the peer (RFC 5880/5881). */
+  readonly bfd?: { readonly minTxMs: number; readonly minRxMs: number; readonly multiplier: number };
   /** RFC 4456: the peer is a client of this node, which must then have a cluster ID. */
   readonly routeReflectorClient?: boolean;
   /** The AS this session speaks as (BIRD `local as`). */
@@ -139,6 +141,7 @@ export function petrelConfigYaml(node: PetrelNode & { readonly metricsListen: st
       ...(p.routeReflectorClient === undefined ? {} : { routeReflectorClient: p.routeReflectorClient }),
       ...(p.localAsNumber === undefined ? {} : { localAsNumber: p.localAsNumber }),
       ...(p.filters === undefined ? {} : { filters: p.filters }),
+      ...(p.bfd === undefined ? {} : { bfd: p.bfd }),
     })),
     ...(node.filters === undefined ? {} : { filters: node.filters }),
     pools: node.pools,
@@ -272,7 +275,12 @@ export class PetrelProcess {
     await this.work.remove();
   }
 
-  private async show(what: 'peers' | 'routes', prefix?: string): Promise<unknown> {
+  /** `petrel show bfd --json`. */
+  async showBfd(): Promise<BfdView[]> {
+    return (await this.show('bfd')) as BfdView[];
+  }
+
+  private async show(what: 'peers' | 'routes' | 'bfd', prefix?: string): Promise<unknown> {
     const [command, ...args] = await petrelCommand();
     const r = await run(command!, [...args, 'show', what, ...(prefix === undefined ? [] : [prefix]), '--json', '--socket', this.socket], 30_000);
     if (r.code !== 0) throw new Error(`petrel show ${what} exited ${r.code}: ${r.stderr}`);

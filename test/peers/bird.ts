@@ -170,9 +170,22 @@ export class BirdPeer implements Peer {
       'protocol device { scan time 10; }',
       ...this.staticProtocol(false),
       ...(this.version === '2' || this.ipv6Daemon ? this.staticProtocol(true) : []),
+      ...this.bfdProtocol(),
       ...c.neighbors.flatMap((n) => this.bgpProtocol(n)),
     ];
     return `${lines.join('\n')}\n`;
+  }
+
+  /** BIRD 2's BFD (RFC 5880/5881), which BGP protocols with `bfd on` ask for sessions. */
+  private bfdProtocol(): string[] {
+    const bfd = this.config.neighbors.find((n) => n.bfd !== undefined)?.bfd;
+    if (bfd === undefined) return [];
+    if (this.version !== '2') throw new Error('BFD is configured for BIRD 2 only in these tests');
+    return [
+      'protocol bfd {',
+      `  interface "*" { min rx interval ${bfd.minRxMs} ms; min tx interval ${bfd.minTxMs} ms; multiplier ${bfd.multiplier}; };`,
+      '}',
+    ];
   }
 
   private staticProtocol(ipv6: boolean): string[] {
@@ -206,6 +219,7 @@ export class BirdPeer implements Peer {
     else body.push('direct;');
     const gr = restartTimeSec(n);
     if (gr !== undefined) body.push('graceful restart on;', `graceful restart time ${gr};`);
+    if (n.bfd !== undefined) body.push('bfd on;');
     if (n.routeReflectorClient) body.push('rr client;');
     if (n.routeReflectorClient && c.clusterId !== undefined) body.push(`rr cluster id ${c.clusterId};`);
     if (n.extendedMessage && v2) body.push('enable extended messages on;');

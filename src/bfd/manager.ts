@@ -1,0 +1,263 @@
+/**
+ * BFD for petrel's peers (RFC 5880 asynchronous mode, single hop per RFC 5881): one `BfdSession`
+ * per configured peer, the UDP sockets they share, and the demultiplexing between them.
+ *
+ * Sockets (RFC 5881 §4): Control packets arrive on port 3784, on one socket per address family,
+ * bound only once a peer of that family wants BFD (a node without BFD opens nothing). Each
+ * session sends from a socket of its own with a source port in 49152–65535 and TTL / Hop Limit
+ * 255, and every received packet whose TTL is not 255 is discarded (RFC 5881 §5): the native
+ * socket reports each datagram's TTL, which Node's dgram cannot.
+ *
+ * Demultiplexing (RFC 5880 §6.3, RFC 5881 §3): by Your Discriminator when it is set, else — the
+ * peer has not learnt ours yet, which the codec allows only in Down or AdminDown — by the source
+ * address. Either way the source must be the session's peer.
+ *
+ * This layer knows nothing of BGP: it reports state changes, and the daemon resets the BGP
+ * session when a BFD session goes from Up to Down (RFC 5882 §4.3).
+ */
+import { EventEmitter } from 'node:events';
+import { randomInt } from 'node:crypto';
+import type { Logger } from '../log.js';
+import { RealClock, type Clock } from '../fsm/timers.js';
+import { UdpSocket } from '../native/index.js';
+import { decodeBfdControl, encodeBfdControl, isBfdDiscard } from './packet.js';
+import { BfdSession, type BfdIntervals, type BfdSessionInfo } from './session.js';
+import { BFD_SINGLE_HOP_PORT, BFD_SOURCE_PORT_MAX, BFD_SOURCE_PORT_MIN, BFD_STATE_NAME, BFD_TTL, BfdState, bfdDiagText } from './types.js';
+
+/** A peer that runs BFD, as the configuration gives it. */
+export interface BfdPeer {
+  readonly name: string;
+  readonly address: string;
+  /** The address our packets come from (the BGP session's source address), when configured. */
+  readonly localAddress?: string;
+  readonly intervals: BfdIntervals;
+}
+
+export interface BfdManagerOptions {
+  readonly log: Logger;
+  readonly clock?: Clock;
+  readonly random?: () => number;
+  /** Where Control packets are received: every address by default; tests give their own. */
+  readonly listen?: { readonly v4?: string; readonly v6?: string };
+  /** The UDP port of received and sent Control packets (3784; tests change it). */
+  readonly port?: number;
+}
+
+/** One peer's BFD session for `show bfd` and the metrics. */
+export interface BfdPeerView extends BfdSessionInfo {
+  readonly name: string;
+  readonly address: string;
+}
+
+export interface BfdManagerEvents {
+  /** A session changed state (`from` → `to`, with the local diagnostic). */
+  state: [peer: string, from: BfdState, to: BfdState, diag: number];
+}
+
+/** Why received packets were dropped before reaching a session, for the metrics and `show bfd`. */
+export interface BfdDrops {
+  ttl: number;
+  malformed: number;
+  unknownSession: number;
+}
+
+interface Running {
+  peer: BfdPeer;
+  readonly session: BfdSession;
+  readonly socket: UdpSocket;
+}
+
+export class BfdManager extends EventEmitter<BfdManagerEvents> {
+  readonly #log: Logger;
+  readonly #clock: Clock;
+  readonly #random: () => number;
+  readonly #port: number;
+  readonly #listen: { readonly v4: string; readonly v6: string };
+  readonly #byName = new Map<string, Running>();
+  readonly #byDiscriminator = new Map<number, Running>();
+  /** The receiving sockets, by family; `null` once binding failed (logged once). */
+  readonly #receivers = new Map<4 | 6, UdpSocket | null>();
+  readonly drops: BfdDrops = { ttl: 0, malformed: 0, unknownSession: 0 };
+
+  constructor(options: BfdManagerOptions) {
+    super();
+    this.#log = options.log;
+    this.#clock = options.clock ?? new RealClock();
+    this.#random = options.random ?? Math.random;
+    this.#port = options.port ?? BFD_SINGLE_HOP_PORT;
+    this.#listen = { v4: options.listen?.v4 ?? '0.0.0.0', v6: options.listen?.v6 ?? '::' };
+  }
+
+  /**
+   * Brings the sessions in line with `peers`: new ones start (Down, 1 s packets, RFC 5880
+   * §6.8.3), changed intervals apply to the running session (with a Poll Sequence when Up,
+   * §6.8.3), removed ones go AdminDown (§6.8.16) and close.
+   */
+  configure(peers: readonly BfdPeer[]): void {
+    const wanted = new Map(peers.map((p) => [p.name, p]));
+    for (const [name, running] of this.#byName) {
+      const peer = wanted.get(name);
+      if (peer === undefined || peer.address !== running.peer.address || peer.localAddress !== running.peer.localAddress) this.#remove(running);
+    }
+    for (const peer of peers) {
+      const running = this.#byName.get(peer.name);
+      if (running === undefined) {
+        this.#add(peer);
+        continue;
+      }
+      if (!sameIntervals(running.peer.intervals, peer.intervals)) running.session.retime(peer.intervals);
+      running.peer = peer;
+    }
+  }
+
+  /** Every session, in configuration order. */
+  views(): BfdPeerView[] {
+    return [...this.#byName.values()].map((r) => ({ name: r.peer.name, address: r.peer.address, ...r.session.info() }));
+  }
+
+  /** The BFD state of a peer's session, undefined when the peer runs no BFD. */
+  stateOf(name: string): BfdState | undefined {
+    return this.#byName.get(name)?.session.state;
+  }
+
+  /** Every session to AdminDown, then every socket closed. */
+  close(): void {
+    for (const running of [...this.#byName.values()]) this.#remove(running);
+    for (const socket of this.#receivers.values()) socket?.close();
+    this.#receivers.clear();
+  }
+
+  #add(peer: BfdPeer): void {
+    const family = peer.address.includes(':') ? 6 : 4;
+    if (this.#receiver(family) === null) {
+      this.#log.warn({ peer: peer.name }, `BFD for ${peer.name} is not running: no socket on UDP port ${this.#port} (see the error above)`);
+      return;
+    }
+    let socket: UdpSocket;
+    try {
+      socket = this.#sender(family, peer.localAddress);
+    } catch (err) {
+      this.#log.error({ peer: peer.name, err }, `BFD for ${peer.name} is not running: ${err instanceof Error ? err.message : String(err)}`);
+      return;
+    }
+    const localDiscriminator = this.#newDiscriminator();
+    const target = stripZone(peer.address);
+    const session = new BfdSession({
+      ...peer.intervals,
+      localDiscriminator,
+      clock: this.#clock,
+      random: this.#random,
+      send: (packet) => {
+        try {
+          socket.send(encodeBfdControl(packet), target, this.#port);
+        } catch (err) {
+          this.#log.debug({ peer: peer.name, err }, 'BFD send failed');
+        }
+      },
+    });
+    const running: Running = { peer, session, socket };
+    session.on('state', (from, to, diag) => {
+      const level = from === BfdState.UP || to === BfdState.UP ? 'info' : 'debug';
+      this.#log[level]({ peer: running.peer.name, from: BFD_STATE_NAME[from], to: BFD_STATE_NAME[to], diag: bfdDiagText(diag) }, 'BFD session state change');
+      this.emit('state', running.peer.name, from, to, diag);
+    });
+    this.#byName.set(peer.name, running);
+    this.#byDiscriminator.set(localDiscriminator, running);
+    session.start();
+  }
+
+  #remove(running: Running): void {
+    this.#byName.delete(running.peer.name);
+    running.session.stop();
+    // AdminDown packets go out for a Detection Time (RFC 5880 §6.8.16) before the socket closes.
+    const linger = Math.max(1000, running.session.info().detectionTimeMs);
+    this.#clock.setTimer(linger, () => {
+      this.#byDiscriminator.delete(running.session.info().localDiscriminator);
+      running.socket.close();
+    });
+  }
+
+  /** The family's receiving socket, bound on first use; null when binding failed. */
+  #receiver(family: 4 | 6): UdpSocket | null {
+    const known = this.#receivers.get(family);
+    if (known !== undefined) return known;
+    const address = family === 4 ? this.#listen.v4 : this.#listen.v6;
+    let socket: UdpSocket | null = null;
+    try {
+      socket = UdpSocket.open(family);
+      socket.bind(address, this.#port);
+      socket.on('message', (data, from) => this.#receive(data, from.address, from.ttl));
+      socket.on('error', (err) => this.#log.error({ err }, `BFD socket error: ${err.message}`));
+    } catch (err) {
+      socket?.close();
+      socket = null;
+      this.#log.error({ err, address, port: this.#port }, `BFD cannot receive on ${address} port ${this.#port}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    this.#receivers.set(family, socket);
+    return socket;
+  }
+
+  /** A session's sending socket: TTL 255 (RFC 5881 §5), a source port in 49152–65535 (§4). */
+  #sender(family: 4 | 6, localAddress: string | undefined): UdpSocket {
+    const socket = UdpSocket.open(family);
+    try {
+      socket.setTtl(BFD_TTL);
+      for (let attempt = 0; ; attempt++) {
+        try {
+          socket.bind(localAddress ?? (family === 4 ? '0.0.0.0' : '::'), randomInt(BFD_SOURCE_PORT_MIN, BFD_SOURCE_PORT_MAX + 1));
+          break;
+        } catch (err) {
+          if (attempt >= 16) throw err;
+        }
+      }
+    } catch (err) {
+      socket.close();
+      throw err;
+    }
+    // Nothing is expected here: the peer sends to port 3784.
+    socket.on('message', () => undefined);
+    socket.on('error', () => undefined);
+    return socket;
+  }
+
+  #receive(data: Buffer, from: string, ttl: number): void {
+    // RFC 5881 §5: single-hop packets are sent with TTL 255, so any other value crossed a router.
+    if (ttl !== BFD_TTL) {
+      this.drops.ttl++;
+      return;
+    }
+    const packet = decodeBfdControl(data);
+    if (isBfdDiscard(packet)) {
+      this.drops.malformed++;
+      this.#log.debug({ from, discard: packet.discard, detail: packet.detail }, 'BFD packet discarded');
+      return;
+    }
+    const source = stripZone(from);
+    const running =
+      packet.yourDiscriminator !== 0
+        ? this.#byDiscriminator.get(packet.yourDiscriminator)
+        : [...this.#byName.values()].find((r) => stripZone(r.peer.address) === source);
+    if (running === undefined || stripZone(running.peer.address) !== source || !this.#byName.has(running.peer.name)) {
+      this.drops.unknownSession++;
+      return;
+    }
+    running.session.receive(packet);
+  }
+
+  #newDiscriminator(): number {
+    for (;;) {
+      const candidate = randomInt(1, 2 ** 32 - 1);
+      if (!this.#byDiscriminator.has(candidate)) return candidate;
+    }
+  }
+}
+
+function sameIntervals(a: BfdIntervals, b: BfdIntervals): boolean {
+  return a.desiredMinTxMs === b.desiredMinTxMs && a.requiredMinRxMs === b.requiredMinRxMs && a.detectMult === b.detectMult;
+}
+
+/** `fe80::1%eth0` → `fe80::1`: received addresses carry no zone. */
+function stripZone(address: string): string {
+  const at = address.indexOf('%');
+  return at < 0 ? address : address.slice(0, at);
+}

@@ -1,0 +1,101 @@
+/**
+ * BFD for the daemon's peers: which peers run it (config `bfd`), and what a BFD session going
+ * down does to BGP. The BFD layer (src/bfd/) knows nothing of BGP; the speaker knows nothing of
+ * BFD; this is the one place the two meet.
+ *
+ * RFC 5882 §4.3 (and §10.2 for BGP): when a BFD session that was Up goes Down, the BGP session
+ * is reset at once, with Cease / BFD Down (RFC 9384), instead of waiting out the hold time.
+ * §3.2: a session the peer took to AdminDown is no failure (the peer is stopping BFD, not the
+ * path), so BGP is left alone; a BFD session that never came up never holds BGP back.
+ */
+import { CeaseSubcode } from '../bgp/constants.js';
+import { cease, type BgpError } from '../bgp/errors.js';
+import type { EffectivePeer } from '../config/peers.js';
+import type { Config } from '../config/schema.js';
+import { effectivePeers } from '../config/peers.js';
+import { BfdManager, type BfdManagerOptions, type BfdPeer } from '../bfd/manager.js';
+import { BFD_STATE_NAME, BfdState, bfdDiagText } from '../bfd/types.js';
+import type { BfdView } from './views.js';
+import type { Logger } from '../log.js';
+
+/** What the plane needs of the speaker: stop one peer's session with a NOTIFICATION. */
+export interface BgpStopper {
+  stopPeerAutomatically(name: string, why: BgpError): boolean;
+}
+
+export type BfdPlaneOptions = Omit<BfdManagerOptions, 'log'>;
+
+export class BfdPlane {
+  readonly manager: BfdManager;
+  readonly #log: Logger;
+
+  constructor(speaker: BgpStopper, log: Logger, options: BfdPlaneOptions = {}) {
+    this.#log = log;
+    this.manager = new BfdManager({ ...options, log });
+    this.manager.on('state', (peer, from, to, diag) => {
+      if (from !== BfdState.UP || to !== BfdState.DOWN) return;
+      const remote = this.manager.views().find((v) => v.name === peer)?.remoteState;
+      if (remote === BfdState.ADMIN_DOWN) {
+        this.#log.info({ peer }, 'BFD: the peer took its BFD session down administratively; the BGP session stays (RFC 5882 §3.2)');
+        return;
+      }
+      const why = bfdDiagText(diag);
+      this.#log.warn({ peer, diag: why }, `BFD session down (${why}): resetting the BGP session (RFC 5882 §4.3)`);
+      speaker.stopPeerAutomatically(peer, cease(CeaseSubcode.BFD_DOWN, 'cease.bfd-down', `BFD down: ${why}`));
+    });
+  }
+
+  /** Applies the config's BFD peers (at start and on every reload). */
+  configure(config: Config): void {
+    this.manager.configure(bfdPeersOf(effectivePeers(config), this.#log));
+  }
+
+  close(): void {
+    this.manager.close();
+  }
+
+  /** `show bfd` and the metrics. */
+  views(): BfdView[] {
+    return this.manager.views().map((v) => ({
+      name: v.name,
+      address: v.address,
+      state: BFD_STATE_NAME[v.state],
+      since: v.since.toISOString(),
+      remoteState: BFD_STATE_NAME[v.remoteState],
+      localDiag: bfdDiagText(v.localDiag),
+      remoteDiag: bfdDiagText(v.remoteDiag),
+      localDiscriminator: v.localDiscriminator,
+      remoteDiscriminator: v.remoteDiscriminator,
+      txIntervalMs: v.txIntervalMs,
+      detectionTimeMs: v.detectionTimeMs,
+      upTransitions: v.upTransitions,
+      downTransitions: v.downTransitions,
+    }));
+  }
+
+  /** Received packets dropped before reaching a session, by reason. */
+  get drops(): Readonly<Record<string, number>> {
+    const d = this.manager.drops;
+    return { ttl: d.ttl, malformed: d.malformed, 'unknown-session': d.unknownSession };
+  }
+}
+
+/** The peers with `bfd` set, as the BFD layer takes them. Link-local peers are left out (logged). */
+export function bfdPeersOf(peers: readonly EffectivePeer[], log?: Logger): BfdPeer[] {
+  const out: BfdPeer[] = [];
+  for (const peer of peers) {
+    const bfd = peer.bfd;
+    if (bfd === undefined) continue;
+    if (peer.interface !== undefined) {
+      log?.warn({ peer: peer.name }, `BFD towards the link-local peer ${peer.name} is not supported yet: the BGP session runs without it`);
+      continue;
+    }
+    out.push({
+      name: peer.name,
+      address: peer.address,
+      ...(peer.sourceAddress !== undefined ? { localAddress: peer.sourceAddress } : {}),
+      intervals: { desiredMinTxMs: bfd.minTxMs, requiredMinRxMs: bfd.minRxMs, detectMult: bfd.multiplier },
+    });
+  }
+  return out;
+}

@@ -1,0 +1,154 @@
+/**
+ * BFD sessions on real UDP sockets over loopback (RFC 5881 transport), each side on its own
+ * 127.0.0.x address and a test port: petrel's BfdManager against a second one, and against a
+ * hand-driven peer built from the codec, which can fall silent, send AdminDown, or send with a
+ * TTL other than 255. The daemon's reaction (BfdPlane) is checked against a recording speaker.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { encodeBfdControl, decodeBfdControl, isBfdDiscard } from '../../src/bfd/packet.js';
+import { BfdManager, type BfdPeer } from '../../src/bfd/manager.js';
+import { BfdState, type BfdControlPacket } from '../../src/bfd/types.js';
+import type { BgpError } from '../../src/bgp/errors.js';
+import { BfdPlane } from '../../src/daemon/bfd-plane.js';
+import { silentLogger } from '../../src/log.js';
+import { UdpSocket } from '../../src/native/index.js';
+import { waitFor } from '../peers/process.js';
+
+const PORT = 20_000 + Math.floor(Math.random() * 10_000);
+const FAST = { desiredMinTxMs: 30, requiredMinRxMs: 30, detectMult: 3 } as const;
+
+const closers: (() => void)[] = [];
+afterEach(() => {
+  for (const close of closers.splice(0).reverse()) close();
+});
+
+function manager(address: string): BfdManager {
+  const m = new BfdManager({ log: silentLogger(), listen: { v4: address }, port: PORT });
+  closers.push(() => m.close());
+  return m;
+}
+
+function peer(name: string, address: string, localAddress: string): BfdPeer {
+  return { name, address, localAddress, intervals: FAST };
+}
+
+async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 8_000): Promise<T> {
+  return waitFor(async () => Promise.resolve(probe()), { timeoutMs, intervalMs: 10, what });
+}
+
+/** A BFD peer driven by the test: it hears what petrel sends and sends what it is told. */
+class HandPeer {
+  readonly heard: BfdControlPacket[] = [];
+  readonly socket: UdpSocket;
+  #from: { address: string; port: number } | undefined;
+
+  constructor(readonly address: string) {
+    this.socket = UdpSocket.open(4);
+    this.socket.bind(address, PORT);
+    this.socket.setTtl(255);
+    this.socket.on('message', (data, from) => {
+      const packet = decodeBfdControl(data);
+      if (isBfdDiscard(packet)) return;
+      this.heard.push(packet);
+      this.#from = from;
+    });
+    closers.push(() => this.socket.close());
+  }
+
+  get last(): BfdControlPacket | undefined {
+    return this.heard.at(-1);
+  }
+
+  /** A Control packet to petrel's port 3784 (here: the test port), as a peer in `state`. */
+  send(state: BfdState, over: Partial<BfdControlPacket> = {}): void {
+    const theirs = this.last;
+    const packet: BfdControlPacket = {
+      diag: 0,
+      state,
+      poll: false,
+      final: theirs?.poll === true,
+      controlPlaneIndependent: false,
+      demand: false,
+      detectMult: 3,
+      myDiscriminator: 0x5eed,
+      yourDiscriminator: theirs?.myDiscriminator ?? 0,
+      desiredMinTxUs: 30_000,
+      requiredMinRxUs: 30_000,
+      requiredMinEchoRxUs: 0,
+      ...over,
+    };
+    if (this.#from === undefined) throw new Error('petrel has not sent anything yet');
+    this.socket.send(encodeBfdControl(packet), this.#from.address, PORT);
+  }
+}
+
+describe('BfdManager on loopback (RFC 5880, RFC 5881)', () => {
+  it('brings two sessions Up, then a removed peer goes AdminDown and the other side Down with Diag 3', async () => {
+    const a = manager('127.0.0.71');
+    const b = manager('127.0.0.72');
+    a.configure([peer('b', '127.0.0.72', '127.0.0.71')]);
+    b.configure([peer('a', '127.0.0.71', '127.0.0.72')]);
+    await until('both Up', () => (a.stateOf('b') === BfdState.UP && b.stateOf('a') === BfdState.UP ? true : undefined));
+    const [view] = a.views();
+    expect(view).toMatchObject({ name: 'b', address: '127.0.0.72', state: BfdState.UP, remoteState: BfdState.UP, txIntervalMs: 30, detectionTimeMs: 90 });
+    expect(view!.remoteDiscriminator).toBe(b.views()[0]!.localDiscriminator);
+
+    b.configure([]);
+    await until('a Down', () => (a.stateOf('b') === BfdState.DOWN ? true : undefined));
+    expect(a.views()[0]).toMatchObject({ remoteState: BfdState.ADMIN_DOWN, localDiag: 3 });
+    expect(b.views()).toEqual([]);
+  });
+
+  it('drops packets whose TTL is not 255 (RFC 5881 §5), malformed ones, and ones for no session', async () => {
+    const a = manager('127.0.0.73');
+    const hand = new HandPeer('127.0.0.74');
+    a.configure([peer('hand', '127.0.0.74', '127.0.0.73')]);
+    await until('petrel sends', () => hand.last);
+    hand.socket.setTtl(64);
+    hand.send(BfdState.DOWN);
+    await until('a TTL drop', () => (a.drops.ttl > 0 ? true : undefined));
+    expect(a.stateOf('hand')).toBe(BfdState.DOWN);
+    hand.socket.setTtl(255);
+    hand.socket.send(Buffer.from([0x20, 0x40]), '127.0.0.73', PORT);
+    await until('a malformed drop', () => (a.drops.malformed > 0 ? true : undefined));
+    hand.send(BfdState.UP, { yourDiscriminator: 12345 });
+    await until('an unknown-session drop', () => (a.drops.unknownSession > 0 ? true : undefined));
+    hand.send(BfdState.DOWN);
+    await until('Init', () => (a.stateOf('hand') === BfdState.INIT ? true : undefined));
+  });
+});
+
+describe('BfdPlane: what BFD does to BGP (RFC 5882)', () => {
+  async function upWithHandPeer(local: string, remote: string): Promise<{ plane: BfdPlane; hand: HandPeer; stops: { name: string; why: BgpError }[] }> {
+    const stops: { name: string; why: BgpError }[] = [];
+    const plane = new BfdPlane({ stopPeerAutomatically: (name, why) => (stops.push({ name, why }), true) }, silentLogger(), { listen: { v4: local }, port: PORT });
+    closers.push(() => plane.close());
+    const hand = new HandPeer(remote);
+    plane.manager.configure([peer('tor', remote, local)]);
+    await until('petrel sends', () => hand.last);
+    hand.send(BfdState.DOWN);
+    await until('Init', () => (plane.manager.stateOf('tor') === BfdState.INIT ? true : undefined));
+    hand.send(BfdState.UP);
+    await until('Up', () => (plane.manager.stateOf('tor') === BfdState.UP ? true : undefined));
+    return { plane, hand, stops };
+  }
+
+  it('stops the BGP session with Cease / BFD Down when the peer falls silent (Diag 1)', async () => {
+    const { plane, stops } = await upWithHandPeer('127.0.0.75', '127.0.0.76');
+    expect(stops).toEqual([]);
+    // The hand peer says nothing more: three intervals later the session is Down.
+    await until('BGP stopped', () => stops[0]);
+    expect(stops).toHaveLength(1);
+    expect(stops[0]!.name).toBe('tor');
+    expect([stops[0]!.why.code, stops[0]!.why.subcode]).toEqual([6, 10]);
+    expect(plane.views()[0]).toMatchObject({ state: 'Down', localDiag: 'Control Detection Time Expired', downTransitions: 1 });
+  });
+
+  it('leaves BGP alone when the peer takes BFD down administratively (RFC 5882 §3.2)', async () => {
+    const { plane, hand, stops } = await upWithHandPeer('127.0.0.77', '127.0.0.78');
+    hand.send(BfdState.ADMIN_DOWN, { diag: 7 });
+    await until('Down', () => (plane.manager.stateOf('tor') === BfdState.DOWN ? true : undefined));
+    expect(plane.views()[0]).toMatchObject({ state: 'Down', remoteState: 'AdminDown', localDiag: 'Neighbor Signaled Session Down' });
+    expect(stops).toEqual([]);
+  });
+});
