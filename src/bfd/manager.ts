@@ -141,7 +141,7 @@ export class BfdManager extends EventEmitter<BfdManagerEvents> {
       return;
     }
     const localDiscriminator = this.#newDiscriminator();
-    const target = stripZone(peer.address);
+    const target = peer.address;
     const session = new BfdSession({
       ...peer.intervals,
       localDiscriminator,
@@ -232,12 +232,11 @@ export class BfdManager extends EventEmitter<BfdManagerEvents> {
       this.#log.debug({ from, discard: packet.discard, detail: packet.detail }, 'BFD packet discarded');
       return;
     }
-    const source = stripZone(from);
     const running =
       packet.yourDiscriminator !== 0
         ? this.#byDiscriminator.get(packet.yourDiscriminator)
-        : [...this.#byName.values()].find((r) => stripZone(r.peer.address) === source);
-    if (running === undefined || stripZone(running.peer.address) !== source || !this.#byName.has(running.peer.name)) {
+        : [...this.#byName.values()].find((r) => fromPeer(r.peer.address, from));
+    if (running === undefined || !fromPeer(running.peer.address, from) || !this.#byName.has(running.peer.name)) {
       this.drops.unknownSession++;
       return;
     }
@@ -256,7 +255,21 @@ function sameIntervals(a: BfdIntervals, b: BfdIntervals): boolean {
   return a.desiredMinTxMs === b.desiredMinTxMs && a.requiredMinRxMs === b.requiredMinRxMs && a.detectMult === b.detectMult;
 }
 
-/** `fe80::1%eth0` → `fe80::1`: received addresses carry no zone. */
+/**
+ * Whether a packet from `from` comes from the peer at `peer`. A link-local peer (`fe80::1%eth0`)
+ * must be heard on its own link: the same address on another interface is another router.
+ */
+function fromPeer(peer: string, from: string): boolean {
+  if (stripZone(peer).toLowerCase() !== stripZone(from).toLowerCase()) return false;
+  return !peer.includes('%') || zoneOf(peer) === zoneOf(from);
+}
+
+function zoneOf(address: string): string | undefined {
+  const at = address.indexOf('%');
+  return at < 0 ? undefined : address.slice(at + 1);
+}
+
+/** `fe80::1%eth0` → `fe80::1`. */
 function stripZone(address: string): string {
   const at = address.indexOf('%');
   return at < 0 ? address : address.slice(0, at);

@@ -47,7 +47,7 @@ export class BfdPlane {
 
   /** Applies the config's BFD peers (at start and on every reload). */
   configure(config: Config): void {
-    this.manager.configure(bfdPeersOf(effectivePeers(config), this.#log));
+    this.manager.configure(bfdPeersOf(effectivePeers(config)));
   }
 
   close(): void {
@@ -80,20 +80,21 @@ export class BfdPlane {
   }
 }
 
-/** The peers with `bfd` set, as the BFD layer takes them. Link-local peers are left out (logged). */
-export function bfdPeersOf(peers: readonly EffectivePeer[], log?: Logger): BfdPeer[] {
+/**
+ * The peers with `bfd` set, as the BFD layer takes them. A link-local peer's address carries its
+ * interface as the zone (`fe80::1%eth0`): BFD runs on that link only (RFC 5881 §3).
+ */
+export function bfdPeersOf(peers: readonly EffectivePeer[]): BfdPeer[] {
   const out: BfdPeer[] = [];
   for (const peer of peers) {
     const bfd = peer.bfd;
     if (bfd === undefined) continue;
-    if (peer.interface !== undefined) {
-      log?.warn({ peer: peer.name }, `BFD towards the link-local peer ${peer.name} is not supported yet: the BGP session runs without it`);
-      continue;
-    }
+    const zone = peer.interface === undefined ? '' : `%${peer.interface}`;
+    const source = peer.sourceAddress;
     out.push({
       name: peer.name,
-      address: peer.address,
-      ...(peer.sourceAddress !== undefined ? { localAddress: peer.sourceAddress } : {}),
+      address: `${peer.address}${zone}`,
+      ...(source !== undefined ? { localAddress: source.toLowerCase().startsWith('fe80:') ? `${source}${zone}` : source } : {}),
       intervals: { desiredMinTxMs: bfd.minTxMs, requiredMinRxMs: bfd.minRxMs, detectMult: bfd.multiplier },
     });
   }

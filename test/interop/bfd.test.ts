@@ -1,11 +1,14 @@
 /**
- * BFD (RFC 5880, single hop RFC 5881) between `petrel run` and BIRD 2 in two namespaces joined
- * by a veth: the sessions come Up beside BGP; when BIRD stops answering (SIGSTOP, so no TCP
+ * BFD (RFC 5880, single hop RFC 5881) between `petrel run` and BIRD 2, and between `petrel run`
+ * and FRR (bgpd, zebra and bfdd), each in two namespaces joined by a veth: the sessions come Up
+ * beside BGP; when the daemon stops answering (SIGSTOP of every process it runs, so no TCP
  * segment says anything), petrel resets BGP with Cease / BFD Down (RFC 9384) within the BFD
- * detection time instead of the 90 s hold time; once BIRD runs again, both come back.
+ * detection time instead of the 90 s hold time; once the daemon runs again, both come back.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BirdPeer } from '../peers/bird.js';
+import type { FrrPeer } from '../peers/frr.js';
+import type { DaemonKind, Peer } from '../peers/peer.js';
 import { waitFor } from '../peers/process.js';
 import { namespacePlacement, petrelNodeFor, startDaemon, type SessionShape } from './daemon-topology.js';
 import { PetrelProcess } from './petrel-process.js';
@@ -18,49 +21,87 @@ afterEach(async () => {
 const onCleanup = (step: () => Promise<void>): void => void cleanups.push(step);
 
 const BFD = { minTxMs: 100, minRxMs: 100, multiplier: 3 } as const;
+/** Generous: the waits below allow for a loaded machine (the reset itself must still take < 5 s). */
+const SCENARIO_TIMEOUT_MS = 180_000;
+
+/**
+ * The scenario for one daemon: `daemonBfdUp` says whether the daemon's own BFD session with
+ * petrel (10.0.0.2) is Up, as its CLI reports it.
+ */
+async function bfdResetScenario(kind: DaemonKind, peerName: string, daemonBfdUp: (daemon: Peer) => Promise<boolean>): Promise<void> {
+  const at = await namespacePlacement(onCleanup);
+  const shape: SessionShape = { petrelAs: 64512, petrelActive: true, families: ['ipv4-unicast'] };
+  const daemon = await startDaemon(kind, at, shape, [], onCleanup, { bfd: BFD });
+  const node = petrelNodeFor(at, shape, { name: 'node-a', block: '10.244.1.0/26', pools: [{ cidr: '10.244.0.0/16' }], peerName });
+  const petrel = await PetrelProcess.start(at.petrelNs, { ...node, peers: node.peers.map((p) => ({ ...p, multihop: false, bfd: BFD })) });
+  onCleanup(() => petrel.stop());
+  const daemonUp = (what: string) =>
+    waitFor(async () => ((await daemonBfdUp(daemon)) ? true : undefined), { timeoutMs: 30_000, intervalMs: 200, what });
+
+  await petrel.waitPeerState(peerName, 'Established', 30_000);
+  const up = await waitFor(async () => (await petrel.showBfd()).find((s) => s.name === peerName && s.state === 'Up'), {
+    timeoutMs: 30_000,
+    intervalMs: 100,
+    what: 'petrel BFD session Up',
+  });
+  // The intervals both sides asked for: 100 ms, three missed packets (RFC 5880 §6.8.4).
+  expect(up.detectionTimeMs).toBe(300);
+  await daemonUp(`${kind} BFD session with petrel Up`);
+
+  // Every process the daemon runs (for FRR: zebra, bgpd and bfdd), taken once, so the cleanup
+  // resumes exactly these even if the test fails while they are stopped.
+  const pids = daemon.pids();
+  expect(pids.length).toBeGreaterThan(0);
+  onCleanup(() => {
+    for (const pid of pids) resume(pid);
+    return Promise.resolve();
+  });
+  const stoppedAt = performance.now();
+  for (const pid of pids) process.kill(pid, 'SIGSTOP');
+  const down = await waitFor(
+    async () => {
+      const p = await petrel.peer(peerName);
+      return p.state !== 'Established' && p.lastError?.includes('BFD Down') ? p : undefined;
+    },
+    { timeoutMs: 10_000, intervalMs: 50, what: 'BGP reset with Cease / BFD Down' },
+  );
+  const afterMs = performance.now() - stoppedAt;
+  console.log(`[interop] ${kind} bfd: BGP reset ${Math.round(afterMs)} ms after ${kind} stopped (hold time 90 s)`);
+  expect(down.lastError).toBe('automatic-stop: Cease / BFD Down');
+  expect(afterMs).toBeLessThan(5_000);
+  const views = await petrel.showBfd();
+  expect(views[0]).toMatchObject({ name: peerName, state: 'Down', localDiag: 'Control Detection Time Expired', downTransitions: 1 });
+
+  for (const pid of pids) process.kill(pid, 'SIGCONT');
+  await petrel.waitPeerState(peerName, 'Established', 60_000);
+  await waitFor(async () => (await petrel.showBfd()).find((s) => s.name === peerName && s.state === 'Up'), {
+    timeoutMs: 30_000,
+    intervalMs: 100,
+    what: 'BFD Up again',
+  });
+  await daemonUp(`${kind} BFD session with petrel Up again`);
+}
+
+/** SIGCONT, ignoring a process that has exited meanwhile (ESRCH). */
+function resume(pid: number): void {
+  try {
+    process.kill(pid, 'SIGCONT');
+  } catch {
+    // already gone
+  }
+}
 
 describe('BFD with BIRD 2 (RFC 5880, RFC 5881)', () => {
   it('comes Up beside BGP, resets BGP with Cease / BFD Down when the peer falls silent, and comes back with it', async () => {
-    const at = await namespacePlacement(onCleanup);
-    const shape: SessionShape = { petrelAs: 64512, petrelActive: true, families: ['ipv4-unicast'] };
-    const bird = (await startDaemon('bird2', at, shape, [], onCleanup, { bfd: BFD })) as BirdPeer;
-    const node = petrelNodeFor(at, shape, { name: 'node-a', block: '10.244.1.0/26', pools: [{ cidr: '10.244.0.0/16' }], peerName: 'bird' });
-    const petrel = await PetrelProcess.start(at.petrelNs, { ...node, peers: node.peers.map((p) => ({ ...p, multihop: false, bfd: BFD })) });
-    onCleanup(() => petrel.stop());
+    await bfdResetScenario('bird2', 'bird', async (bird) => /10\.0\.0\.2\s+\S+\s+Up/.test(await (bird as BirdPeer).birdc('show bfd sessions')));
+  }, SCENARIO_TIMEOUT_MS);
+});
 
-    await petrel.waitPeerState('bird', 'Established');
-    const up = await waitFor(async () => (await petrel.showBfd()).find((s) => s.name === 'bird' && s.state === 'Up'), {
-      timeoutMs: 15_000,
-      intervalMs: 100,
-      what: 'petrel BFD session Up',
+describe('BFD with FRR (RFC 5880, RFC 5881)', () => {
+  it('comes Up beside BGP, resets BGP with Cease / BFD Down when FRR falls silent, and comes back with it', async () => {
+    await bfdResetScenario('frr', 'frr', async (frr) => {
+      const peers = await (frr as FrrPeer).bfdPeers();
+      return peers.some((p) => p.peer === '10.0.0.2' && p.status === 'up');
     });
-    // The intervals both sides asked for: 100 ms, three missed packets (RFC 5880 §6.8.4).
-    expect(up.detectionTimeMs).toBe(300);
-    expect(await bird.birdc('show bfd sessions')).toMatch(/10\.0\.0\.2\s+\S+\s+Up/);
-
-    const pids = bird.pids();
-    onCleanup(() => {
-      for (const pid of pids) process.kill(pid, 'SIGCONT');
-      return Promise.resolve();
-    });
-    const stoppedAt = performance.now();
-    for (const pid of pids) process.kill(pid, 'SIGSTOP');
-    const down = await waitFor(
-      async () => {
-        const p = await petrel.peer('bird');
-        return p.state !== 'Established' && p.lastError?.includes('BFD Down') ? p : undefined;
-      },
-      { timeoutMs: 10_000, intervalMs: 50, what: 'BGP reset with Cease / BFD Down' },
-    );
-    const afterMs = performance.now() - stoppedAt;
-    console.log(`[interop] bird2 bfd: BGP reset ${Math.round(afterMs)} ms after BIRD stopped (hold time 90 s)`);
-    expect(down.lastError).toBe('automatic-stop: Cease / BFD Down');
-    expect(afterMs).toBeLessThan(5_000);
-    const views = await petrel.showBfd();
-    expect(views[0]).toMatchObject({ name: 'bird', state: 'Down', localDiag: 'Control Detection Time Expired', downTransitions: 1 });
-
-    for (const pid of pids) process.kill(pid, 'SIGCONT');
-    await petrel.waitPeerState('bird', 'Established', 30_000);
-    await waitFor(async () => (await petrel.showBfd()).find((s) => s.state === 'Up'), { timeoutMs: 15_000, intervalMs: 100, what: 'BFD Up again' });
-  });
+  }, SCENARIO_TIMEOUT_MS);
 });

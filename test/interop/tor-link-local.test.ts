@@ -148,6 +148,35 @@ describe('IPv6 eBGP to a ToR on a veth (BIRD 2)', () => {
     expect(route).toContain(`BGP.next_hop: :: ${PETREL_LINK_LOCAL}`);
     expect(route).toMatch(new RegExp(`via ${PETREL_LINK_LOCAL} on ${IFNAME}`));
   });
+
+  it('runs BFD over the link-local session, and stops BGP with Cease / BFD Down once BIRD falls silent (RFC 5881, RFC 9384)', async () => {
+    const bfd = { minTxMs: 100, minRxMs: 100, multiplier: 3 };
+    const { petrel, bird } = await topology(
+      { bird: [], petrel: [] },
+      { address: `${PETREL_LINK_LOCAL}%${IFNAME}`, passive: true, bfd },
+      { name: 'tor', address: BIRD_LINK_LOCAL, interface: IFNAME, bfd },
+      '::',
+    );
+    await petrel.waitPeerState('tor', 'Established');
+    await waitFor(async () => (await petrel.showBfd()).find((s) => s.state === 'Up'), { timeoutMs: 15_000, intervalMs: 100, what: 'BFD Up over link-local' });
+    expect((await petrel.showBfd())[0]).toMatchObject({ address: `${BIRD_LINK_LOCAL}%${IFNAME}`, remoteState: 'Up', detectionTimeMs: 300 });
+    expect(await bird.birdc('show bfd sessions')).toMatch(new RegExp(`${PETREL_LINK_LOCAL}\\s+${IFNAME}\\s+Up`));
+
+    const pids = bird.pids();
+    cleanups.push(() => {
+      for (const pid of pids) process.kill(pid, 'SIGCONT');
+      return Promise.resolve();
+    });
+    for (const pid of pids) process.kill(pid, 'SIGSTOP');
+    const down = await waitFor(
+      async () => {
+        const p = await petrel.peer('tor');
+        return p.state !== 'Established' && p.lastError?.includes('BFD Down') ? p : undefined;
+      },
+      { timeoutMs: 10_000, intervalMs: 50, what: 'BGP stopped with Cease / BFD Down' },
+    );
+    expect(down.lastError).toBe('automatic-stop: Cease / BFD Down');
+  });
 });
 
 describe('IPv6 eBGP to two ToRs on two links (BIRD 2 each)', () => {

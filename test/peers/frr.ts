@@ -8,6 +8,11 @@
  * zserv socket, `--vty_socket` for the vty sockets (vtysh is pointed at the same directory),
  * `-i` pid files, `-P 0` (no TCP vty), and `--log file:` for the logs. They run as the `frr` user
  * (root is not in the frrvty group they check for), so the private directory is handed to it.
+ *
+ * When a neighbor has `bfd`, `bfdd` runs too (RFC 5880/5881): bgpd asks zebra for the session,
+ * zebra relays to bfdd, so bfdd shares the zserv socket and vty directory, plus a private
+ * `--bfdctl` control socket. Its intervals come from a `bfd` / `profile` block that the neighbor
+ * names with `neighbor X bfd profile NAME`. Without BFD neighbors bfdd is not started at all.
  */
 import type { NetNs } from './netns.js';
 import {
@@ -34,6 +39,7 @@ export class FrrPeer implements Peer {
   private work: WorkDir | undefined;
   private zebra: ManagedProcess | undefined;
   private bgpd: ManagedProcess | undefined;
+  private bfdd: ManagedProcess | undefined;
   private routeSet: StaticRoute[];
 
   constructor(
@@ -49,12 +55,22 @@ export class FrrPeer implements Peer {
     const common = ['-z', work.file('zserv.api'), '--vty_socket', work.dir, '-u', FRR_USER, '-g', FRR_USER, '-P', '0'];
     await work.write('zebra.conf', 'hostname zebra\n');
     await work.write('bgpd.conf', this.renderConfig());
+    const bfd = this.hasBfd();
+    if (bfd) await work.write('bfdd.conf', this.renderBfdConfig());
     const [uid, gid] = await Promise.all([runOk('id', ['-u', FRR_USER]), runOk('id', ['-g', FRR_USER])]);
     await work.chownAll(Number(uid), Number(gid));
     this.zebra = this.ns.spawn('zebra', `${FRR_DIR}/zebra`, [
       ...common, '-i', work.file('zebra.pid'), '-f', work.file('zebra.conf'), '--log', `file:${work.file('zebra.log')}`,
     ]);
     await this.waitVty('zebra', 'show interface brief');
+    if (bfd) {
+      // Before bgpd, so its session requests (relayed by zebra) find bfdd already listening.
+      this.bfdd = this.ns.spawn('bfdd', `${FRR_DIR}/bfdd`, [
+        ...common, '-i', work.file('bfdd.pid'), '-f', work.file('bfdd.conf'), '--bfdctl', work.file('bfdd.sock'),
+        '--log', `file:${work.file('bfdd.log')}`,
+      ]);
+      await this.waitVty('bfdd', 'show bfd peers json');
+    }
     this.bgpd = this.ns.spawn('bgpd', `${FRR_DIR}/bgpd`, [
       ...common, '-i', work.file('bgpd.pid'), '-f', work.file('bgpd.conf'), '-p', String(this.config.listenPort ?? 179),
       ...(this.config.listenAddress === undefined ? [] : ['-l', this.config.listenAddress]),
@@ -114,8 +130,15 @@ export class FrrPeer implements Peer {
     await this.vtysh([`clear bgp ${neighbor} soft in`]);
   }
 
+  /** Every FRR daemon process this instance started (zebra, bgpd, and bfdd when BFD is on). */
   pids(): readonly number[] {
-    return runningPids([this.zebra, this.bgpd]);
+    return runningPids([this.zebra, this.bgpd, this.bfdd]);
+  }
+
+  /** bfdd's sessions (`show bfd peers json`); empty when bfdd is not running. */
+  async bfdPeers(): Promise<readonly FrrBfdPeer[]> {
+    if (!this.bfdd) return [];
+    return JSON.parse(await this.vtysh(['show bfd peers json'])) as FrrBfdPeer[];
   }
 
   async logs(): Promise<string> {
@@ -123,16 +146,20 @@ export class FrrPeer implements Peer {
     return [
       await this.work.read('zebra.log'),
       await this.work.read('bgpd.log'),
+      await this.work.read('bfdd.log'),
       this.zebra?.log ?? '',
       this.bgpd?.log ?? '',
+      this.bfdd?.log ?? '',
     ].join('\n');
   }
 
   async stop(): Promise<void> {
     await this.bgpd?.stop();
+    await this.bfdd?.stop();
     await this.zebra?.stop();
     await this.work?.remove();
     this.bgpd = undefined;
+    this.bfdd = undefined;
     this.zebra = undefined;
     this.work = undefined;
   }
@@ -148,8 +175,8 @@ export class FrrPeer implements Peer {
     if (/% |Unknown command/.test(out)) throw new Error(`vtysh configure: ${out}`);
   }
 
-  private async waitVty(daemon: 'zebra' | 'bgpd', probe: string): Promise<void> {
-    const proc = daemon === 'zebra' ? this.zebra : this.bgpd;
+  private async waitVty(daemon: 'zebra' | 'bgpd' | 'bfdd', probe: string): Promise<void> {
+    const proc = { zebra: this.zebra, bgpd: this.bgpd, bfdd: this.bfdd }[daemon];
     await waitFor(
       async () => {
         if (!proc?.running) throw new GiveUp(`${daemon} exited: ${proc?.log ?? ''}`);
@@ -177,9 +204,30 @@ export class FrrPeer implements Peer {
       ...(c.clusterId === undefined ? [] : [` bgp cluster-id ${c.clusterId}`]),
       // RFC 4724 §4.1: the Forwarding State bit, set only when told the forwarding state survived.
       ...(c.restarting === true ? [' bgp graceful-restart preserve-fw-state'] : []),
-      ...c.neighbors.flatMap((n) => neighborLines(n).map((l) => ` ${l}`)),
+      ...c.neighbors.flatMap((n, i) => neighborLines(n, i).map((l) => ` ${l}`)),
       ...(['ipv4-unicast', 'ipv6-unicast'] as const).flatMap((family) => this.addressFamily(family)),
     ];
+    return `${lines.join('\n')}\n`;
+  }
+
+  private hasBfd(): boolean {
+    return this.config.neighbors.some((n) => n.bfd !== undefined);
+  }
+
+  /** bfdd's config: one profile per neighbor with BFD, named after its index (see neighborLines). */
+  renderBfdConfig(): string {
+    const lines = [`hostname ${this.config.hostname ?? 'petrel-frr'}`, 'bfd'];
+    this.config.neighbors.forEach((n, i) => {
+      if (n.bfd === undefined) return;
+      lines.push(
+        ` profile ${bfdProfileName(i)}`,
+        `  receive-interval ${n.bfd.minRxMs}`,
+        `  transmit-interval ${n.bfd.minTxMs}`,
+        `  detect-multiplier ${n.bfd.multiplier}`,
+        ' exit',
+      );
+    });
+    lines.push('exit');
     return `${lines.join('\n')}\n`;
   }
 
@@ -200,7 +248,21 @@ export class FrrPeer implements Peer {
   }
 }
 
-function neighborLines(n: NeighborConfig): string[] {
+/** A session as `show bfd peers json` lists it (FRR 8.4; intervals in milliseconds). */
+export interface FrrBfdPeer {
+  readonly peer: string;
+  readonly interface?: string;
+  readonly status: string;
+  readonly 'receive-interval'?: number;
+  readonly 'transmit-interval'?: number;
+  readonly 'detect-multiplier'?: number;
+}
+
+function bfdProfileName(neighborIndex: number): string {
+  return `petrel-${neighborIndex}`;
+}
+
+function neighborLines(n: NeighborConfig, index: number): string[] {
   const a = n.address;
   const lines = [`neighbor ${a} remote-as ${n.remoteAs}`];
   if (n.port !== undefined) lines.push(`neighbor ${a} port ${n.port}`);
@@ -213,6 +275,7 @@ function neighborLines(n: NeighborConfig): string[] {
   if (n.delayOpenSec !== undefined) lines.push(`neighbor ${a} timers delayopen ${n.delayOpenSec}`);
   if (restartTimeSec(n) !== undefined) lines.push(`neighbor ${a} graceful-restart`);
   if (n.strictCapabilityMatch) lines.push(`neighbor ${a} strict-capability-match`);
+  if (n.bfd !== undefined) lines.push(`neighbor ${a} bfd profile ${bfdProfileName(index)}`);
   return lines;
 }
 

@@ -46,7 +46,10 @@ export interface NeighborConfig {
    * family the daemon activates for it, or carries a capability code the daemon does not know.
    */
   readonly strictCapabilityMatch?: boolean;
-  /** BFD with the neighbor (BIRD 2 `bfd on` with a `protocol bfd` of these intervals). */
+  /**
+   * BFD with the neighbor: BIRD 2 `bfd on` with a `protocol bfd` of these intervals; FRR
+   * `neighbor X bfd profile NAME` with bfdd running and a profile of these intervals.
+   */
   readonly bfd?: { readonly minTxMs: number; readonly minRxMs: number; readonly multiplier: number };
   /** FRR `timers delayopen`: wait this long for the neighbor's OPEN before sending one (RFC 4271 §8.1.1). */
   readonly delayOpenSec?: number;
