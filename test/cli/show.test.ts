@@ -1,7 +1,7 @@
 // `petrel show peers`: a session that is down says why and when it tries again.
 import { describe, expect, it } from 'vitest';
-import { formatPeers } from '../../src/cli/show.js';
-import type { PeerView } from '../../src/daemon/views.js';
+import { formatBfd, formatPeers } from '../../src/cli/show.js';
+import type { BfdView, PeerView } from '../../src/daemon/views.js';
 
 const base: PeerView = {
   name: 'tor1',
@@ -46,5 +46,34 @@ describe('show peers', () => {
 
   it('gives the router ID and hold time of an Established session', () => {
     expect(info({ ...base, state: 'Established', routerId: '10.0.0.1', holdTimeSec: 90, lastError: null, nextAttemptInSec: null })).toBe('router ID 10.0.0.1, hold 90 s');
+  });
+});
+
+describe('show bfd', () => {
+  const up: BfdView = {
+    name: 'tor1',
+    address: '10.1.0.1',
+    state: 'Up',
+    since: '2026-11-27T05:00:00.000Z',
+    remoteState: 'Up',
+    localDiag: 'No Diagnostic',
+    remoteDiag: 'No Diagnostic',
+    localDiscriminator: 7,
+    remoteDiscriminator: 9,
+    txIntervalMs: 300,
+    detectionTimeMs: 900,
+    upTransitions: 1,
+    downTransitions: 0,
+  };
+
+  it('prints one row per session: state, since, the peer’s state, intervals, and diagnostics only when there are any', () => {
+    const down: BfdView = { ...up, name: 'tor2', address: '10.1.0.2', state: 'Down', remoteState: 'Down', localDiag: 'Control Detection Time Expired', txIntervalMs: 1000 };
+    const lines = formatBfd([up, down]).trimEnd().split('\n');
+    expect(lines.find((l) => l.includes('tor1'))!.split('|').map((c) => c.trim())).toEqual(['', 'tor1', '10.1.0.1', 'Up', '2026-11-27 05:00:00', 'Up', '300 ms / 900 ms', '-', '']);
+    expect(lines.find((l) => l.includes('tor2'))).toContain('local: Control Detection Time Expired; remote: No Diagnostic');
+  });
+
+  it('says so when no peer runs BFD', () => {
+    expect(formatBfd([])).toBe('No BFD sessions (no peer sets bfd).\n');
   });
 });
