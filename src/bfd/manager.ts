@@ -75,7 +75,7 @@ export class BfdManager extends EventEmitter<BfdManagerEvents> {
   readonly #listen: { readonly v4: string; readonly v6: string };
   readonly #byName = new Map<string, Running>();
   readonly #byDiscriminator = new Map<number, Running>();
-  /** The receiving sockets, by family; `null` once binding failed (logged once). */
+  /** The receiving sockets, by family; `null` once binding failed (logged; retried at the next `configure`). */
   readonly #receivers = new Map<4 | 6, UdpSocket | null>();
   readonly drops: BfdDrops = { ttl: 0, malformed: 0, unknownSession: 0 };
 
@@ -94,6 +94,8 @@ export class BfdManager extends EventEmitter<BfdManagerEvents> {
    * §6.8.3), removed ones go AdminDown (§6.8.16) and close.
    */
   configure(peers: readonly BfdPeer[]): void {
+    // A port that could not be bound (another BFD daemon had it) is tried again at each reload.
+    for (const [family, socket] of this.#receivers) if (socket === null) this.#receivers.delete(family);
     const wanted = new Map(peers.map((p) => [p.name, p]));
     for (const [name, running] of this.#byName) {
       const peer = wanted.get(name);
@@ -236,7 +238,8 @@ export class BfdManager extends EventEmitter<BfdManagerEvents> {
       packet.yourDiscriminator !== 0
         ? this.#byDiscriminator.get(packet.yourDiscriminator)
         : [...this.#byName.values()].find((r) => fromPeer(r.peer.address, from));
-    if (running === undefined || !fromPeer(running.peer.address, from) || !this.#byName.has(running.peer.name)) {
+    // A removed session still sending its AdminDown packets hears nothing more.
+    if (running === undefined || !fromPeer(running.peer.address, from) || this.#byName.get(running.peer.name) !== running) {
       this.drops.unknownSession++;
       return;
     }
