@@ -12,9 +12,10 @@
  * without a listener throws (as an uncaught exception, never a process abort).
  */
 import { EventEmitter } from 'node:events';
-import { addon, type WatchHandle } from './addon.js';
-import { NetlinkProtocol, SocketOption, type SocketOptionName } from './constants.js';
+import { addon } from './addon.js';
+import { NetlinkProtocol, SocketOption } from './constants.js';
 import { SocketError, check, checkNumber } from './errors.js';
+import { setIntOption, WatchedFd } from './watched-fd.js';
 
 export interface NetlinkSocketOptions {
   /** Netlink family; NETLINK_ROUTE by default. */
@@ -40,9 +41,7 @@ export interface NetlinkSocketEvents {
 export class NetlinkSocket extends EventEmitter<NetlinkSocketEvents> {
   /** The port id the kernel assigned (nlmsg_pid of replies to us). */
   readonly portId: number;
-  readonly #fd: number;
-  readonly #watch: WatchHandle;
-  #closed = false;
+  readonly #io: WatchedFd;
 
   constructor(options: NetlinkSocketOptions = {}) {
     super();
@@ -50,40 +49,37 @@ export class NetlinkSocket extends EventEmitter<NetlinkSocketEvents> {
     const fd = checkNumber(native.netlinkSocket(options.protocol ?? NetlinkProtocol.NETLINK_ROUTE), 'socket');
     try {
       if (options.receiveBufferBytes !== undefined) setReceiveBuffer(fd, options.receiveBufferBytes);
-      if (options.noEnobufs === true) setOption(fd, 'NETLINK_NO_ENOBUFS', 1);
-      if (options.extendedAck === true) setOption(fd, 'NETLINK_EXT_ACK', 1);
-      if (options.strictCheck === true) setOption(fd, 'NETLINK_GET_STRICT_CHK', 1);
-      for (const group of options.groups ?? []) setOption(fd, 'NETLINK_ADD_MEMBERSHIP', group);
+      if (options.noEnobufs === true) setIntOption(fd, 'NETLINK_NO_ENOBUFS', 1);
+      if (options.extendedAck === true) setIntOption(fd, 'NETLINK_EXT_ACK', 1);
+      if (options.strictCheck === true) setIntOption(fd, 'NETLINK_GET_STRICT_CHK', 1);
+      for (const group of options.groups ?? []) setIntOption(fd, 'NETLINK_ADD_MEMBERSHIP', group);
       this.portId = checkNumber(native.netlinkPortId(fd), 'getsockname');
       const watched = native.watchNetlink(fd, (error, datagrams) => this.#onBatch(error, datagrams));
       if (typeof watched === 'string') throw new SocketError(watched, 'poll');
-      this.#watch = watched;
+      this.#io = new WatchedFd(fd, watched, 'netlink');
     } catch (error) {
       native.closeFd(fd);
       throw error;
     }
-    this.#fd = fd;
   }
 
   get closed(): boolean {
-    return this.#closed;
+    return this.#io.closed;
   }
 
   /** Sends one datagram (one or more netlink messages) to the kernel; throws on failure. */
   send(datagram: Uint8Array): void {
-    this.#assertOpen();
+    this.#io.assertOpen();
     const bytes = Buffer.isBuffer(datagram) ? datagram : Buffer.from(datagram.buffer, datagram.byteOffset, datagram.byteLength);
-    check(addon().netlinkSend(this.#fd, bytes), 'send');
+    check(addon().netlinkSend(this.#io.fd, bytes), 'send');
   }
 
   addMembership(group: number): void {
-    this.#assertOpen();
-    setOption(this.#fd, 'NETLINK_ADD_MEMBERSHIP', group);
+    this.#io.setOption('NETLINK_ADD_MEMBERSHIP', group);
   }
 
   dropMembership(group: number): void {
-    this.#assertOpen();
-    setOption(this.#fd, 'NETLINK_DROP_MEMBERSHIP', group);
+    this.#io.setOption('NETLINK_DROP_MEMBERSHIP', group);
   }
 
   /**
@@ -92,60 +88,47 @@ export class NetlinkSocket extends EventEmitter<NetlinkSocketEvents> {
    * it costs a queued datagram, a read and a copy. Replaces any earlier filter.
    */
   skipPort(port: number): void {
-    this.#assertOpen();
-    check(addon().netlinkSkipPort(this.#fd, port), 'setsockopt SO_ATTACH_FILTER');
+    this.#io.assertOpen();
+    check(addon().netlinkSkipPort(this.#io.fd, port), 'setsockopt SO_ATTACH_FILTER');
   }
 
   /** The effective SO_RCVBUF in bytes (twice what was asked for, see socket(7)). */
   get receiveBufferBytes(): number {
-    this.#assertOpen();
+    this.#io.assertOpen();
     const { level, name } = SocketOption.SO_RCVBUF;
-    return checkNumber(addon().getIntOption(this.#fd, level, name), 'getsockopt SO_RCVBUF');
+    return checkNumber(addon().getIntOption(this.#io.fd, level, name), 'getsockopt SO_RCVBUF');
   }
 
   /** Keeps the event loop alive while open (the default). */
   ref(): this {
-    if (!this.#closed) addon().refWatch(this.#watch, true);
+    this.#io.ref(true);
     return this;
   }
 
   /** Lets the process exit while this socket is open. */
   unref(): this {
-    if (!this.#closed) addon().refWatch(this.#watch, false);
+    this.#io.ref(false);
     return this;
   }
 
   /** Stops receiving and closes the fd; no events follow. Idempotent. */
   close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    const native = addon();
-    native.unwatch(this.#watch);
-    check(native.closeFd(this.#fd), 'close');
-  }
-
-  #assertOpen(): void {
-    if (this.#closed) throw new SocketError('EBADF', 'netlink', 'socket is closed');
+    this.#io.close();
   }
 
   #onBatch(error: string | undefined, datagrams: readonly Buffer[]): void {
     for (const datagram of datagrams) {
-      if (this.#closed) return;
+      if (this.#io.closed) return;
       this.emit('message', datagram);
     }
-    if (error !== undefined && !this.#closed) this.emit('error', new SocketError(error, 'recvmsg'));
+    if (error !== undefined && !this.#io.closed) this.emit('error', new SocketError(error, 'recvmsg'));
   }
-}
-
-function setOption(fd: number, option: SocketOptionName, value: number): void {
-  const { level, name } = SocketOption[option];
-  check(addon().setIntOption(fd, level, name, value), `setsockopt ${option}`);
 }
 
 /** SO_RCVBUFFORCE goes past net.core.rmem_max but needs CAP_NET_ADMIN; else SO_RCVBUF. */
 function setReceiveBuffer(fd: number, bytes: number): void {
   const { level, name } = SocketOption.SO_RCVBUFFORCE;
   const forced = addon().setIntOption(fd, level, name, bytes);
-  if (forced === 'EPERM') setOption(fd, 'SO_RCVBUF', bytes);
+  if (forced === 'EPERM') setIntOption(fd, 'SO_RCVBUF', bytes);
   else check(forced, 'setsockopt SO_RCVBUFFORCE');
 }

@@ -13,8 +13,8 @@
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import { addon, type ErrnoName, type PetrelAddon, type WatchHandle } from './addon.js';
-import { SocketOption, type SocketOptionName } from './constants.js';
 import { SocketError, check, checkNumber } from './errors.js';
+import { WatchedFd } from './watched-fd.js';
 
 /** Where a datagram came from, and how it arrived. */
 export interface UdpSource {
@@ -72,9 +72,7 @@ function endpoint(address: string, port: number): string {
 
 export class UdpSocket extends EventEmitter<UdpSocketEvents> {
   readonly version: 4 | 6;
-  readonly #fd: number;
-  readonly #watch: WatchHandle;
-  #closed = false;
+  readonly #io: WatchedFd;
 
   private constructor(version: 4 | 6) {
     super();
@@ -86,8 +84,7 @@ export class UdpSocket extends EventEmitter<UdpSocketEvents> {
       throw new SocketError(watched, 'poll');
     }
     this.version = version;
-    this.#fd = fd;
-    this.#watch = watched;
+    this.#io = new WatchedFd(fd, watched, 'udp');
   }
 
   /** A new, unbound UDP socket of the given IP version, already receiving. */
@@ -97,70 +94,56 @@ export class UdpSocket extends EventEmitter<UdpSocketEvents> {
   }
 
   get closed(): boolean {
-    return this.#closed;
+    return this.#io.closed;
   }
 
   /** Binds to a local address (of this socket's version, zone allowed) and port; port 0 picks one. */
   bind(address: string, port: number, options: UdpBindOptions = {}): void {
-    this.#assertOpen();
-    if (options.reuseAddress === true) this.#setOption('SO_REUSEADDR', 1);
-    check(addon().bindAddress(this.#fd, address, port), 'bind', endpoint(address, port));
+    this.#io.assertOpen();
+    if (options.reuseAddress === true) this.#io.setOption('SO_REUSEADDR', 1);
+    check(addon().bindAddress(this.#io.fd, address, port), 'bind', endpoint(address, port));
   }
 
   /** The bound local port (the kernel's choice after bind with port 0 or a first send). */
   localPort(): number {
-    this.#assertOpen();
-    return checkNumber(udpAddon().localPort(this.#fd), 'getsockname');
+    this.#io.assertOpen();
+    return checkNumber(udpAddon().localPort(this.#io.fd), 'getsockname');
   }
 
   /** TTL (IPv4) or hop limit (IPv6) of the datagrams this socket sends, 1 to 255. */
   setTtl(ttl: number): void {
-    this.#assertOpen();
-    this.#setOption(this.version === 4 ? 'IP_TTL' : 'IPV6_UNICAST_HOPS', ttl);
+    this.#io.setOption(this.version === 4 ? 'IP_TTL' : 'IPV6_UNICAST_HOPS', ttl);
   }
 
   /** Sends one datagram; throws a SocketError when the kernel refuses it (EAGAIN when the send buffer is full). */
   send(data: Uint8Array, address: string, port: number): void {
-    this.#assertOpen();
+    this.#io.assertOpen();
     const bytes = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-    check(udpAddon().udpSend(this.#fd, address, port, bytes), 'sendto', endpoint(address, port));
+    check(udpAddon().udpSend(this.#io.fd, address, port, bytes), 'sendto', endpoint(address, port));
   }
 
   /** Keeps the event loop alive while open (the default). */
   ref(): this {
-    if (!this.#closed) addon().refWatch(this.#watch, true);
+    this.#io.ref(true);
     return this;
   }
 
   /** Lets the process exit while this socket is open. */
   unref(): this {
-    if (!this.#closed) addon().refWatch(this.#watch, false);
+    this.#io.ref(false);
     return this;
   }
 
   /** Stops receiving and closes the fd; no events follow. Idempotent. */
   close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    const native = addon();
-    native.unwatch(this.#watch);
-    check(native.closeFd(this.#fd), 'close');
-  }
-
-  #assertOpen(): void {
-    if (this.#closed) throw new SocketError('EBADF', 'udp', 'socket is closed');
-  }
-
-  #setOption(option: SocketOptionName, value: number): void {
-    const { level, name } = SocketOption[option];
-    check(addon().setIntOption(this.#fd, level, name, value), `setsockopt ${option}`);
+    this.#io.close();
   }
 
   #onBatch(error: ErrnoName | undefined, datagrams: readonly NativeDatagram[]): void {
     for (const { data, address, port, ttl, ifindex } of datagrams) {
-      if (this.#closed) return;
+      if (this.#io.closed) return;
       this.emit('message', data, ifindex === undefined ? { address, port, ttl } : { address, port, ttl, ifindex });
     }
-    if (error !== undefined && !this.#closed) this.emit('error', new SocketError(error, 'recvmsg'));
+    if (error !== undefined && !this.#io.closed) this.emit('error', new SocketError(error, 'recvmsg'));
   }
 }
