@@ -121,6 +121,26 @@ export const errorWaitField = z
 
 export type ErrorWait = z.output<typeof errorWaitField>;
 
+/** `bfd: true`: FRR's bfdd defaults (300 ms both ways, multiplier 3: down within 0.9 s). */
+export const DEFAULT_BFD = { minTxMs: 300, minRxMs: 300, multiplier: 3 } as const;
+
+/** BFD intervals (RFC 5880 §6.8.1); `true` means the defaults, `false` none: read as settings or absent. */
+export const bfdField = z
+  .union([
+    z.boolean(),
+    z
+      .object({
+        minTxMs: z.number().int().min(10).max(60_000).default(DEFAULT_BFD.minTxMs).describe('Desired Min TX Interval once the BFD session is up, in ms (RFC 5880 §6.8.3; 1 s while it is not).'),
+        minRxMs: z.number().int().min(10).max(60_000).default(DEFAULT_BFD.minRxMs).describe('Required Min RX Interval: the fastest rate we accept packets at, in ms.'),
+        multiplier: z.number().int().min(1).max(255).default(DEFAULT_BFD.multiplier).describe('Detect Mult: the peer is down after this many intervals without a packet.'),
+      })
+      .strict(),
+  ])
+  .optional()
+  .transform((bfd) => (bfd === true ? { ...DEFAULT_BFD } : bfd === false ? undefined : bfd));
+
+export type BfdSettings = NonNullable<z.output<typeof bfdField>>;
+
 export const keepaliveField = z.number({ error: 'expected a keepalive time in seconds' }).int().min(0).max(21845).meta({ title: 'seconds' });
 
 /**

@@ -14,14 +14,13 @@
  *   family (CALICO.md §1.7); mesh sessions get neither, as in Calico.
  */
 import type { IpFamily } from '../bgp/address.js';
-import type { ErrorWait } from './fields.js';
+import type { BfdSettings, ErrorWait } from './fields.js';
 import type { FilterRule } from './filters.js';
 import type { KeyPath } from './locate.js';
 import { PeerNameKind, calicoPeerName } from './names.js';
 import { addressFamily, addressOf } from './prefixes.js';
 import {
   AddPathsMode,
-  DEFAULT_BFD,
   DEFAULT_CONNECT_DELAY_SEC,
   DEFAULT_CONNECT_RETRY_SEC,
   NextHopMode,
@@ -33,13 +32,6 @@ import type { Secret } from './secrets.js';
 
 export const PeerKind = { MESH: 'mesh', EXPLICIT: 'explicit' } as const;
 export type PeerKind = (typeof PeerKind)[keyof typeof PeerKind];
-
-/** A peer's BFD intervals (RFC 5880 §6.8.1 bfd.DesiredMinTxInterval, RequiredMinRxInterval, DetectMult). */
-export interface BfdSettings {
-  readonly minTxMs: number;
-  readonly minRxMs: number;
-  readonly multiplier: number;
-}
 
 export interface EffectivePeer {
   readonly name: string;
@@ -141,6 +133,7 @@ export function meshPeers(config: Config): EffectivePeer[] {
         connectRetrySec: DEFAULT_CONNECT_RETRY_SEC,
         delayOpenSec: 0,
         errorWait: { ...mesh.errorWait },
+        ...(mesh.bfd ? { bfd: { ...mesh.bfd } } : {}),
         nextHopMode: NextHopMode.AUTO,
         ...(mesh.password ? { password: mesh.password } : {}),
         sourceAddress: ourAddress,
@@ -195,7 +188,7 @@ export function explicitPeer(config: Config, peer: PeerConfig, index: number): E
       restartTimeSec: peer.gracefulRestart?.restartTimeSec ?? config.gracefulRestart.restartTimeSec,
     },
     ...(peer.maxPrefixes ? { maxPrefixes: { ...peer.maxPrefixes } } : {}),
-    ...(peer.bfd === true ? { bfd: { ...DEFAULT_BFD } } : peer.bfd ? { bfd: { ...peer.bfd } } : {}),
+    ...(peer.bfd ? { bfd: { ...peer.bfd } } : {}),
     addPaths: peer.addPaths,
     families: peer.families,
     ...filterRulesOf(config, peer.filters ?? []),

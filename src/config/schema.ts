@@ -29,6 +29,7 @@ import {
   portField,
   readPathField,
   validHoldTime,
+  bfdField,
   errorWaitField,
 } from './fields.js';
 import { filterSchema } from './filters.js';
@@ -39,8 +40,7 @@ import type { Secret, SecretEnvironment } from './secrets.js';
 export const DEFAULT_AS_NUMBER = 64512;
 export const DEFAULT_HOLD_TIME_SEC = 240;
 export const DEFAULT_CONNECT_DELAY_SEC = 2;
-/** `bfd: true`: FRR's bfdd defaults (300 ms both ways, multiplier 3: down within 0.9 s). */
-export const DEFAULT_BFD = { minTxMs: 300, minRxMs: 300, multiplier: 3 } as const;
+export { DEFAULT_BFD } from './fields.js';
 export const DEFAULT_CONNECT_RETRY_SEC = 5;
 export const DEFAULT_RESTART_TIME_SEC = 120;
 /** Most paths in one ECMP set (FRR's and the kernel's usual bound). */
@@ -135,21 +135,9 @@ function buildPeerSchema(environment: SecretEnvironment) {
       .strict()
       .optional()
       .describe('Limit on prefixes received from the peer; unset: no limit.'),
-    bfd: z
-      .union([
-        z.boolean(),
-        z
-          .object({
-            minTxMs: z.number().int().min(10).max(60_000).default(DEFAULT_BFD.minTxMs).describe('Desired Min TX Interval once the BFD session is up, in ms (RFC 5880 §6.8.3; 1 s while it is not).'),
-            minRxMs: z.number().int().min(10).max(60_000).default(DEFAULT_BFD.minRxMs).describe('Required Min RX Interval: the fastest rate we accept packets at, in ms.'),
-            multiplier: z.number().int().min(1).max(255).default(DEFAULT_BFD.multiplier).describe('Detect Mult: the peer is down after this many intervals without a packet.'),
-          })
-          .strict(),
-      ])
-      .optional()
-      .describe(
-        'BFD (RFC 5880, single hop RFC 5881) towards this directly connected peer: when a BFD session that was up goes down, the BGP session is reset at once with Cease / BFD Down (RFC 9384) instead of waiting for the hold time. true: 300 ms intervals, multiplier 3 (FRR\u2019s defaults). A BFD session that never comes up does not hold BGP back (RFC 5882 §3.2).',
-      ),
+    bfd: bfdField.describe(
+      'BFD (RFC 5880, single hop RFC 5881) towards this directly connected peer: when a BFD session that was up goes down, the BGP session is stopped at once with Cease / BFD Down (RFC 9384) instead of waiting for the hold time. true: 300 ms intervals, multiplier 3 (FRR\u2019s defaults). A BFD session that never comes up does not hold BGP back (RFC 5882 §3.2).',
+    ),
     addPaths: z.enum([AddPathsMode.OFF, AddPathsMode.RECEIVE, AddPathsMode.SEND, AddPathsMode.BOTH]).default(AddPathsMode.BOTH).describe('ADD-PATH (RFC 7911) directions offered to the peer, as Calico\u2019s BIRD does by default.'),
     families: z.array(z.enum(PEER_FAMILIES)).min(1).optional().describe('Address families to negotiate (RFC 4760), each at most once. Default: the family of the peer\u2019s address.'),
   };
@@ -255,6 +243,9 @@ function buildMeshSchema(environment: SecretEnvironment) {
       holdTimeSec: holdTimeField.default(DEFAULT_HOLD_TIME_SEC).describe('Hold time of mesh sessions: 0 or 3..65535 (RFC 4271 §4.2).'),
       keepaliveSec: keepaliveField.optional().describe('Keepalive interval of mesh sessions: at most a third of the hold time. Default: hold time / 3.'),
       errorWait: errorWaitField,
+      bfd: bfdField.describe(
+        'BFD (RFC 5880, single hop RFC 5881) with every other mesh node, as for a peer: a node on our link that dies is dropped in under a second. Nodes in other subnets are several hops away, so their BFD sessions never come up, which leaves their BGP sessions as they are (RFC 5882 §3.2).',
+      ),
     })
     .strict()
     .superRefine((mesh, ctx) => {
@@ -262,13 +253,14 @@ function buildMeshSchema(environment: SecretEnvironment) {
       const problem = validHoldTime(hold) ? keepaliveProblem(hold, mesh.keepaliveSec ?? defaultKeepaliveSec(hold)) : undefined;
       if (problem) ctx.addIssue({ code: 'custom', path: [mesh.keepaliveSec === undefined ? 'holdTimeSec' : 'keepaliveSec'], message: problem });
     })
-    .transform(({ enabled, nodes, password, holdTimeSec, keepaliveSec, errorWait }) => ({
+    .transform(({ enabled, nodes, password, holdTimeSec, keepaliveSec, errorWait, bfd }) => ({
       enabled,
       nodes,
       ...(password ? { password } : {}),
       holdTimeSec,
       keepaliveSec: keepaliveSec ?? defaultKeepaliveSec(holdTimeSec),
       errorWait,
+      ...(bfd ? { bfd } : {}),
     }));
 }
 

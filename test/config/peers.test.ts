@@ -72,6 +72,21 @@ describe('mesh peers', () => {
     expect(other).toMatchObject({ asNumber: 64513, internal: false });
   });
 
+  it('runs BFD with every mesh node when the mesh sets it, with the defaults for true (RFC 5880)', () => {
+    const withBfd = mustLoad(`
+node: {name: a, ipv4Address: 10.0.0.1/24}
+mesh:
+  bfd: true
+  nodes: [{name: b, ipv4Address: 10.0.0.2/24}, {name: c, ipv4Address: 10.0.1.3/24}]
+`);
+    expect(effectivePeers(withBfd).map((p) => p.bfd)).toEqual([
+      { minTxMs: 300, minRxMs: 300, multiplier: 3 },
+      { minTxMs: 300, minRxMs: 300, multiplier: 3 },
+    ]);
+    const without = mustLoad('node: {name: a, ipv4Address: 10.0.0.1/24}\nmesh:\n  bfd: false\n  nodes: [{name: b, ipv4Address: 10.0.0.2/24}]\n');
+    expect(effectivePeers(without)[0]!.bfd).toBeUndefined();
+  });
+
   it('takes the mesh-wide error wait', () => {
     const peers = effectivePeers(mustLoad(`${MESH}  errorWait: {minSec: 1, maxSec: 4}\n`));
     expect(peers.map((p) => p.errorWait)).toEqual(Array(3).fill({ minSec: 1, maxSec: 4, forgetSec: 300 }));
