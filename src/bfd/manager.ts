@@ -12,7 +12,7 @@
  * peer has not learnt ours yet, which the codec allows only in Down or AdminDown — by the source
  * address. Either way the source must be the session's peer.
  *
- * This layer knows nothing of BGP: it reports state changes, and the daemon resets the BGP
+ * This layer knows nothing of BGP: it reports state changes, and the daemon stops the BGP
  * session when a BFD session goes from Up to Down (RFC 5882 §4.3).
  */
 import { EventEmitter } from 'node:events';

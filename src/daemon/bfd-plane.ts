@@ -4,7 +4,8 @@
  * BFD; this is the one place the two meet.
  *
  * RFC 5882 §4.3 (and §10.2 for BGP): when a BFD session that was Up goes Down, the BGP session
- * is reset at once, with Cease / BFD Down (RFC 9384), instead of waiting out the hold time.
+ * is stopped at once (RFC 4271 AutomaticStop) with Cease / BFD Down (RFC 9384), instead of
+ * waiting out the hold time; it starts again by itself after the error-wait backoff.
  * §3.2: a session the peer took to AdminDown is no failure (the peer is stopping BFD, not the
  * path), so BGP is left alone; a BFD session that never came up never holds BGP back.
  */
@@ -40,7 +41,7 @@ export class BfdPlane {
         return;
       }
       const why = bfdDiagText(diag);
-      this.#log.warn({ peer, diag: why }, `BFD session down (${why}): resetting the BGP session (RFC 5882 §4.3)`);
+      this.#log.warn({ peer, diag: why }, `BFD session down (${why}): stopping the BGP session; it retries after the error wait (RFC 5882 §4.3)`);
       speaker.stopPeerAutomatically(peer, cease(CeaseSubcode.BFD_DOWN, 'cease.bfd-down', `BFD down: ${why}`));
     });
   }
