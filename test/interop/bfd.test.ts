@@ -1,9 +1,9 @@
 /**
- * BFD (RFC 5880, single hop RFC 5881) between `petrel run` and BIRD 2, and between `petrel run`
- * and FRR (bgpd, zebra and bfdd), each in two namespaces joined by a veth: the sessions come Up
- * beside BGP; when the daemon stops answering (SIGSTOP of every process it runs, so no TCP
- * segment says anything), petrel resets BGP with Cease / BFD Down (RFC 9384) within the BFD
- * detection time instead of the 90 s hold time; once the daemon runs again, both come back.
+ * BFD (RFC 5880, single hop RFC 5881) between `petrel run` and BIRD 2, FRR (bgpd, zebra and
+ * bfdd) or a second `petrel run`, each pair in two namespaces joined by a veth: the sessions come
+ * Up beside BGP; when the other side stops answering (SIGSTOP of every process it runs, so no TCP
+ * segment says anything), petrel stops BGP with Cease / BFD Down (RFC 9384) within the BFD
+ * detection time instead of the 90 s hold time; once the other side runs again, both come back.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BirdPeer } from '../peers/bird.js';
@@ -103,5 +103,51 @@ describe('BFD with FRR (RFC 5880, RFC 5881)', () => {
       const peers = await (frr as FrrPeer).bfdPeers();
       return peers.some((p) => p.peer === '10.0.0.2' && p.status === 'up');
     });
+  }, SCENARIO_TIMEOUT_MS);
+});
+
+describe('BFD between two petrels (RFC 5880, RFC 5881)', () => {
+  it('comes Up on both sides; when one petrel freezes, the other stops BGP with Cease / BFD Down, and both come back', async () => {
+    const at = await namespacePlacement(onCleanup);
+    const pools = [{ cidr: '10.244.0.0/16' }];
+    const node = (name: string, self: string, other: string, block: string, active: boolean) => ({
+      name,
+      asNumber: 64512,
+      ipv4Address: `${self}/24`,
+      listen: { address: self, port: 179 },
+      pools,
+      blocks: [block],
+      peers: [{ name: 'other', address: other, asNumber: 64512, passive: !active, sourceAddress: self, multihop: false, gracefulRestart: { enabled: false }, bfd: BFD }],
+    });
+    const b = await PetrelProcess.start(at.daemonNs, node('node-b', at.daemonAddress, at.petrelAddress, '10.244.2.0/26', false));
+    onCleanup(() => b.stop());
+    const a = await PetrelProcess.start(at.petrelNs, node('node-a', at.petrelAddress, at.daemonAddress, '10.244.1.0/26', true));
+    onCleanup(() => a.stop());
+    await Promise.all([a.waitPeerState('other', 'Established', 30_000), b.waitPeerState('other', 'Established', 30_000)]);
+    for (const side of [a, b]) {
+      const up = await waitFor(async () => (await side.showBfd()).find((s) => s.state === 'Up'), { timeoutMs: 30_000, intervalMs: 100, what: 'BFD Up' });
+      expect(up).toMatchObject({ remoteState: 'Up', detectionTimeMs: 300 });
+    }
+
+    const pid = b.pid;
+    onCleanup(() => {
+      resume(pid);
+      return Promise.resolve();
+    });
+    const stoppedAt = performance.now();
+    process.kill(pid, 'SIGSTOP');
+    const down = await waitFor(
+      async () => {
+        const p = await a.peer('other');
+        return p.state !== 'Established' && p.lastError?.includes('BFD Down') ? p : undefined;
+      },
+      { timeoutMs: 10_000, intervalMs: 50, what: 'BGP stopped with Cease / BFD Down' },
+    );
+    console.log(`[interop] petrel bfd: BGP stopped ${Math.round(performance.now() - stoppedAt)} ms after the other petrel froze (hold time 90 s)`);
+    expect(down.lastError).toBe('automatic-stop: Cease / BFD Down');
+
+    resume(pid);
+    await Promise.all([a.waitPeerState('other', 'Established', 60_000), b.waitPeerState('other', 'Established', 60_000)]);
+    for (const side of [a, b]) await waitFor(async () => (await side.showBfd()).find((s) => s.state === 'Up'), { timeoutMs: 30_000, intervalMs: 100, what: 'BFD Up again' });
   }, SCENARIO_TIMEOUT_MS);
 });
