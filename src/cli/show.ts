@@ -37,7 +37,7 @@ export function formatPeers(peers: readonly PeerView[]): string {
       String(p.prefixesReceived),
       String(p.prefixesAccepted),
       String(p.prefixesAdvertised),
-      p.state === 'Established' ? `router ID ${p.routerId ?? '?'}, hold ${p.holdTimeSec ?? '?'} s` : notEstablishedInfo(p),
+      p.state === 'Established' ? `router ID ${p.routerId ?? '?'}, hold ${p.holdTimeSec ?? '?'} s${p.bfdState === null ? '' : `, BFD ${p.bfdState}`}` : notEstablishedInfo(p),
     ]),
   );
 }

@@ -74,6 +74,12 @@ export class BfdPlane {
     }));
   }
 
+  /** The peer's BFD state for `show peers`, null when it runs no BFD. */
+  stateOf(peer: string): BfdView['state'] | null {
+    const state = this.manager.stateOf(peer);
+    return state === undefined ? null : BFD_STATE_NAME[state];
+  }
+
   /** Received packets dropped before reaching a session, by reason. */
   get drops(): Readonly<Record<string, number>> {
     const d = this.manager.drops;

@@ -279,7 +279,7 @@ export class Daemon {
         return { ok: true, result: this.kernel ? { ...status, kernel: this.kernel.summary() } : status };
       }
       case 'peers':
-        return { ok: true, result: this.speaker.peers() };
+        return { ok: true, result: this.speaker.peers().map((p) => ({ ...p, bfdState: this.bfd.stateOf(p.name) })) };
       case 'bfd':
         return { ok: true, result: this.bfd.views() };
       case 'routes':

@@ -809,6 +809,8 @@ export class Speaker {
         lastError: info.lastError ?? null,
         nextAttemptInSec: info.nextAttemptInMs === undefined ? null : Math.ceil(info.nextAttemptInMs / 1000),
         openDelayedForSec: info.openDelayedForMs === undefined ? null : Math.ceil(info.openDelayedForMs / 1000),
+        // BFD is the daemon's (bfd-plane.ts), which fills this in for `show peers`.
+        bfdState: null,
       };
     });
   }

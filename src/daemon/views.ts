@@ -55,6 +55,8 @@ export interface PeerView {
   readonly nextAttemptInSec: number | null;
   /** Seconds (rounded up) our OPEN is still held back for the peer's (DelayOpen); null otherwise. */
   readonly openDelayedForSec: number | null;
+  /** The peer's BFD session state (RFC 5880); null when the peer runs no BFD. */
+  readonly bfdState: 'AdminDown' | 'Down' | 'Init' | 'Up' | null;
 }
 
 export interface StatusView {

@@ -19,6 +19,7 @@ const base: PeerView = {
   lastError: 'notification-sent: OPEN Message Error / Bad Peer AS',
   nextAttemptInSec: 12,
   openDelayedForSec: null,
+  bfdState: null,
 };
 
 /** The INFO cell of the view's row. */
@@ -46,6 +47,7 @@ describe('show peers', () => {
 
   it('gives the router ID and hold time of an Established session', () => {
     expect(info({ ...base, state: 'Established', routerId: '10.0.0.1', holdTimeSec: 90, lastError: null, nextAttemptInSec: null })).toBe('router ID 10.0.0.1, hold 90 s');
+    expect(info({ ...base, state: 'Established', routerId: '10.0.0.1', holdTimeSec: 90, lastError: null, nextAttemptInSec: null, bfdState: 'Up' })).toBe('router ID 10.0.0.1, hold 90 s, BFD Up');
   });
 });
 

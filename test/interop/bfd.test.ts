@@ -46,6 +46,7 @@ async function bfdResetScenario(kind: DaemonKind, peerName: string, daemonBfdUp:
   });
   // The intervals both sides asked for: 100 ms, three missed packets (RFC 5880 §6.8.4).
   expect(up.detectionTimeMs).toBe(300);
+  expect((await petrel.showPeers()).find((p) => p.name === peerName)?.bfdState).toBe('Up');
   await daemonUp(`${kind} BFD session with petrel Up`);
 
   // Every process the daemon runs (for FRR: zebra, bgpd and bfdd), taken once, so the cleanup
