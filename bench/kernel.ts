@@ -42,8 +42,11 @@ interface PhaseTimes {
 
 type Implementation = 'petrel' | 'ip-batch' | 'bird2' | 'raw-netlink';
 
+/** PETREL_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR": where the syncer's time goes. */
+const NODE_ARGS = (process.env['PETREL_BENCH_NODE_ARGS'] ?? '').split(' ').filter((a) => a.length > 0);
+
 async function inNamespace(ns: Namespace, ...args: string[]): Promise<PhaseTimes> {
-  const { stdout } = await exec('ip', ['netns', 'exec', ns.name, process.execPath, '--import', 'tsx', CHILD, ...args], {
+  const { stdout } = await exec('ip', ['netns', 'exec', ns.name, process.execPath, ...NODE_ARGS, '--import', 'tsx', CHILD, ...args], {
     cwd: ROOT,
     timeout: 300_000,
     maxBuffer: 1 << 20,

@@ -214,10 +214,17 @@ export function formatShortfalls(rated: readonly RatedRow[]): string {
     if (r.gcPauses !== undefined && r.busiestThreadCpuMs !== undefined && r.busiestThreadCpuMs > 0) {
       lines.push(`  ${formatPauses(r.gcPauses)}: ${((100 * r.gcPauses.ms) / r.busiestThreadCpuMs).toFixed(0)} % of that thread's time.`);
     }
-    lines.push(`  Profile: npm run build && PETREL_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/petrel-prof" npm run bench -- --only ${r.scenario === 'S2' ? 'S2' : 'S1,S3'} --impl petrel`);
+    lines.push(`  Profile: ${profileCommand(r.scenario)}`);
     out.push(lines.join('\n'));
   }
   return out.join('\n');
+}
+
+/** The command that profiles petrel in `scenario` (the K1 child takes the same node flags). */
+export function profileCommand(scenario: string): string {
+  const flags = 'PETREL_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/petrel-prof"';
+  if (scenario.startsWith('K1')) return `${flags} npm run bench -- --only K1`;
+  return `npm run build && ${flags} npm run bench -- --only ${scenario === 'S2' ? 'S2' : 'S1,S3'} --impl petrel`;
 }
 
 // --- repeated rounds (`--repeat N`) ----------------------------------------------------------
@@ -246,10 +253,39 @@ export function medianRows(rounds: readonly (readonly BenchRow[])[]): BenchRow[]
     const timed = all.filter((r) => r.status === 'ok' && r.timeMs !== undefined).sort((a, b) => a.timeMs! - b.timeMs!);
     if (timed.length === 0) return all[0]!;
     const median = timed[(timed.length - 1) >> 1]!;
-    if (timed.length === all.length) return median;
-    const note = `median of the ${timed.length} of ${all.length} rounds with a figure`;
+    // Fewer rows than rounds: a slow anchor, run in the first round only (`slowAnchors`).
+    const ran = all.length < rounds.length ? `run in ${all.length} of ${rounds.length} rounds` : undefined;
+    const missing = timed.length < all.length ? `median of the ${timed.length} of ${all.length} rounds with a figure` : undefined;
+    const note = [ran, missing].filter((x) => x !== undefined).join('; ');
+    if (note === '') return median;
     return { ...median, detail: median.detail === undefined ? note : `${median.detail}; ${note}` };
   });
+}
+
+/**
+ * An anchor this many times slower than the best anchor in every scenario of a round cannot be
+ * the best in another round (GoBGP: 50–800× here, about 160 s a round): it runs once.
+ */
+export const SLOW_ANCHOR_FACTOR = 10;
+
+/**
+ * The anchors of `round` that are not worth another round: each has a row with a figure or a
+ * timeout, and no figure within `factor` times the scenario's best anchor. Rows that failed or
+ * were skipped say nothing either way (BIRD 2 failing S2 under load is no reason to drop it).
+ */
+export function slowAnchors(round: readonly BenchRow[], factor = SLOW_ANCHOR_FACTOR): string[] {
+  const refs = references(round);
+  const slow = new Set<string>();
+  const fast = new Set<string>();
+  for (const row of round) {
+    if (!isAnchor(row)) continue;
+    const best = refs.get(row.scenario)?.bestAnchor?.timeMs;
+    if (row.status === 'timeout') slow.add(row.implementation);
+    else if (row.status === 'ok' && row.timeMs !== undefined && best !== undefined) {
+      (row.timeMs > best * factor ? slow : fast).add(row.implementation);
+    }
+  }
+  return [...slow].filter((name) => !fast.has(name));
 }
 
 /** petrel's time against the best anchor of the same round, round by round, for one scenario. */

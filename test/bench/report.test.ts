@@ -3,7 +3,7 @@
  * petrel never counts as its own anchor, and rows without a figure never become a reference.
  */
 import { describe, expect, it } from 'vitest';
-import { formatRoundRatios, formatShortfalls, formatTable, medianRows, petrelSummary, rate, roundRatios, whereTimeWent, type BenchRow } from '../../bench/report.js';
+import { formatRoundRatios, formatShortfalls, formatTable, medianRows, petrelSummary, rate, roundRatios, slowAnchors, whereTimeWent, type BenchRow } from '../../bench/report.js';
 
 const MB = 1 << 20;
 const rows: BenchRow[] = [
@@ -113,6 +113,17 @@ describe('where the time went (SPEC §7)', () => {
     expect(text).not.toContain('S2:');
     expect(formatShortfalls(rate(rows))).toBe('');
   });
+
+  it('gives K1 a command that profiles the kernel syncer, not the reflector', () => {
+    const k1: BenchRow[] = [
+      { scenario: 'K1 install', implementation: 'bird2', status: 'ok', timeMs: 1000 },
+      { scenario: 'K1 install', implementation: 'petrel', status: 'ok', timeMs: 1100 },
+    ];
+    const text = formatShortfalls(rate(k1));
+    expect(text).toContain("K1 install: petrel took 1.10× bird2's time");
+    expect(text).toContain('npm run bench -- --only K1');
+    expect(text).not.toContain('S1,S3');
+  });
 });
 
 describe('repeated rounds (--repeat)', () => {
@@ -133,6 +144,34 @@ describe('repeated rounds (--repeat)', () => {
     expect(rows[0]!.detail).toBe('median of the 3 of 4 rounds with a figure');
     expect(rows[1]!.detail).toBeUndefined();
     expect(medianRows([round(undefined, 1, undefined)])[0]!.status).toBe('timeout');
+  });
+
+  it('says when an implementation ran in fewer rounds than the others', () => {
+    const once = [[...rounds[0]!, { scenario: 'S3', implementation: 'gobgp', status: 'ok', timeMs: 40_000 } as BenchRow], rounds[1]!, rounds[2]!];
+    const gobgp = medianRows(once).find((r) => r.implementation === 'gobgp')!;
+    expect(gobgp.timeMs).toBe(40_000);
+    expect(gobgp.detail).toBe('run in 1 of 3 rounds');
+    expect(medianRows(once).find((r) => r.implementation === 'bird2')!.detail).toBe('median of the 2 of 3 rounds with a figure');
+  });
+
+  it('runs an anchor again only where it came within 10× of the best anchor in some scenario', () => {
+    const round1: BenchRow[] = [
+      { scenario: 'S1', implementation: 'bird2', status: 'ok', timeMs: 600 },
+      { scenario: 'S1', implementation: 'gobgp', status: 'ok', timeMs: 60_000 },
+      { scenario: 'S1', implementation: 'frr', status: 'ok', timeMs: 3_000 },
+      { scenario: 'S1', implementation: 'slowpoke', status: 'timeout', detail: 'after 150000 ms' },
+      { scenario: 'S1', implementation: 'petrel', status: 'ok', timeMs: 100_000 },
+      // BIRD 2 failing S2 says nothing about its speed; FRR is the best anchor there.
+      { scenario: 'S2', implementation: 'bird2', status: 'error', detail: '191 of 201 sessions up' },
+      { scenario: 'S2', implementation: 'gobgp', status: 'ok', timeMs: 60_000 },
+      { scenario: 'S2', implementation: 'frr', status: 'ok', timeMs: 80 },
+      { scenario: 'S2', implementation: 'petrel', status: 'ok', timeMs: 100_000 },
+    ];
+    expect(slowAnchors(round1)).toEqual(['gobgp', 'slowpoke']);
+    // Within the factor in one scenario is enough to stay.
+    expect(slowAnchors(round1.map((r) => (r.implementation === 'gobgp' && r.scenario === 'S1' ? { ...r, timeMs: 5_000 } : r)))).toEqual(['slowpoke']);
+    // petrel is never an anchor, however slow.
+    expect(slowAnchors(round1, 1_000)).toEqual(['slowpoke']);
   });
 
   it('rates petrel against the best anchor of each round, not of the medians', () => {
