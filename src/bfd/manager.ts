@@ -1,16 +1,21 @@
 /**
- * BFD for petrel's peers (RFC 5880 asynchronous mode, single hop per RFC 5881): one `BfdSession`
- * per configured peer, the UDP sockets they share, and the demultiplexing between them.
+ * BFD for petrel's peers (RFC 5880 asynchronous mode, single hop per RFC 5881 and multihop per
+ * RFC 5883): one `BfdSession` per configured peer, the UDP sockets they share, and the
+ * demultiplexing between them.
  *
- * Sockets (RFC 5881 §4): Control packets arrive on port 3784, on one socket per address family,
- * bound only once a peer of that family wants BFD (a node without BFD opens nothing). Each
- * session sends from a socket of its own with a source port in 49152–65535 and TTL / Hop Limit
- * 255, and every received packet whose TTL is not 255 is discarded (RFC 5881 §5): the native
- * socket reports each datagram's TTL, which Node's dgram cannot.
+ * Sockets: single-hop Control packets arrive on port 3784 (RFC 5881 §4), multihop ones on port
+ * 4784 (RFC 5883 §5), on one socket per address family and kind, bound only once a peer of that
+ * family and kind wants BFD (a node without BFD opens nothing). Each session sends from a socket
+ * of its own with a source port in 49152–65535 and TTL / Hop Limit 255. A single-hop packet
+ * whose TTL is not 255 crossed a router and is discarded (RFC 5881 §5); a multihop one is held
+ * to the peer's `minTtl` (RFC 5883 §5 leaves the check to configuration: BIRD sends multihop
+ * packets with TTL 64, FRR with 255 and accepts 254 and up by default). The native socket
+ * reports each datagram's TTL, which Node's dgram cannot.
  *
- * Demultiplexing (RFC 5880 §6.3, RFC 5881 §3): by Your Discriminator when it is set, else — the
- * peer has not learnt ours yet, which the codec allows only in Down or AdminDown — by the source
- * address. Either way the source must be the session's peer.
+ * Demultiplexing (RFC 5880 §6.3, RFC 5881 §3, RFC 5883 §3): by Your Discriminator when it is
+ * set, else — the peer has not learnt ours yet, which the codec allows only in Down or
+ * AdminDown — by the source address. Either way the source must be the session's peer, and the
+ * packet must have come in on the port of the session's kind.
  *
  * This layer knows nothing of BGP: it reports state changes, and the daemon stops the BGP
  * session when a BFD session goes from Up to Down (RFC 5882 §4.3).
@@ -22,7 +27,7 @@ import { RealClock, type Clock } from '../fsm/timers.js';
 import { UdpSocket } from '../native/index.js';
 import { decodeBfdControl, encodeBfdControl, isBfdDiscard } from './packet.js';
 import { BfdSession, type BfdIntervals, type BfdSessionInfo } from './session.js';
-import { BFD_SINGLE_HOP_PORT, BFD_SOURCE_PORT_MAX, BFD_SOURCE_PORT_MIN, BFD_STATE_NAME, BFD_TTL, BfdState, bfdDiagText } from './types.js';
+import { BFD_MULTIHOP_PORT, BFD_SINGLE_HOP_PORT, BFD_SOURCE_PORT_MAX, BFD_SOURCE_PORT_MIN, BFD_STATE_NAME, BFD_TTL, BfdState, bfdDiagText } from './types.js';
 
 /** A peer that runs BFD, as the configuration gives it. */
 export interface BfdPeer {
@@ -31,6 +36,8 @@ export interface BfdPeer {
   /** The address our packets come from (the BGP session's source address), when configured. */
   readonly localAddress?: string;
   readonly intervals: BfdIntervals;
+  /** Multihop (RFC 5883): the lowest TTL accepted from the peer. Absent: single hop (RFC 5881). */
+  readonly multihop?: { readonly minTtl: number };
 }
 
 export interface BfdManagerOptions {
@@ -39,14 +46,17 @@ export interface BfdManagerOptions {
   readonly random?: () => number;
   /** Where Control packets are received: every address by default; tests give their own. */
   readonly listen?: { readonly v4?: string; readonly v6?: string };
-  /** The UDP port of received and sent Control packets (3784; tests change it). */
+  /** The UDP port of received and sent single-hop Control packets (3784; tests change it). */
   readonly port?: number;
+  /** The same for multihop Control packets (4784). */
+  readonly multihopPort?: number;
 }
 
 /** One peer's BFD session for `show bfd` and the metrics. */
 export interface BfdPeerView extends BfdSessionInfo {
   readonly name: string;
   readonly address: string;
+  readonly multihop: boolean;
 }
 
 export interface BfdManagerEvents {
@@ -72,11 +82,15 @@ export class BfdManager extends EventEmitter<BfdManagerEvents> {
   readonly #clock: Clock;
   readonly #random: () => number;
   readonly #port: number;
+  readonly #multihopPort: number;
   readonly #listen: { readonly v4: string; readonly v6: string };
   readonly #byName = new Map<string, Running>();
   readonly #byDiscriminator = new Map<number, Running>();
-  /** The receiving sockets, by family; `null` once binding failed (logged; retried at the next `configure`). */
-  readonly #receivers = new Map<4 | 6, UdpSocket | null>();
+  /**
+   * The receiving sockets, by family and kind (`4`, `6`, `4m`, `6m`); `null` once binding failed
+   * (logged; retried at the next `configure`).
+   */
+  readonly #receivers = new Map<ReceiverKey, UdpSocket | null>();
   readonly drops: BfdDrops = { ttl: 0, malformed: 0, unknownSession: 0 };
 
   constructor(options: BfdManagerOptions) {
@@ -85,6 +99,7 @@ export class BfdManager extends EventEmitter<BfdManagerEvents> {
     this.#clock = options.clock ?? new RealClock();
     this.#random = options.random ?? Math.random;
     this.#port = options.port ?? BFD_SINGLE_HOP_PORT;
+    this.#multihopPort = options.multihopPort ?? BFD_MULTIHOP_PORT;
     this.#listen = { v4: options.listen?.v4 ?? '0.0.0.0', v6: options.listen?.v6 ?? '::' };
   }
 
@@ -95,11 +110,13 @@ export class BfdManager extends EventEmitter<BfdManagerEvents> {
    */
   configure(peers: readonly BfdPeer[]): void {
     // A port that could not be bound (another BFD daemon had it) is tried again at each reload.
-    for (const [family, socket] of this.#receivers) if (socket === null) this.#receivers.delete(family);
+    for (const [key, socket] of this.#receivers) if (socket === null) this.#receivers.delete(key);
     const wanted = new Map(peers.map((p) => [p.name, p]));
     for (const [name, running] of this.#byName) {
       const peer = wanted.get(name);
-      if (peer === undefined || peer.address !== running.peer.address || peer.localAddress !== running.peer.localAddress) this.#remove(running);
+      // Another address, source or kind is another session (RFC 5880 §6.3: a new discriminator).
+      const moved = peer === undefined || peer.address !== running.peer.address || peer.localAddress !== running.peer.localAddress;
+      if (moved || (peer.multihop === undefined) !== (running.peer.multihop === undefined)) this.#remove(running);
     }
     for (const peer of peers) {
       const running = this.#byName.get(peer.name);
@@ -114,7 +131,7 @@ export class BfdManager extends EventEmitter<BfdManagerEvents> {
 
   /** Every session, in configuration order. */
   views(): BfdPeerView[] {
-    return [...this.#byName.values()].map((r) => ({ name: r.peer.name, address: r.peer.address, ...r.session.info() }));
+    return [...this.#byName.values()].map((r) => ({ name: r.peer.name, address: r.peer.address, multihop: r.peer.multihop !== undefined, ...r.session.info() }));
   }
 
   /** The BFD state of a peer's session, undefined when the peer runs no BFD. */
@@ -131,8 +148,10 @@ export class BfdManager extends EventEmitter<BfdManagerEvents> {
 
   #add(peer: BfdPeer): void {
     const family = peer.address.includes(':') ? 6 : 4;
-    if (this.#receiver(family) === null) {
-      this.#log.warn({ peer: peer.name }, `BFD for ${peer.name} is not running: no socket on UDP port ${this.#port} (see the error above)`);
+    const multihop = peer.multihop !== undefined;
+    const port = multihop ? this.#multihopPort : this.#port;
+    if (this.#receiver(family, multihop) === null) {
+      this.#log.warn({ peer: peer.name }, `BFD for ${peer.name} is not running: no socket on UDP port ${port} (see the error above)`);
       return;
     }
     let socket: UdpSocket;
@@ -151,7 +170,7 @@ export class BfdManager extends EventEmitter<BfdManagerEvents> {
       random: this.#random,
       send: (packet) => {
         try {
-          socket.send(encodeBfdControl(packet), target, this.#port);
+          socket.send(encodeBfdControl(packet), target, port);
         } catch (err) {
           this.#log.debug({ peer: peer.name, err }, 'BFD send failed');
         }
@@ -179,23 +198,25 @@ export class BfdManager extends EventEmitter<BfdManagerEvents> {
     });
   }
 
-  /** The family's receiving socket, bound on first use; null when binding failed. */
-  #receiver(family: 4 | 6): UdpSocket | null {
-    const known = this.#receivers.get(family);
+  /** The receiving socket of a family and kind, bound on first use; null when binding failed. */
+  #receiver(family: 4 | 6, multihop: boolean): UdpSocket | null {
+    const key: ReceiverKey = multihop ? `${family}m` : `${family}`;
+    const known = this.#receivers.get(key);
     if (known !== undefined) return known;
     const address = family === 4 ? this.#listen.v4 : this.#listen.v6;
+    const port = multihop ? this.#multihopPort : this.#port;
     let socket: UdpSocket | null = null;
     try {
       socket = UdpSocket.open(family);
-      socket.bind(address, this.#port);
-      socket.on('message', (data, from) => this.#receive(data, from.address, from.ttl));
+      socket.bind(address, port);
+      socket.on('message', (data, from) => this.#receive(data, from.address, from.ttl, multihop));
       socket.on('error', (err) => this.#log.error({ err }, `BFD socket error: ${err.message}`));
     } catch (err) {
       socket?.close();
       socket = null;
-      this.#log.error({ err, address, port: this.#port }, `BFD cannot receive on ${address} port ${this.#port}: ${err instanceof Error ? err.message : String(err)}`);
+      this.#log.error({ err, address, port }, `BFD cannot receive on ${address} port ${port}: ${err instanceof Error ? err.message : String(err)}`);
     }
-    this.#receivers.set(family, socket);
+    this.#receivers.set(key, socket);
     return socket;
   }
 
@@ -222,9 +243,9 @@ export class BfdManager extends EventEmitter<BfdManagerEvents> {
     return socket;
   }
 
-  #receive(data: Buffer, from: string, ttl: number): void {
+  #receive(data: Buffer, from: string, ttl: number, multihop: boolean): void {
     // RFC 5881 §5: single-hop packets are sent with TTL 255, so any other value crossed a router.
-    if (ttl !== BFD_TTL) {
+    if (!multihop && ttl !== BFD_TTL) {
       this.drops.ttl++;
       return;
     }
@@ -234,13 +255,19 @@ export class BfdManager extends EventEmitter<BfdManagerEvents> {
       this.#log.debug({ from, discard: packet.discard, detail: packet.detail }, 'BFD packet discarded');
       return;
     }
+    const ofKind = (r: Running): boolean => (r.peer.multihop !== undefined) === multihop;
     const running =
       packet.yourDiscriminator !== 0
         ? this.#byDiscriminator.get(packet.yourDiscriminator)
-        : [...this.#byName.values()].find((r) => fromPeer(r.peer.address, from));
+        : [...this.#byName.values()].find((r) => ofKind(r) && fromPeer(r.peer.address, from));
     // A removed session still sending its AdminDown packets hears nothing more.
-    if (running === undefined || !fromPeer(running.peer.address, from) || this.#byName.get(running.peer.name) !== running) {
+    if (running === undefined || !ofKind(running) || !fromPeer(running.peer.address, from) || this.#byName.get(running.peer.name) !== running) {
       this.drops.unknownSession++;
+      return;
+    }
+    // RFC 5883 §5: how many hops a multihop peer may be away is the configuration's to say.
+    if (running.peer.multihop !== undefined && ttl < running.peer.multihop.minTtl) {
+      this.drops.ttl++;
       return;
     }
     running.session.receive(packet);
@@ -253,6 +280,9 @@ export class BfdManager extends EventEmitter<BfdManagerEvents> {
     }
   }
 }
+
+/** A receiving socket's family, and `m` for the multihop port. */
+type ReceiverKey = '4' | '6' | '4m' | '6m';
 
 function sameIntervals(a: BfdIntervals, b: BfdIntervals): boolean {
   return a.desiredMinTxMs === b.desiredMinTxMs && a.requiredMinRxMs === b.requiredMinRxMs && a.detectMult === b.detectMult;

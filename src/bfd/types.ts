@@ -87,6 +87,8 @@ export interface BfdControlPacket {
 
 /** The UDP destination port of single-hop BFD Control packets (RFC 5881 §4). */
 export const BFD_SINGLE_HOP_PORT = 3784;
+/** RFC 5883 §5: multihop Control packets go to UDP port 4784. */
+export const BFD_MULTIHOP_PORT = 4784;
 /** RFC 5881 §4: the source port MUST be in 49152–65535. */
 export const BFD_SOURCE_PORT_MIN = 49152;
 export const BFD_SOURCE_PORT_MAX = 65535;

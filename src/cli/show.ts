@@ -56,10 +56,11 @@ function notEstablishedInfo(p: PeerView): string {
 export function formatBfd(sessions: readonly BfdView[]): string {
   if (sessions.length === 0) return 'No BFD sessions (no peer sets bfd).\n';
   return table(
-    ['NAME', 'ADDRESS', 'STATE', 'SINCE', 'REMOTE', 'TX / DETECT', 'DIAG'],
+    ['NAME', 'ADDRESS', 'HOPS', 'STATE', 'SINCE', 'REMOTE', 'TX / DETECT', 'DIAG'],
     sessions.map((s) => [
       s.name,
       s.address,
+      s.multihop ? 'multi' : 'single',
       s.state,
       time(s.since),
       s.remoteState,

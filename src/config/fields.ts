@@ -123,6 +123,8 @@ export type ErrorWait = z.output<typeof errorWaitField>;
 
 /** `bfd: true`: FRR's bfdd defaults (300 ms both ways, multiplier 3: down within 0.9 s). */
 export const DEFAULT_BFD = { minTxMs: 300, minRxMs: 300, multiplier: 3 } as const;
+/** Multihop BFD accepts any TTL unless `minTtl` says otherwise (see `bfdField`). */
+export const DEFAULT_BFD_MIN_TTL = 1;
 
 /** BFD intervals (RFC 5880 §6.8.1); `true` means the defaults, `false` none: read as settings or absent. */
 export const bfdField = z
@@ -133,8 +135,25 @@ export const bfdField = z
         minTxMs: z.number().int().min(10).max(60_000).default(DEFAULT_BFD.minTxMs).describe('Desired Min TX Interval once the BFD session is up, in ms (RFC 5880 §6.8.3; 1 s while it is not).'),
         minRxMs: z.number().int().min(10).max(60_000).default(DEFAULT_BFD.minRxMs).describe('Required Min RX Interval: the fastest rate we accept packets at, in ms.'),
         multiplier: z.number().int().min(1).max(255).default(DEFAULT_BFD.multiplier).describe('Detect Mult: the peer is down after this many intervals without a packet.'),
+        multihop: z
+          .boolean()
+          .optional()
+          .describe(
+            'true: multihop BFD (RFC 5883, UDP port 4784); false: single hop (RFC 5881, port 3784, TTL 255 only). Unset: single hop to a peer on the node\u2019s own subnet (node.ipv4Address / ipv6Address), on an interface (link-local) or with multihop false; multihop to any other.',
+          ),
+        minTtl: z
+          .number()
+          .int()
+          .min(1)
+          .max(255)
+          .optional()
+          .describe(`Multihop only: the lowest TTL / Hop Limit accepted from the peer (RFC 5883 §5; petrel sends 255). Default ${DEFAULT_BFD_MIN_TTL}: any, as BIRD and FRR\u2019s BGP-requested sessions accept; 254: at most one router away (FRR\u2019s default for its configured multihop peers).`),
       })
-      .strict(),
+      .strict()
+      .refine((b) => !(b.multihop === false && b.minTtl !== undefined), {
+        message: 'minTtl is for multihop sessions; a single-hop one accepts TTL 255 only (RFC 5881 §5)',
+        path: ['minTtl'],
+      }),
   ])
   .optional()
   .transform((bfd) => (bfd === true ? { ...DEFAULT_BFD } : bfd === false ? undefined : bfd));

@@ -11,7 +11,10 @@
  */
 import { CeaseSubcode } from '../bgp/constants.js';
 import { cease, type BgpError } from '../bgp/errors.js';
+import { isIpv6LinkLocal, parsePrefix, type ParsedPrefix } from '../bgp/address.js';
+import { DEFAULT_BFD_MIN_TTL } from '../config/fields.js';
 import type { EffectivePeer } from '../config/peers.js';
+import { prefixContainsAddress } from '../config/prefixes.js';
 import type { Config } from '../config/schema.js';
 import { effectivePeers } from '../config/peers.js';
 import { BfdManager, type BfdManagerOptions, type BfdPeer } from '../bfd/manager.js';
@@ -48,7 +51,7 @@ export class BfdPlane {
 
   /** Applies the config's BFD peers (at start and on every reload). */
   configure(config: Config): void {
-    this.manager.configure(bfdPeersOf(effectivePeers(config)));
+    this.manager.configure(bfdPeersOfConfig(config));
   }
 
   close(): void {
@@ -65,6 +68,7 @@ export class BfdPlane {
       remoteState: BFD_STATE_NAME[v.remoteState],
       localDiag: bfdDiagText(v.localDiag),
       remoteDiag: bfdDiagText(v.remoteDiag),
+      multihop: v.multihop,
       localDiscriminator: v.localDiscriminator,
       remoteDiscriminator: v.remoteDiscriminator,
       txIntervalMs: v.txIntervalMs,
@@ -91,7 +95,13 @@ export class BfdPlane {
  * The peers with `bfd` set, as the BFD layer takes them. A link-local peer's address carries its
  * interface as the zone (`fe80::1%eth0`): BFD runs on that link only (RFC 5881 §3).
  */
-export function bfdPeersOf(peers: readonly EffectivePeer[]): BfdPeer[] {
+/** The config's BFD peers, single hop or multihop as `bfdMultihop` decides. */
+export function bfdPeersOfConfig(config: Config): BfdPeer[] {
+  const subnets = [config.node.ipv4Address, config.node.ipv6Address].flatMap((a) => (a === undefined ? [] : (parsePrefix(a) ?? [])));
+  return bfdPeersOf(effectivePeers(config), subnets);
+}
+
+export function bfdPeersOf(peers: readonly EffectivePeer[], nodeSubnets: readonly ParsedPrefix[] = []): BfdPeer[] {
   const out: BfdPeer[] = [];
   for (const peer of peers) {
     const bfd = peer.bfd;
@@ -103,7 +113,23 @@ export function bfdPeersOf(peers: readonly EffectivePeer[]): BfdPeer[] {
       address: `${peer.address}${zone}`,
       ...(source !== undefined ? { localAddress: source.toLowerCase().startsWith('fe80:') ? `${source}${zone}` : source } : {}),
       intervals: { desiredMinTxMs: bfd.minTxMs, requiredMinRxMs: bfd.minRxMs, detectMult: bfd.multiplier },
+      ...(bfdMultihop(peer, bfd.multihop, nodeSubnets) ? { multihop: { minTtl: bfd.minTtl ?? DEFAULT_BFD_MIN_TTL } } : {}),
     });
   }
   return out;
+}
+
+/**
+ * Whether a peer's BFD session is multihop (RFC 5883) rather than single hop (RFC 5881), as the
+ * config says, else as FRR decides for BGP: single hop where the peer is on the link — on an
+ * interface (link-local), on one of the node's own subnets, or a BGP session marked not
+ * multihop — and multihop to anything further (a mesh node across a router, a reflector in
+ * another rack). With no own subnet of the peer's family to judge by, single hop.
+ */
+export function bfdMultihop(peer: EffectivePeer, configured: boolean | undefined, nodeSubnets: readonly ParsedPrefix[]): boolean {
+  if (configured !== undefined) return configured;
+  if (peer.interface !== undefined || peer.multihop === false || isIpv6LinkLocal(peer.address)) return false;
+  const family = peer.address.includes(':') ? 6 : 4;
+  const own = nodeSubnets.filter((s) => s.family === family);
+  return own.length > 0 && !own.some((s) => prefixContainsAddress(s, peer.address));
 }

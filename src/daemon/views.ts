@@ -152,6 +152,8 @@ export interface BfdView {
   /** Why the session last went down here, and what the peer last said (RFC 5880 §4.1 Diag). */
   readonly localDiag: string;
   readonly remoteDiag: string;
+  /** RFC 5883 multihop (UDP 4784), else single hop (RFC 5881). */
+  readonly multihop: boolean;
   readonly localDiscriminator: number;
   readonly remoteDiscriminator: number;
   /** The transmit interval and the Detection Time in use (RFC 5880 §6.8.2, §6.8.4). */

@@ -15,6 +15,8 @@ import { UdpSocket } from '../../src/native/index.js';
 import { waitFor } from '../peers/process.js';
 
 const PORT = 20_000 + Math.floor(Math.random() * 10_000);
+/** The multihop port's stand-in (RFC 5883's 4784). */
+const MULTIHOP_PORT = PORT + 1;
 const FAST = { desiredMinTxMs: 30, requiredMinRxMs: 30, detectMult: 3 } as const;
 
 const closers: (() => void)[] = [];
@@ -23,7 +25,7 @@ afterEach(() => {
 });
 
 function manager(address: string): BfdManager {
-  const m = new BfdManager({ log: silentLogger(), listen: { v4: address }, port: PORT });
+  const m = new BfdManager({ log: silentLogger(), listen: { v4: address }, port: PORT, multihopPort: MULTIHOP_PORT });
   closers.push(() => m.close());
   return m;
 }
@@ -42,9 +44,12 @@ class HandPeer {
   readonly socket: UdpSocket;
   #from: { address: string; port: number } | undefined;
 
-  constructor(readonly address: string) {
+  constructor(
+    readonly address: string,
+    readonly port = PORT,
+  ) {
     this.socket = UdpSocket.open(4);
-    this.socket.bind(address, PORT);
+    this.socket.bind(address, port);
     this.socket.setTtl(255);
     this.socket.on('message', (data, from) => {
       const packet = decodeBfdControl(data);
@@ -78,7 +83,7 @@ class HandPeer {
       ...over,
     };
     if (this.#from === undefined) throw new Error('petrel has not sent anything yet');
-    this.socket.send(encodeBfdControl(packet), this.#from.address, PORT);
+    this.socket.send(encodeBfdControl(packet), this.#from.address, this.port);
   }
 }
 
@@ -115,6 +120,56 @@ describe('BfdManager on loopback (RFC 5880, RFC 5881)', () => {
     await until('an unknown-session drop', () => (a.drops.unknownSession > 0 ? true : undefined));
     hand.send(BfdState.DOWN);
     await until('Init', () => (a.stateOf('hand') === BfdState.INIT ? true : undefined));
+  });
+});
+
+describe('BfdManager, multihop (RFC 5883)', () => {
+  const multihop = (name: string, address: string, localAddress: string, minTtl = 1): BfdPeer => ({ ...peer(name, address, localAddress), multihop: { minTtl } });
+
+  it('brings two multihop sessions Up over the multihop port, each side showing its kind', async () => {
+    const a = manager('127.0.0.81');
+    const b = manager('127.0.0.82');
+    a.configure([multihop('b', '127.0.0.82', '127.0.0.81')]);
+    b.configure([multihop('a', '127.0.0.81', '127.0.0.82')]);
+    await until('both Up', () => (a.stateOf('b') === BfdState.UP && b.stateOf('a') === BfdState.UP ? true : undefined));
+    expect(a.views()[0]).toMatchObject({ name: 'b', multihop: true, remoteState: BfdState.UP });
+  });
+
+  it('sends to the multihop port, accepts a TTL down to minTtl, and keeps the kinds apart', async () => {
+    const a = manager('127.0.0.83');
+    const hand = new HandPeer('127.0.0.84', MULTIHOP_PORT);
+    // A single-hop peer too, so that the single-hop port is open.
+    a.configure([multihop('hand', '127.0.0.84', '127.0.0.83', 250), peer('elsewhere', '127.0.0.87', '127.0.0.83')]);
+    await until('petrel sends to the multihop port', () => hand.last);
+    // Three routers away (TTL 252): within minTtl 250, so the handshake proceeds.
+    hand.socket.setTtl(252);
+    hand.send(BfdState.DOWN);
+    await until('Init', () => (a.stateOf('hand') === BfdState.INIT ? true : undefined));
+    // Six routers away: below minTtl, dropped.
+    hand.socket.setTtl(249);
+    hand.send(BfdState.UP);
+    await until('a TTL drop', () => (a.drops.ttl > 0 ? true : undefined));
+    expect(a.stateOf('hand')).toBe(BfdState.INIT);
+    // The right discriminator on the single-hop port is still not this session's.
+    hand.socket.setTtl(255);
+    hand.socket.send(encodeBfdControl({ ...hand.last!, state: BfdState.UP, myDiscriminator: 0x5eed, yourDiscriminator: hand.last!.myDiscriminator }), '127.0.0.83', PORT);
+    await until('an unknown-session drop', () => (a.drops.unknownSession > 0 ? true : undefined));
+    expect(a.stateOf('hand')).toBe(BfdState.INIT);
+    hand.send(BfdState.UP);
+    await until('Up', () => (a.stateOf('hand') === BfdState.UP ? true : undefined));
+  });
+
+  it('moves a session to the other port when its kind changes on reload (a new session, RFC 5880 §6.3)', async () => {
+    const a = manager('127.0.0.85');
+    const b = manager('127.0.0.86');
+    a.configure([peer('b', '127.0.0.86', '127.0.0.85')]);
+    b.configure([peer('a', '127.0.0.85', '127.0.0.86')]);
+    await until('both Up, single hop', () => (a.stateOf('b') === BfdState.UP && b.stateOf('a') === BfdState.UP ? true : undefined));
+    const before = a.views()[0]!.localDiscriminator;
+    a.configure([multihop('b', '127.0.0.86', '127.0.0.85')]);
+    b.configure([multihop('a', '127.0.0.85', '127.0.0.86')]);
+    await until('both Up, multihop', () => (a.views()[0]?.multihop === true && a.stateOf('b') === BfdState.UP && b.stateOf('a') === BfdState.UP ? true : undefined));
+    expect(a.views()[0]!.localDiscriminator).not.toBe(before);
   });
 });
 

@@ -60,6 +60,7 @@ describe('show bfd', () => {
     remoteState: 'Up',
     localDiag: 'No Diagnostic',
     remoteDiag: 'No Diagnostic',
+    multihop: false,
     localDiscriminator: 7,
     remoteDiscriminator: 9,
     txIntervalMs: 300,
@@ -71,7 +72,8 @@ describe('show bfd', () => {
   it('prints one row per session: state, since, the peer’s state, intervals, and diagnostics only when there are any', () => {
     const down: BfdView = { ...up, name: 'tor2', address: '10.1.0.2', state: 'Down', remoteState: 'Down', localDiag: 'Control Detection Time Expired', txIntervalMs: 1000 };
     const lines = formatBfd([up, down]).trimEnd().split('\n');
-    expect(lines.find((l) => l.includes('tor1'))!.split('|').map((c) => c.trim())).toEqual(['', 'tor1', '10.1.0.1', 'Up', '2026-11-27 05:00:00', 'Up', '300 ms / 900 ms', '-', '']);
+    expect(lines.find((l) => l.includes('tor1'))!.split('|').map((c) => c.trim())).toEqual(['', 'tor1', '10.1.0.1', 'single', 'Up', '2026-11-27 05:00:00', 'Up', '300 ms / 900 ms', '-', '']);
+    expect(formatBfd([{ ...up, name: 'rr', multihop: true }])).toMatch(/\| rr +\| 10\.1\.0\.1 +\| multi +\| Up/);
     expect(lines.find((l) => l.includes('tor2'))).toContain('local: Control Detection Time Expired; remote: No Diagnostic');
   });
 

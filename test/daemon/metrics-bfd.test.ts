@@ -19,6 +19,7 @@ function view(name: string, state: BfdView['state'], downTransitions: number): B
     remoteState: state,
     localDiag: 'No Diagnostic',
     remoteDiag: 'No Diagnostic',
+    multihop: false,
     localDiscriminator: 1,
     remoteDiscriminator: 2,
     txIntervalMs: 300,

@@ -1,6 +1,7 @@
 /**
  * BFD (RFC 5880, single hop RFC 5881) between `petrel run` and BIRD 2, FRR (bgpd, zebra and
- * bfdd) or a second `petrel run`, each pair in two namespaces joined by a veth: the sessions come
+ * bfdd) or a second `petrel run`, each pair in two namespaces joined by a veth, and multihop
+ * (RFC 5883) with BIRD 2 and FRR a router apart: the sessions come
  * Up beside BGP; when the other side stops answering (SIGSTOP of every process it runs, so no TCP
  * segment says anything), petrel stops BGP with Cease / BFD Down (RFC 9384) within the BFD
  * detection time instead of the 90 s hold time; once the other side runs again, both come back.
@@ -10,7 +11,7 @@ import type { BirdPeer } from '../peers/bird.js';
 import type { FrrPeer } from '../peers/frr.js';
 import type { DaemonKind, Peer } from '../peers/peer.js';
 import { waitFor } from '../peers/process.js';
-import { namespacePlacement, petrelNodeFor, startDaemon, type SessionShape } from './daemon-topology.js';
+import { namespacePlacement, petrelNodeFor, routedPlacement, startDaemon, type SessionShape } from './daemon-topology.js';
 import { PetrelProcess } from './petrel-process.js';
 
 let cleanups: (() => Promise<void>)[] = [];
@@ -26,17 +27,23 @@ const SCENARIO_TIMEOUT_MS = 180_000;
 
 /**
  * The scenario for one daemon: `daemonBfdUp` says whether the daemon's own BFD session with
- * petrel (10.0.0.2) is Up, as its CLI reports it.
+ * petrel (at `petrelAddress`) is Up, as its CLI reports it. `routed`: the two are a router apart,
+ * so both sides run multihop BFD (RFC 5883), petrel because the daemon is outside its subnet.
  */
-async function bfdResetScenario(kind: DaemonKind, peerName: string, daemonBfdUp: (daemon: Peer) => Promise<boolean>): Promise<void> {
-  const at = await namespacePlacement(onCleanup);
+async function bfdResetScenario(
+  kind: DaemonKind,
+  peerName: string,
+  daemonBfdUp: (daemon: Peer, petrelAddress: string) => Promise<boolean>,
+  routed = false,
+): Promise<void> {
+  const at = routed ? await routedPlacement(onCleanup) : await namespacePlacement(onCleanup);
   const shape: SessionShape = { petrelAs: 64512, petrelActive: true, families: ['ipv4-unicast'] };
   const daemon = await startDaemon(kind, at, shape, [], onCleanup, { bfd: BFD });
   const node = petrelNodeFor(at, shape, { name: 'node-a', block: '10.244.1.0/26', pools: [{ cidr: '10.244.0.0/16' }], peerName });
-  const petrel = await PetrelProcess.start(at.petrelNs, { ...node, peers: node.peers.map((p) => ({ ...p, multihop: false, bfd: BFD })) });
+  const petrel = await PetrelProcess.start(at.petrelNs, { ...node, peers: node.peers.map((p) => ({ ...p, multihop: routed, bfd: BFD })) });
   onCleanup(() => petrel.stop());
   const daemonUp = (what: string) =>
-    waitFor(async () => ((await daemonBfdUp(daemon)) ? true : undefined), { timeoutMs: 30_000, intervalMs: 200, what });
+    waitFor(async () => ((await daemonBfdUp(daemon, at.petrelAddress)) ? true : undefined), { timeoutMs: 30_000, intervalMs: 200, what });
 
   await petrel.waitPeerState(peerName, 'Established', 30_000);
   const up = await waitFor(async () => (await petrel.showBfd()).find((s) => s.name === peerName && s.state === 'Up'), {
@@ -44,8 +51,14 @@ async function bfdResetScenario(kind: DaemonKind, peerName: string, daemonBfdUp:
     intervalMs: 100,
     what: 'petrel BFD session Up',
   });
-  // The intervals both sides asked for: 100 ms, three missed packets (RFC 5880 §6.8.4).
-  expect(up.detectionTimeMs).toBe(300);
+  expect(up.multihop).toBe(routed);
+  // The intervals both sides asked for: 100 ms, three missed packets (RFC 5880 §6.8.4), in force
+  // once both are Up and the Poll Sequence that changes from the 1 s of session start is done.
+  await waitFor(async () => ((await petrel.showBfd()).find((s) => s.name === peerName && s.remoteState === 'Up' && s.detectionTimeMs === 300) ? true : undefined), {
+    timeoutMs: 10_000,
+    intervalMs: 100,
+    what: 'a 300 ms detection time',
+  });
   expect((await petrel.showPeers()).find((p) => p.name === peerName)?.bfdState).toBe('Up');
   await daemonUp(`${kind} BFD session with petrel Up`);
 
@@ -67,7 +80,7 @@ async function bfdResetScenario(kind: DaemonKind, peerName: string, daemonBfdUp:
     { timeoutMs: 10_000, intervalMs: 50, what: 'BGP reset with Cease / BFD Down' },
   );
   const afterMs = performance.now() - stoppedAt;
-  console.log(`[interop] ${kind} bfd: BGP reset ${Math.round(afterMs)} ms after ${kind} stopped (hold time 90 s)`);
+  console.log(`[interop] ${kind} ${routed ? 'multihop ' : ''}bfd: BGP reset ${Math.round(afterMs)} ms after ${kind} stopped (hold time 90 s)`);
   expect(down.lastError).toBe('automatic-stop: Cease / BFD Down');
   expect(afterMs).toBeLessThan(5_000);
   const views = await petrel.showBfd();
@@ -92,18 +105,28 @@ function resume(pid: number): void {
   }
 }
 
-describe('BFD with BIRD 2 (RFC 5880, RFC 5881)', () => {
+const birdBfdUp = async (bird: Peer, petrelAddress: string): Promise<boolean> =>
+  new RegExp(`${petrelAddress.replaceAll('.', '\\.')}\\s+\\S+\\s+Up`).test(await (bird as BirdPeer).birdc('show bfd sessions'));
+const frrBfdUp = async (frr: Peer, petrelAddress: string): Promise<boolean> =>
+  (await (frr as FrrPeer).bfdPeers()).some((p) => p.peer === petrelAddress && p.status === 'up');
+
+describe('BFD with BIRD 2 (RFC 5880, RFC 5881, RFC 5883)', () => {
   it('comes Up beside BGP, resets BGP with Cease / BFD Down when the peer falls silent, and comes back with it', async () => {
-    await bfdResetScenario('bird2', 'bird', async (bird) => /10\.0\.0\.2\s+\S+\s+Up/.test(await (bird as BirdPeer).birdc('show bfd sessions')));
+    await bfdResetScenario('bird2', 'bird', birdBfdUp);
+  }, SCENARIO_TIMEOUT_MS);
+
+  it('does the same multihop, a router apart', async () => {
+    await bfdResetScenario('bird2', 'bird', birdBfdUp, true);
   }, SCENARIO_TIMEOUT_MS);
 });
 
-describe('BFD with FRR (RFC 5880, RFC 5881)', () => {
+describe('BFD with FRR (RFC 5880, RFC 5881, RFC 5883)', () => {
   it('comes Up beside BGP, resets BGP with Cease / BFD Down when FRR falls silent, and comes back with it', async () => {
-    await bfdResetScenario('frr', 'frr', async (frr) => {
-      const peers = await (frr as FrrPeer).bfdPeers();
-      return peers.some((p) => p.peer === '10.0.0.2' && p.status === 'up');
-    });
+    await bfdResetScenario('frr', 'frr', frrBfdUp);
+  }, SCENARIO_TIMEOUT_MS);
+
+  it('does the same multihop, a router apart', async () => {
+    await bfdResetScenario('frr', 'frr', frrBfdUp, true);
   }, SCENARIO_TIMEOUT_MS);
 });
 

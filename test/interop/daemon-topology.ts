@@ -6,7 +6,7 @@
  * which ASes — gives both the daemon's config and petrel's.
  */
 import { createPeer, createTwoNamespaces } from '../peers/daemons.js';
-import { NetNs } from '../peers/netns.js';
+import { connectVeth, NetNs } from '../peers/netns.js';
 import type { AddressFamily, DaemonKind, NeighborConfig, Peer, StaticRoute } from '../peers/peer.js';
 import { freePort, type PetrelNode } from './petrel-process.js';
 
@@ -58,6 +58,35 @@ export async function loopbackPlacement(subnet: number): Promise<Placement> {
     daemonPort: await freePort(daemonAddress),
     multihop: true,
     // BIRD never announces the neighbor's own address as next hop; any other global one will do.
+    ipv6NextHop: '2001:db8:ff::1',
+  };
+}
+
+/**
+ * petrel and the daemon in two subnets with a router namespace between them (10.0.1.2 — router
+ * — 10.0.2.1): one hop apart, so a session is multihop and every packet's TTL is one lower on
+ * arrival (multihop BFD, RFC 5883).
+ */
+export async function routedPlacement(onCleanup: Cleanup): Promise<Placement> {
+  const created: NetNs[] = [];
+  onCleanup(async () => {
+    for (const ns of created.reverse()) await ns.remove();
+  });
+  for (let i = 0; i < 3; i++) created.push(await NetNs.create());
+  const [petrelNs, router, daemonNs] = created as [NetNs, NetNs, NetNs];
+  await connectVeth({ ns: petrelNs, ifname: 'eth0', addresses: ['10.0.1.2/24'] }, { ns: router, ifname: 'to-petrel', addresses: ['10.0.1.254/24'] });
+  await connectVeth({ ns: daemonNs, ifname: 'eth0', addresses: ['10.0.2.1/24'] }, { ns: router, ifname: 'to-daemon', addresses: ['10.0.2.254/24'] });
+  await router.execOk('sysctl', ['-q', '-w', 'net.ipv4.ip_forward=1']);
+  await petrelNs.ip('route', 'add', 'default', 'via', '10.0.1.254');
+  await daemonNs.ip('route', 'add', 'default', 'via', '10.0.2.254');
+  return {
+    petrelNs,
+    daemonNs,
+    petrelAddress: '10.0.1.2',
+    daemonAddress: '10.0.2.1',
+    petrelPort: 179,
+    daemonPort: 179,
+    multihop: true,
     ipv6NextHop: '2001:db8:ff::1',
   };
 }

@@ -184,6 +184,8 @@ export class BirdPeer implements Peer {
     return [
       'protocol bfd {',
       `  interface "*" { min rx interval ${bfd.minRxMs} ms; min tx interval ${bfd.minTxMs} ms; multiplier ${bfd.multiplier}; };`,
+      // What a `multihop` BGP neighbor's BFD session runs with (RFC 5883).
+      `  multihop { min rx interval ${bfd.minRxMs} ms; min tx interval ${bfd.minTxMs} ms; multiplier ${bfd.multiplier}; };`,
       '}',
     ];
   }
