@@ -64,7 +64,7 @@ export interface PeerOptions extends ControlOptions {
 }
 
 export interface LabOptions {
-  /** The pool's encapsulation (src/lab/configs.ts). */
+  /** The pools' encapsulation (src/lab/configs.ts). */
   readonly mode: LabMode;
   /** Nodes peer with a route reflector instead of the full mesh. */
   readonly reflector: boolean;

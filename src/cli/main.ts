@@ -118,7 +118,7 @@ await yargs(hideBin(process.argv))
     'bring up a demo topology in network namespaces and show pods reaching each other',
     (y) =>
       y
-        .option('mode', { choices: LAB_MODES, default: LabMode.VXLAN, describe: "the pool's encapsulation" })
+        .option('mode', { choices: LAB_MODES, default: LabMode.VXLAN, describe: "the pools' encapsulation (the IPv6 pool: the same VXLAN mode, else native)" })
         .option('reflector', { type: 'boolean', default: false, describe: 'nodes peer with a route reflector instead of the full mesh' })
         .option('keep', { type: 'boolean', default: false, describe: 'leave the lab running (prints how to tear it down)' }),
     (argv) => dispatch('lab', commandHandlers.lab, { mode: argv.mode, reflector: argv.reflector, keep: argv.keep }),

@@ -39,6 +39,17 @@ export function withoutZone(address: string | undefined): string | undefined {
   return zone < 0 ? address : address.slice(0, zone);
 }
 
+const IPV4_MAPPED = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i;
+
+/**
+ * A socket address as the session's own family writes it: zone-free, and `::ffff:10.0.0.1` →
+ * `10.0.0.1`, as Node reports both ends of an IPv4 connection accepted on a `::` listener.
+ */
+export function sessionAddress(address: string | undefined): string | undefined {
+  const bare = withoutZone(address);
+  return bare === undefined ? undefined : (IPV4_MAPPED.exec(bare)?.[1] ?? bare);
+}
+
 export class Transport extends EventEmitter<TransportEvents> {
   private readonly framer = new BgpFramer(MAX_MESSAGE_LENGTH);
   private readonly highWaterMark: number;
@@ -59,17 +70,21 @@ export class Transport extends EventEmitter<TransportEvents> {
     socket.on('close', () => this.finish());
   }
 
-  /** The peer's address, without the zone Node appends to a link-local one (`fe80::1%eth0`). */
+  /**
+   * The peer's address, without the zone Node appends to a link-local one (`fe80::1%eth0`) and
+   * IPv4-mapped ones unwrapped.
+   */
   get remoteAddress(): string | undefined {
-    return withoutZone(this.socket.remoteAddress);
+    return sessionAddress(this.socket.remoteAddress);
   }
 
   /**
    * Our address on this connection, without a zone: it is what goes into NEXT_HOP and `show`,
-   * where an interface suffix has no place (the session's link is known from its config, RFC 4291 §2.5.6).
+   * where an interface suffix has no place (the session's link is known from its config, RFC 4291 §2.5.6);
+   * an IPv4 session accepted on `::` gives its IPv4 address, not the IPv4-mapped form.
    */
   get localAddress(): string | undefined {
-    return withoutZone(this.socket.localAddress);
+    return sessionAddress(this.socket.localAddress);
   }
 
   /** True while writes are queued above the high-water mark. */

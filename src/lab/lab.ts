@@ -10,10 +10,11 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import type { IpFamily } from '../bgp/address.js';
 import { controlRequest } from '../control/client.js';
 import { registerTeardown } from './cleanup.js';
 import { type LabConfig, LabMode, configYaml, controlSocketOf, nodeConfig, reflectorConfig, type MachineFiles } from './configs.js';
-import { type LabPlan, type NodePlan, type PodPlan, labPlan, nodeNamed } from './plan.js';
+import { type LabPlan, type NodePlan, type PodPlan, labPlan, nodeNamed, podAddress } from './plan.js';
 import { PetrelProcess } from './petrel-process.js';
 import { type ExpectedRoute, type KernelRouteView, expectedRoute, holdsExpected, kernelRoutes, trafficPossible } from './routes.js';
 import { LabTopology } from './topology.js';
@@ -65,6 +66,10 @@ export interface PeerView {
 export interface ProbeResult {
   readonly from: PodPlan;
   readonly to: PodPlan;
+  readonly family: IpFamily;
+  /** The pods' addresses of that family. */
+  readonly source: string;
+  readonly target: string;
   readonly ping: PingResult;
   readonly tcp: TcpResult;
 }
@@ -111,7 +116,7 @@ export class Lab {
     this.topology = topology;
     this.workDir = workDir;
     this.#workDirRemoval = workDirRemoval;
-    for (const node of plan.nodes) this.#blocks.set(node.name, [node.block]);
+    for (const node of plan.nodes) this.#blocks.set(node.name, [node.block, node.block6]);
   }
 
   /** Builds the topology, writes every config and starts every petrel. */
@@ -212,10 +217,11 @@ export class Lab {
     return typeof kernel === 'string' ? kernel : undefined;
   }
 
-  /** How many sessions each machine should have: the mesh, or the reflector's star. */
+  /** How many sessions each machine should have: the mesh, or the reflector's star; one per family each. */
   expectedSessions(machine: string): number {
-    if (this.plan.reflector === undefined) return this.plan.nodes.length - 1;
-    return machine === this.plan.reflector.name ? this.plan.nodes.length : 1;
+    const families = 2;
+    if (this.plan.reflector === undefined) return (this.plan.nodes.length - 1) * families;
+    return (machine === this.plan.reflector.name ? this.plan.nodes.length : 1) * families;
   }
 
   async established(machine: string): Promise<boolean> {
@@ -268,26 +274,34 @@ export class Lab {
     return this.#blocks.get(machine) ?? [];
   }
 
-  /** Every ordered pair of pods on different nodes whose traffic this mode can carry (routes.ts). */
-  reachablePodPairs(): [PodPlan, PodPlan][] {
+  /**
+   * Every ordered pair of pods on different nodes whose traffic of this family this mode can
+   * carry (routes.ts), both pods having an address of the family.
+   */
+  reachablePodPairs(family: IpFamily = 4): [PodPlan, PodPlan][] {
     const pairs: [PodPlan, PodPlan][] = [];
     for (const a of this.plan.nodes) {
       for (const b of this.plan.nodes) {
-        if (a === b || !trafficPossible(this.mode, a, b)) continue;
-        for (const from of a.pods) for (const to of b.pods) pairs.push([from, to]);
+        if (a === b || !trafficPossible(this.mode, a, b, family)) continue;
+        for (const from of a.pods) {
+          for (const to of b.pods) if (podAddress(from, family) !== undefined && podAddress(to, family) !== undefined) pairs.push([from, to]);
+        }
       }
     }
     return pairs;
   }
 
-  /** Ping and a TCP exchange from one pod to another. */
-  async probe(from: PodPlan, to: PodPlan, pings = 3): Promise<ProbeResult> {
-    const source = this.topology.namespaceOf(from.name);
-    const pingResult = await ping(source, to.ip, { count: pings, intervalSec: 0.2 });
+  /** Ping and a TCP exchange from one pod to another, over IPv4 or IPv6. */
+  async probe(from: PodPlan, to: PodPlan, family: IpFamily = 4, pings = 3): Promise<ProbeResult> {
+    const source = podAddress(from, family);
+    const target = podAddress(to, family);
+    if (source === undefined || target === undefined) throw new LabError(`${from.name} -> ${to.name}: no IPv${family} address on both pods`);
+    const namespace = this.topology.namespaceOf(from.name);
+    const pingResult = await ping(namespace, target, { count: pings, intervalSec: 0.2 });
     const server = await TcpServer.start(this.topology.namespaceOf(to.name));
     try {
-      const tcp = await tcpExchange(source, to.ip, `hello from ${from.name} (${from.ip})`);
-      return { from, to, ping: pingResult, tcp };
+      const tcp = await tcpExchange(namespace, target, `hello from ${from.name} (${source})`);
+      return { from, to, family, source, target, ping: pingResult, tcp };
     } finally {
       await server.stop();
     }

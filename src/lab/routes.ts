@@ -1,17 +1,19 @@
 /**
  * What petrel should have installed in each node's kernel, and what is there: Calico's per-pool
  * kernel programming (SPEC §3, CALICO.md §1.4) spelled out for the lab's plan, and the kernel's
- * main table read back with `ip -j route`.
+ * main tables (IPv4 and IPv6) read back with `ip -j route`.
  *
- * For a remote node's block, seen from node X:
+ * For a remote node's block, seen from node X, with the addresses of the block's family:
  * - native (no-encap, or CrossSubnet inside X's subnet): `via <node IP> dev eth0`, only when the
  *   node is in X's subnet — across the router its address is not on-link and the kernel refuses;
- * - VXLAN: `via <remote VTEP IP> dev vxlan.calico onlink`;
- * - IPIP: `via <node IP> dev tunl0 onlink`.
+ * - VXLAN: `via <remote VTEP IP> dev vxlan.calico onlink` (IPv6: `dev vxlan-v6.calico`);
+ * - IPIP: `via <node IP> dev tunl0 onlink`, IPv4 only: Calico has no IPIP for IPv6, so the lab's
+ *   IPv6 pool is native in IPIP mode.
  */
+import type { IpFamily } from '../bgp/address.js';
 import { ipIn } from './exec.js';
-import { LAB_ROUTE_PROTOCOL, LabMode, VXLAN_DEVICE } from './configs.js';
-import type { NodePlan } from './plan.js';
+import { LAB_ROUTE_PROTOCOL, LabMode, VXLAN_DEVICE, VXLAN_DEVICE_V6 } from './configs.js';
+import { type NodePlan, familyOf, hostAddress } from './plan.js';
 import { IPIP_STAND_IN } from './topology.js';
 
 export type Encap = 'native' | 'vxlan' | 'ipip';
@@ -27,7 +29,7 @@ export interface ExpectedRoute {
 /** The node's NIC in the lab. */
 export const NIC = 'eth0';
 
-function encapFor(mode: LabMode, from: NodePlan, to: NodePlan): Encap {
+function encapFor(mode: LabMode, family: IpFamily, from: NodePlan, to: NodePlan): Encap {
   const sameSubnet = from.subnet === to.subnet;
   switch (mode) {
     case LabMode.NO_ENCAP:
@@ -37,26 +39,42 @@ function encapFor(mode: LabMode, from: NodePlan, to: NodePlan): Encap {
     case LabMode.CROSS_SUBNET:
       return sameSubnet ? 'native' : 'vxlan';
     case LabMode.IPIP:
-      return 'ipip';
+      return family === 4 ? 'ipip' : 'native';
   }
 }
 
-/** The route to `to`'s block that petrel on `from` installs, or undefined when none can be. */
+/** A node's block of one family (its first: tests may add more). */
+export function blockOf(node: NodePlan, family: IpFamily): string {
+  return family === 4 ? node.block : node.block6;
+}
+
+/**
+ * The route to `to`'s block (by default its IPv4 one) that petrel on `from` installs, or
+ * undefined when none can be; the prefix's family picks the addresses and the VXLAN device.
+ */
 export function expectedRoute(mode: LabMode, from: NodePlan, to: NodePlan, prefix: string = to.block): ExpectedRoute | undefined {
-  const encap = encapFor(mode, from, to);
+  const family = familyOf(prefix);
+  const encap = encapFor(mode, family, from, to);
   switch (encap) {
     case 'native':
-      return from.subnet === to.subnet ? { prefix, gateway: to.address, device: NIC, onlink: false, encap } : undefined;
+      return from.subnet === to.subnet ? { prefix, gateway: hostAddress(to, family), device: NIC, onlink: false, encap } : undefined;
     case 'vxlan':
-      return { prefix, gateway: to.vtepIp, device: VXLAN_DEVICE, onlink: true, encap };
+      return family === 4
+        ? { prefix, gateway: to.vtepIp, device: VXLAN_DEVICE, onlink: true, encap }
+        : { prefix, gateway: to.vtepIp6, device: VXLAN_DEVICE_V6, onlink: true, encap };
     case 'ipip':
       return { prefix, gateway: to.address, device: IPIP_STAND_IN, onlink: true, encap };
   }
 }
 
-/** Can pods on these nodes reach each other in this mode (both directions routed, real packets)? */
-export function trafficPossible(mode: LabMode, a: NodePlan, b: NodePlan): boolean {
-  return mode !== LabMode.IPIP && expectedRoute(mode, a, b) !== undefined && expectedRoute(mode, b, a) !== undefined;
+/**
+ * Can pods on these nodes reach each other over this family in this mode (both directions
+ * routed, real packets)? Never over IPIP, which this kernel cannot carry.
+ */
+export function trafficPossible(mode: LabMode, a: NodePlan, b: NodePlan, family: IpFamily = 4): boolean {
+  const there = expectedRoute(mode, a, b, blockOf(b, family));
+  const back = expectedRoute(mode, b, a, blockOf(a, family));
+  return there !== undefined && back !== undefined && there.encap !== 'ipip';
 }
 
 /** One route of `ip -j route` output (the fields the lab reads). */
@@ -71,10 +89,10 @@ export interface KernelRouteView {
   readonly flags?: readonly string[];
 }
 
-/** The main table of a namespace. */
+/** The main tables of a namespace: IPv4 routes, then IPv6 ones. */
 export async function kernelRoutes(namespace: string): Promise<KernelRouteView[]> {
-  const text = await ipIn(namespace, '-j', 'route', 'show', 'table', 'main');
-  return JSON.parse(text) as KernelRouteView[];
+  const tables = await Promise.all((['-4', '-6'] as const).map((family) => ipIn(namespace, family, '-j', 'route', 'show', 'table', 'main')));
+  return tables.flatMap((text) => JSON.parse(text) as KernelRouteView[]);
 }
 
 /** A route as `ip route` prints it. */

@@ -1,14 +1,16 @@
 /**
- * `petrel lab` from start to end, for a newcomer to watch (SPEC §2, §5): build the topology,
- * start one petrel per machine, wait for the BGP sessions and the kernel routes, print each
- * node's routing table, send ping and TCP between pods on different nodes, print the results,
- * and tear everything down — at the end, on failure, and on Ctrl-C — unless asked to keep it.
+ * `petrel lab` from start to end, for a newcomer to watch (SPEC §2, §5): build the dual-stack
+ * topology, start one petrel per machine, wait for the BGP sessions and the kernel routes, print
+ * each node's IPv4 and IPv6 routing tables, send ping and TCP between pods on different nodes
+ * over both families, print the results, and tear everything down — at the end, on failure, and
+ * on Ctrl-C — unless asked to keep it.
  */
 import { readFileSync } from 'node:fs';
+import type { IpFamily } from '../bgp/address.js';
 import { LAB_HOLD_TIME_SEC, LabMode } from './configs.js';
 import { hasCommand, ipIn } from './exec.js';
 import { Lab, type ProbeResult } from './lab.js';
-import { LAB_AS_NUMBER, LAB_POOL, SUBNETS } from './plan.js';
+import { LAB_AS_NUMBER, LAB_POOL, LAB_POOL_V6, type NodePlan, SUBNETS, podAddress } from './plan.js';
 import { formatExpected, holdsExpected, trafficPossible } from './routes.js';
 
 export interface RunLabOptions {
@@ -22,13 +24,15 @@ export interface RunLabOptions {
 
 const MODE_TEXT: Record<LabMode, string> = {
   noencap: 'no encapsulation (ipipMode Never, vxlanMode Never): routes via the node IP on eth0',
-  vxlan: 'VXLAN Always: routes via the remote VTEP on vxlan.calico',
-  crosssubnet: 'VXLAN CrossSubnet: native inside a subnet, VXLAN across the router',
-  ipip: 'IPIP Always: routes via the node IP on tunl0',
+  vxlan: 'VXLAN Always: routes via the remote VTEP on vxlan.calico (IPv6: vxlan-v6.calico)',
+  crosssubnet: 'VXLAN CrossSubnet: native inside a subnet, VXLAN across the router (IPv6: vxlan-v6.calico)',
+  ipip: 'IPIP Always: routes via the node IP on tunl0; the IPv6 pool has no encapsulation (Calico has no IPIP for IPv6)',
 };
 
 const IPIP_NOTE =
-  'This kernel has no ipip module, so tunl0 is a stand-in veth: the IPIP routes above are exactly what petrel installs, but no traffic is sent over them.';
+  'This kernel has no ipip module, so tunl0 is a stand-in veth: the IPIP routes above are exactly what petrel installs, but no IPv4 traffic is sent over them.';
+
+const FAMILIES: readonly IpFamily[] = [4, 6];
 
 /** pino's level number for warn. */
 const PINO_WARN = 40;
@@ -61,23 +65,45 @@ function printWarnings(lab: Lab, out: (text: string) => void): void {
   for (const machine of lab.machines) out(`\npetrel's warnings and errors on ${machine}:\n${warnings(lab.logFileOf(machine), 8)}\n`);
 }
 
+/** `a1 block 10.244.1.0/26 (pod 10.244.1.10)`, or with the IPv6 block and pod addresses. */
+function blockText(node: NodePlan, family: IpFamily): string {
+  const pods = node.pods.flatMap((p) => podAddress(p, family) ?? []);
+  return `${node.name} block ${family === 4 ? node.block : node.block6} (pod ${pods.join(', ')})`;
+}
+
 function describeTopology(lab: Lab, reflector: boolean): string {
   const lines = [`petrel lab: ${MODE_TEXT[lab.mode]}`];
-  lines.push(`  BGP: AS ${LAB_AS_NUMBER}, ${reflector ? 'every node a client of the route reflector rr' : 'full iBGP mesh'}, hold time ${LAB_HOLD_TIME_SEC} s`);
+  lines.push(`  BGP: AS ${LAB_AS_NUMBER}, ${reflector ? 'every node a client of the route reflector rr' : 'full iBGP mesh'}, one session per family, hold time ${LAB_HOLD_TIME_SEC} s`);
   for (const subnet of Object.values(SUBNETS)) {
     const hosts = [...lab.plan.nodes, ...(lab.plan.reflector ? [lab.plan.reflector] : [])].filter((h) => h.subnet === subnet.name);
-    lines.push(`  subnet ${subnet.name.toUpperCase()} ${subnet.cidr}, router ${subnet.gateway}: ${hosts.map((h) => `${h.name} ${h.address}`).join(', ')}`);
+    lines.push(`  subnet ${subnet.name.toUpperCase()} ${subnet.cidr} and ${subnet.cidr6}, router ${subnet.gateway} and ${subnet.gateway6}:`);
+    lines.push(`    ${hosts.map((h) => `${h.name} ${h.address} ${h.address6}`).join(', ')}`);
   }
-  lines.push(`  pool ${LAB_POOL}: ${lab.plan.nodes.map((n) => `${n.name} block ${n.block} (pod ${n.pods.map((p) => p.ip).join(', ')})`).join('; ')}`);
+  lines.push(`  pool ${LAB_POOL}: ${lab.plan.nodes.map((n) => blockText(n, 4)).join('; ')}`);
+  lines.push(`  pool ${LAB_POOL_V6}: ${lab.plan.nodes.map((n) => blockText(n, 6)).join('; ')}`);
   lines.push(`  namespaces ${lab.topology.prefix}-*, configs and logs in ${lab.workDir}`);
   return lines.join('\n');
 }
 
+/** A kernel route line, marked when petrel wrote it. */
+function routeLine(line: string): string {
+  return `  ${line}${/ proto bird\b/.test(line) ? '    <- petrel' : ''}\n`;
+}
+
+/** Every interface's fe80::/64: the same on each, and nothing petrel does. */
+function isLinkLocalRoute(line: string): boolean {
+  return line.startsWith('fe80::/64 ');
+}
+
 async function printRoutes(lab: Lab, out: (text: string) => void): Promise<void> {
   for (const node of lab.plan.nodes) {
-    const table = await ipIn(lab.topology.namespaceOf(node.name), 'route', 'show', 'table', 'main');
+    const ns = lab.topology.namespaceOf(node.name);
+    const table = await ipIn(ns, 'route', 'show', 'table', 'main');
     out(`\n${node.name} (${node.address}) ip route:\n`);
-    for (const line of table.trimEnd().split('\n')) out(`  ${line}${/ proto bird\b/.test(line) ? '    <- petrel' : ''}\n`);
+    for (const line of table.trimEnd().split('\n')) out(routeLine(line));
+    const table6 = await ipIn(ns, '-6', 'route', 'show', 'table', 'main');
+    out(`${node.name} (${node.address6}) ip -6 route, fe80::/64 left out:\n`);
+    for (const line of table6.trimEnd().split('\n')) if (!isLinkLocalRoute(line)) out(routeLine(line));
   }
 }
 
@@ -94,44 +120,67 @@ function formatProbe(result: ProbeResult): string {
   const { from, to, ping, tcp } = result;
   const pingText = `ping ${ping.received}/${ping.transmitted}`;
   const tcpText = tcp.ok ? `TCP ok ("${tcp.detail}")` : `TCP failed (${tcp.detail})`;
-  return `  ${from.name} ${from.ip} -> ${to.name} ${to.ip}: ${pingText}, ${tcpText}`;
+  return `  ${from.name} ${result.source} -> ${to.name} ${result.target}: ${pingText}, ${tcpText}`;
 }
 
 function probeOk(result: ProbeResult): boolean {
   return result.ping.transmitted > 0 && result.ping.received === result.ping.transmitted && result.tcp.ok;
 }
 
-/** Probes every reachable pair of pods on different nodes, printing each result. */
-async function probeAll(lab: Lab, out: (text: string) => void): Promise<{ ok: number; failed: number }> {
-  let ok = 0;
-  let failed = 0;
-  for (const [from, to] of lab.reachablePodPairs()) {
-    const result = await lab.probe(from, to);
-    out(`${formatProbe(result)}\n`);
-    if (probeOk(result)) ok += 1;
-    else failed += 1;
-  }
-  return { ok, failed };
+interface ProbeCounts {
+  ok: number;
+  failed: number;
 }
 
-function skippedPairs(lab: Lab): string[] {
-  if (lab.mode === LabMode.IPIP) return [];
+/** Probes every reachable pair of pods on different nodes over one family, printing each result. */
+async function probeAll(lab: Lab, family: IpFamily, counts: ProbeCounts, out: (text: string) => void): Promise<void> {
+  for (const [from, to] of lab.reachablePodPairs(family)) {
+    const result = await lab.probe(from, to, family);
+    out(`${formatProbe(result)}\n`);
+    if (probeOk(result)) counts.ok += 1;
+    else counts.failed += 1;
+  }
+}
+
+/** Node pairs with no traffic of this family: without encapsulation, those across the router. */
+function skippedPairs(lab: Lab, family: IpFamily): string[] {
+  // IPv4 over IPIP is not tried at all here (IPIP_NOTE).
+  if (lab.mode === LabMode.IPIP && family === 4) return [];
   const skipped: string[] = [];
   for (const a of lab.plan.nodes) {
     for (const b of lab.plan.nodes) {
-      if (a.name < b.name && !trafficPossible(lab.mode, a, b)) skipped.push(`${a.name} <-> ${b.name}`);
+      if (a.name < b.name && !trafficPossible(lab.mode, a, b, family)) skipped.push(`${a.name} <-> ${b.name}`);
     }
   }
   return skipped;
+}
+
+/** Probes both families (IPv4 not over IPIP), then says which pairs were not tried and why. */
+async function probeFamilies(lab: Lab, out: (text: string) => void): Promise<ProbeCounts> {
+  const counts = { ok: 0, failed: 0 };
+  const families = lab.mode === LabMode.IPIP ? FAMILIES.filter((f) => f === 6) : FAMILIES;
+  for (const family of families) {
+    out(`\ntraffic between pods on different nodes over IPv${family} (ping, then a TCP exchange):\n`);
+    await probeAll(lab, family, counts, out);
+    const skipped = skippedPairs(lab, family);
+    if (skipped.length > 0) {
+      out(`  not tried: ${skipped.join(', ')} — without encapsulation a node IP across the router is not on-link (use --mode vxlan or crosssubnet)\n`);
+    }
+  }
+  return counts;
 }
 
 function keptText(lab: Lab, script: string): string {
   const [first, second] = lab.plan.nodes;
   const [from, to] = [first?.pods[0], second?.pods[0]];
   const lines = ['', 'kept running. Try:'];
-  if (from !== undefined && to !== undefined) lines.push(`  ip netns exec ${lab.topology.namespaceOf(from.name)} ping ${to.ip}`);
+  if (from !== undefined && to !== undefined) {
+    lines.push(`  ip netns exec ${lab.topology.namespaceOf(from.name)} ping ${to.ip}`);
+    if (to.ip6 !== undefined) lines.push(`  ip netns exec ${lab.topology.namespaceOf(from.name)} ping -6 ${to.ip6}`);
+  }
   if (first !== undefined) {
     lines.push(`  ip -n ${lab.topology.namespaceOf(first.name)} route`);
+    lines.push(`  ip -n ${lab.topology.namespaceOf(first.name)} -6 route`);
     lines.push(`  petrel show peers --socket ${lab.socketOf(first.name)}`);
   }
   lines.push(`tear it down with: sh ${script}`, '');
@@ -178,19 +227,10 @@ export async function runLab(options: RunLabOptions): Promise<number> {
       routesOk = false;
       out(`\nroutes petrel should have installed but has not:\n${missing.map((m) => `  ${m}\n`).join('')}`);
     }
-    let trafficOk = true;
-    if (lab.mode === LabMode.IPIP) {
-      out(`\n${IPIP_NOTE}\n`);
-    } else {
-      out('\ntraffic between pods on different nodes (ping, then a TCP exchange):\n');
-      const { ok, failed } = await probeAll(lab, out);
-      const skipped = skippedPairs(lab);
-      if (skipped.length > 0) {
-        out(`  not tried: ${skipped.join(', ')} — without encapsulation a node IP across the router is not on-link (use --mode vxlan or crosssubnet)\n`);
-      }
-      trafficOk = failed === 0;
-      out(`\n${ok} of ${ok + failed} pod-to-pod probes reached their pod through petrel's routes\n`);
-    }
+    if (lab.mode === LabMode.IPIP) out(`\n${IPIP_NOTE}\n`);
+    const { ok, failed } = await probeFamilies(lab, out);
+    const trafficOk = failed === 0;
+    out(`\n${ok} of ${ok + failed} pod-to-pod probes reached their pod through petrel's routes\n`);
     if (!routesOk || !trafficOk) printWarnings(lab, out);
     if (options.keep) {
       const script = await lab.keep();

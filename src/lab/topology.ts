@@ -4,15 +4,19 @@
  * (cleanup.ts).
  *
  * - The router namespace holds one bridge per subnet (the subnet's switch, with the router's
- *   address on it) and forwards between them.
+ *   IPv4 and IPv6 addresses on it) and forwards between them, both families.
  * - Each node and the reflector is a namespace whose NIC `eth0` is a veth to its subnet's
- *   bridge, with its underlay address and a default route via the router; IPv4 forwarding on.
+ *   bridge, with its underlay addresses and default routes via the router; forwarding on.
  * - Each pod is a namespace wired exactly as Calico's CNI plugin and Felix do it (CALICO.md §3):
  *   `eth0` holds the pod address as /32 with a default route via 169.254.1.1, made reachable by
  *   `169.254.1.1 dev eth0 scope link`; the host end `cali<hash>` in the node has the MAC
  *   ee:ee:ee:ee:ee:ee and proxy ARP on (so it answers for 169.254.1.1), and the node routes the
  *   pod with `<pod>/32 dev cali… scope link proto boot metric 1024`, protocol 3 and the normal
- *   route priority as Felix writes it.
+ *   route priority as Felix writes it. IPv6 likewise: the pod address as /128 and a default
+ *   route `via fe80::ecee:eeff:feee:eeee dev eth0`, the host end's own link-local address (no
+ *   proxy needed), and `<pod>/128 dev cali… proto boot metric 1024` in the node.
+ * - Duplicate address detection is off in every namespace (new interfaces included): an address
+ *   would otherwise be unusable for a second or more, and nothing here can clash.
  * - With `ipipStandIn`, each node gets a `tunl0` that is a veth, not an IPIP device: this kernel
  *   has no ipip module, so IPIP pools are checked by the exact routes petrel installs on it, not
  *   by traffic.
@@ -25,7 +29,7 @@ import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { registerTeardown } from './cleanup.js';
 import { ipIn, runOk, sysctlIn } from './exec.js';
-import { type HostPlan, type LabPlan, type PodPlan, POD_GATEWAY, SUBNETS, SUBNET_PREFIX_LENGTH, withSubnetLength } from './plan.js';
+import { type HostPlan, type LabPlan, type PodPlan, POD_GATEWAY, POD_GATEWAY_V6, SUBNETS, withSubnetLength } from './plan.js';
 
 /** The host end of every pod veth, as Felix sets it. */
 const CALI_MAC = 'ee:ee:ee:ee:ee:ee';
@@ -36,6 +40,10 @@ const POD_ROUTE_PROTOCOL = 'boot';
  * exports; at it, the /32 stays beneath the block (CALICO.md §1.3 `calico_aggr`).
  */
 const POD_ROUTE_METRIC = 1024;
+/** Router, nodes and reflector forward both families, with no IPv4 reverse-path filter. */
+const FORWARDING_SYSCTLS = ['net.ipv4.ip_forward=1', 'net.ipv4.conf.all.rp_filter=0', 'net.ipv4.conf.default.rp_filter=0', 'net.ipv6.conf.all.forwarding=1'];
+/** No duplicate address detection: addresses, link-local ones included, are usable at once. */
+const NO_DAD_SYSCTLS = ['net.ipv6.conf.all.accept_dad=0', 'net.ipv6.conf.default.accept_dad=0'];
 export const IPIP_STAND_IN = 'tunl0';
 
 let labCounter = 0;
@@ -121,6 +129,7 @@ export class LabTopology {
     await ipIn(ns, 'route', 'add', POD_GATEWAY, 'dev', 'eth0', 'scope', 'link');
     await ipIn(ns, 'route', 'add', 'default', 'via', POD_GATEWAY, 'dev', 'eth0');
     await ipIn(node, 'route', 'add', `${pod.ip}/32`, 'dev', cali, 'scope', 'link', 'proto', POD_ROUTE_PROTOCOL, 'metric', String(POD_ROUTE_METRIC));
+    if (pod.ip6 !== undefined) await wirePodIpv6(node, ns, cali, pod.ip6);
     return cali;
   }
 
@@ -156,10 +165,12 @@ export class LabTopology {
   async #buildRouter(): Promise<void> {
     const ns = this.routerNamespace;
     await this.#addNamespace(ns);
-    await sysctlIn(ns, ['net.ipv4.ip_forward=1', 'net.ipv4.conf.all.rp_filter=0', 'net.ipv4.conf.default.rp_filter=0']);
+    await sysctlIn(ns, FORWARDING_SYSCTLS);
     for (const subnet of Object.values(SUBNETS)) {
-      await ipIn(ns, 'link', 'add', subnet.bridge, 'type', 'bridge');
-      await ipIn(ns, 'addr', 'add', `${subnet.gateway}/${SUBNET_PREFIX_LENGTH}`, 'dev', subnet.bridge);
+      // No multicast snooping: with no MLD querier on the link it could hold back neighbour solicitations.
+      await ipIn(ns, 'link', 'add', subnet.bridge, 'type', 'bridge', 'mcast_snooping', '0');
+      await ipIn(ns, 'addr', 'add', withSubnetLength(subnet.gateway), 'dev', subnet.bridge);
+      await ipIn(ns, 'addr', 'add', withSubnetLength(subnet.gateway6), 'dev', subnet.bridge, 'nodad');
       await ipIn(ns, 'link', 'set', subnet.bridge, 'up');
     }
   }
@@ -168,14 +179,16 @@ export class LabTopology {
     const ns = this.namespaceOf(host.name);
     const subnet = SUBNETS[host.subnet];
     await this.#addNamespace(ns);
-    await sysctlIn(ns, ['net.ipv4.ip_forward=1', 'net.ipv4.conf.all.rp_filter=0', 'net.ipv4.conf.default.rp_filter=0']);
+    await sysctlIn(ns, FORWARDING_SYSCTLS);
     // The switch port in the router namespace is named after the host.
     await runOk('ip', ['link', 'add', 'name', 'eth0', 'netns', ns, 'type', 'veth', 'peer', 'name', host.name, 'netns', this.routerNamespace]);
     await ipIn(this.routerNamespace, 'link', 'set', host.name, 'master', subnet.bridge);
     await ipIn(this.routerNamespace, 'link', 'set', host.name, 'up');
     await ipIn(ns, 'addr', 'add', withSubnetLength(host.address), 'dev', 'eth0');
+    await ipIn(ns, 'addr', 'add', withSubnetLength(host.address6), 'dev', 'eth0', 'nodad');
     await ipIn(ns, 'link', 'set', 'eth0', 'up');
     await ipIn(ns, 'route', 'add', 'default', 'via', subnet.gateway, 'dev', 'eth0');
+    await ipIn(ns, '-6', 'route', 'add', 'default', 'via', subnet.gateway6, 'dev', 'eth0');
     if (ipipStandIn) {
       await ipIn(ns, 'link', 'add', IPIP_STAND_IN, 'type', 'veth', 'peer', 'name', `${IPIP_STAND_IN}-peer`);
       await ipIn(ns, 'link', 'set', `${IPIP_STAND_IN}-peer`, 'up');
@@ -186,6 +199,7 @@ export class LabTopology {
   async #addNamespace(name: string): Promise<void> {
     await runOk('ip', ['netns', 'add', name]);
     this.#namespaces.push(name);
+    await sysctlIn(name, NO_DAD_SYSCTLS);
     await ipIn(name, 'link', 'set', 'lo', 'up');
   }
 
@@ -231,4 +245,15 @@ export class LabTopology {
     }
     this.#namespaces.length = 0;
   }
+}
+
+/**
+ * A pod's IPv6 as Calico's CNI plugin wires it: the address as /128 on the pod's eth0, the
+ * default route via the host end's link-local address (from its MAC ee:ee:ee:ee:ee:ee), and
+ * Felix's /128 to the pod in the node (IPv6 routes have no scope to give).
+ */
+async function wirePodIpv6(node: string, pod: string, cali: string, address: string): Promise<void> {
+  await ipIn(pod, 'addr', 'add', `${address}/128`, 'dev', 'eth0', 'nodad');
+  await ipIn(pod, '-6', 'route', 'add', 'default', 'via', POD_GATEWAY_V6, 'dev', 'eth0');
+  await ipIn(node, '-6', 'route', 'add', `${address}/128`, 'dev', cali, 'proto', POD_ROUTE_PROTOCOL, 'metric', String(POD_ROUTE_METRIC));
 }

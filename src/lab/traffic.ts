@@ -1,7 +1,8 @@
 /**
  * The lab's proof is real traffic between pods (SPEC §5): ICMP echo with iputils `ping`, and a
- * TCP exchange between a tiny Node server in one pod and a client in another — both run inside
- * the pods' namespaces, so every packet crosses the nodes' kernels along petrel's routes.
+ * TCP exchange between a tiny Node server in one pod and a client in another, over IPv4 or IPv6 —
+ * both run inside the pods' namespaces, so every packet crosses the nodes' kernels along
+ * petrel's routes.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -34,17 +35,18 @@ export interface PingOptions {
   readonly timeoutSec?: number;
 }
 
-/** Pings `target` from inside the namespace `from`; resolves when ping has sent every probe. */
+/** Pings `target` (IPv4 or IPv6) from inside the namespace `from`; resolves when ping has sent every probe. */
 export async function ping(from: string, target: string, options: PingOptions): Promise<PingResult> {
   if (!hasCommand('ping')) throw new Error('ping (iputils) is not installed: apt-get install iputils-ping');
   const interval = options.intervalSec ?? 0.2;
-  const args = ['-n', '-c', String(options.count), '-i', String(interval), '-W', String(options.timeoutSec ?? 1), target];
+  const family = target.includes(':') ? '-6' : '-4';
+  const args = [family, '-n', '-c', String(options.count), '-i', String(interval), '-W', String(options.timeoutSec ?? 1), target];
   const budgetMs = (options.count * interval + (options.timeoutSec ?? 1) + 5) * 1000;
   const result = await runIn(from, 'ping', args, budgetMs);
   return parsePingSummary(result.stdout);
 }
 
-/** A server that answers one line per connection with `pong <line>`, then closes it. */
+/** A server that answers one line per connection with `pong <line>`, then closes it; `::` takes IPv4 and IPv6. */
 const SERVER = `
 const net = require('node:net');
 const server = net.createServer((socket) => {
@@ -57,7 +59,7 @@ const server = net.createServer((socket) => {
   });
   socket.on('error', () => {});
 });
-server.listen(Number(process.argv[1]), '0.0.0.0', () => process.stdout.write('listening\\n'));
+server.listen(Number(process.argv[1]), '::', () => process.stdout.write('listening\\n'));
 `;
 
 /** Connects, sends one line, prints the reply line; exit 1 on any error or after the timeout. */

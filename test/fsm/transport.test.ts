@@ -1,22 +1,23 @@
 /**
  * The TCP transport on loopback: several messages handed over at once arrive whole and in order,
- * as one write (corked), and a closed transport takes nothing.
+ * as one write (corked), a closed transport takes nothing, and an IPv4 connection accepted on a
+ * dual-stack `::` listener reports plain IPv4 addresses.
  */
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeMessage, encodeMessage } from '../../src/bgp/index.js';
 import type { BgpMessage } from '../../src/bgp/types.js';
-import { Transport } from '../../src/fsm/transport.js';
+import { Transport, sessionAddress } from '../../src/fsm/transport.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
   for (const fn of cleanups.splice(0)) fn();
 });
 
-/** A connected pair of sockets on 127.0.0.1 (an ephemeral port). */
-async function socketPair(): Promise<[net.Socket, net.Socket]> {
+/** A connected pair of sockets to 127.0.0.1 (an ephemeral port), the server on `listenOn`. */
+async function socketPair(listenOn = '127.0.0.1'): Promise<[net.Socket, net.Socket]> {
   const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(0, listenOn, resolve));
   const { port } = server.address() as net.AddressInfo;
   const accepted = new Promise<net.Socket>((resolve) => server.once('connection', resolve));
   const client = net.connect(port, '127.0.0.1');
@@ -70,5 +71,25 @@ describe('Transport', () => {
     a.destroy();
     await closed;
     expect(sender.sendAll([encodeMessage({ type: 'keepalive' }), encodeMessage({ type: 'keepalive' })])).toBe(false);
+  });
+
+  it('gives an IPv4 connection accepted on :: its IPv4 addresses, not ::ffff:127.0.0.1 (show peers, NEXT_HOP)', async () => {
+    const [, accepted] = await socketPair('::');
+    expect(accepted.localAddress).toBe('::ffff:127.0.0.1');
+    const transport = new Transport(accepted);
+    expect(transport.localAddress).toBe('127.0.0.1');
+    expect(transport.remoteAddress).toBe('127.0.0.1');
+  });
+});
+
+describe('sessionAddress', () => {
+  it('unwraps IPv4-mapped addresses and drops zones, and leaves other addresses alone', () => {
+    expect(sessionAddress('::ffff:10.0.1.12')).toBe('10.0.1.12');
+    expect(sessionAddress('::FFFF:10.0.1.12')).toBe('10.0.1.12');
+    expect(sessionAddress('fe80::1%eth0')).toBe('fe80::1');
+    expect(sessionAddress('fd00:0:1::12')).toBe('fd00:0:1::12');
+    expect(sessionAddress('::ffff:a00:10c')).toBe('::ffff:a00:10c');
+    expect(sessionAddress('10.0.1.12')).toBe('10.0.1.12');
+    expect(sessionAddress(undefined)).toBeUndefined();
   });
 });

@@ -1,5 +1,5 @@
 // `petrel lab` as a newcomer runs it (SPEC §2): the whole demo to exit 0 with routes and traffic
-// printed; `--keep` leaving it running with a script that tears it down; Ctrl-C (SIGINT) in the
+// printed, IPv4 and IPv6; `--keep` leaving it running with a script that tears it down; Ctrl-C (SIGINT) in the
 // middle stopping every petrel and deleting every namespace.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -67,31 +67,38 @@ async function pidsIn(namespaces: readonly string[]): Promise<number[]> {
 }
 
 describe('petrel lab', () => {
-  it('shows routes and pod-to-pod traffic for VXLAN in a full mesh, exits 0 and leaves nothing behind', async () => {
+  it('shows routes and pod-to-pod traffic for VXLAN in a full mesh, IPv4 and IPv6, exits 0 and leaves nothing behind', async () => {
     const r = await petrelLab('--mode', 'vxlan');
     expect(r.code, r.stderr + r.stdout).toBe(0);
     expect(r.stdout).toContain('petrel lab: VXLAN Always');
     expect(r.stdout).toContain('full iBGP mesh');
+    expect(r.stdout).toContain('a1 10.0.1.11 fd00:0:1::11, a2 10.0.1.12 fd00:0:1::12');
+    expect(r.stdout).toContain('pool fd10:244::/64: a1 block fd10:244::1:0/122 (pod fd10:244::1:10)');
     expect(r.stdout).toMatch(/10\.244\.2\.0\/26 via 10\.244\.2\.0 dev vxlan\.calico proto bird onlink +<- petrel/);
+    expect(r.stdout).toMatch(/fd10:244::2:0\/122 via fd10:244::2:0 dev vxlan-v6\.calico proto bird .*onlink.* +<- petrel/);
+    expect(r.stdout).not.toMatch(/^ {2}fe80::\/64/m);
     expect(r.stdout).toContain('a1-p1 10.244.1.10 -> b1-p1 10.244.3.10: ping 3/3, TCP ok ("pong hello from a1-p1 (10.244.1.10)")');
-    expect(r.stdout).toContain('6 of 6 pod-to-pod probes reached their pod');
+    expect(r.stdout).toContain('a1-p1 fd10:244::1:10 -> b1-p1 fd10:244::3:10: ping 3/3, TCP ok ("pong hello from a1-p1 (fd10:244::1:10)")');
+    expect(r.stdout).toContain('12 of 12 pod-to-pod probes reached their pod');
     expect(await namespacesNamed(prefixIn(r.stdout))).toEqual([]);
   });
 
-  it('says why IPIP carries no traffic here', async () => {
+  it('says why IPIP carries no IPv4 traffic here, and sends IPv6 over the native IPv6 pool', async () => {
     const r = await petrelLab('--mode', 'ipip', '--reflector');
     expect(r.code, r.stderr + r.stdout).toBe(0);
     expect(r.stdout).toContain('every node a client of the route reflector rr');
     expect(r.stdout).toMatch(/10\.244\.3\.0\/26 via 10\.0\.2\.11 dev tunl0 proto bird onlink +<- petrel/);
     expect(r.stdout).toContain('no ipip module');
-    expect(r.stdout).not.toContain('probes reached');
+    expect(r.stdout).not.toContain('over IPv4 (ping');
+    expect(r.stdout).toContain('a1-p1 fd10:244::1:10 -> a2-p1 fd10:244::2:10: ping 3/3');
+    expect(r.stdout).toContain('2 of 2 pod-to-pod probes reached their pod');
   });
 
   it('keeps the lab running with --keep, and its teardown script removes it', async () => {
     const r = await petrelLab('--mode', 'noencap', '--keep');
     expect(r.code, r.stderr + r.stdout).toBe(0);
-    expect(r.stdout).toContain('2 of 2 pod-to-pod probes reached their pod');
-    expect(r.stdout).toContain('not tried: a1 <-> b1, a2 <-> b1');
+    expect(r.stdout).toContain('4 of 4 pod-to-pod probes reached their pod');
+    expect(r.stdout.match(/not tried: a1 <-> b1, a2 <-> b1/g)).toHaveLength(2);
     const prefix = prefixIn(r.stdout);
     const script = /tear it down with: sh (\S+)/.exec(r.stdout)?.[1];
     expect(script).toBeDefined();
@@ -103,6 +110,8 @@ describe('petrel lab', () => {
     // Still routing after the lab process has exited.
     const ping = await run('ip', ['netns', 'exec', `${prefix}-a1-p1`, 'ping', '-n', '-c', '1', '-W', '2', '10.244.2.10']);
     expect(ping.stdout).toContain('1 received');
+    const ping6 = await run('ip', ['netns', 'exec', `${prefix}-a1-p1`, 'ping', '-6', '-n', '-c', '1', '-W', '2', 'fd10:244::2:10']);
+    expect(ping6.stdout).toContain('1 received');
 
     await runOk('sh', [script!], 30_000);
     expect(await namespacesNamed(prefix)).toEqual([]);

@@ -1,7 +1,7 @@
 // Faults in a running lab (SPEC §3 persist, §8 "restarting or killing petrel never cuts pod
-// traffic"), CrossSubnet so that native and VXLAN routes both take part: petrel killed with
-// SIGKILL while pods ping, then restarted and adopting its routes without deleting one; pods and
-// blocks coming and going without a restart; a node vanishing from the network.
+// traffic"), CrossSubnet so that native and VXLAN routes both take part, IPv4 and IPv6: petrel
+// killed with SIGKILL while pods ping, then restarted and adopting its routes without deleting
+// one; pods and blocks coming and going without a restart; a node vanishing from the network.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LAB_HOLD_TIME_SEC, LabMode } from '../../src/lab/configs.js';
 import { ipIn } from '../../src/lab/exec.js';
@@ -49,11 +49,14 @@ describe('faults (CrossSubnet, full mesh)', () => {
     const before = await petrelRoutes('a1');
     expect(before.length).toBeGreaterThanOrEqual(2);
     const monitor = await RouteMonitor.start(node);
-    // Out over VXLAN to b1, and in natively from a2, 12 s each: across the kill and the restart.
-    const pings = [
-      BackgroundPing.start(lab.topology.namespaceOf(pod('a1').name), pod('b1').ip, { count: 60, intervalSec: 0.2 }),
-      BackgroundPing.start(lab.topology.namespaceOf(pod('a2').name), pod('a1').ip, { count: 60, intervalSec: 0.2 }),
+    // Out over VXLAN to b1, and in natively from a2, 12 s each, both families: across the kill and the restart.
+    const targets: [string, string][] = [
+      [pod('a1').name, pod('b1').ip],
+      [pod('a2').name, pod('a1').ip],
+      [pod('a1').name, pod('b1').ip6!],
+      [pod('a2').name, pod('a1').ip6!],
     ];
+    const pings = targets.map(([from, to]) => BackgroundPing.start(lab.topology.namespaceOf(from), to, { count: 60, intervalSec: 0.2 }));
     await lab.petrel('a1').kill();
     expect(await petrelRoutes('a1')).toEqual(before);
 
@@ -61,9 +64,8 @@ describe('faults (CrossSubnet, full mesh)', () => {
     await lab.waitForSessions(60_000, ['a1', 'a2', 'b1']);
     // Adopted routes stay 'stale' until every peer's End-of-RIB; then none may be left to delete.
     await waitUntil(async () => staleCount(await lab.kernelSummary('a1')) === 0, { timeoutMs: 30_000, what: 'a1 to release its adopted routes' });
-    const [out, into] = await Promise.all(pings.map((p) => p.done()));
-    expect(out?.received, `a1 pod -> b1 pod: ${out?.summary}`).toBe(out?.transmitted);
-    expect(into?.received, `a2 pod -> a1 pod: ${into?.summary}`).toBe(into?.transmitted);
+    const results = await Promise.all(pings.map((p) => p.done()));
+    results.forEach((result, i) => expect(result.received, `${targets[i]?.join(' -> ')}: ${result.summary}`).toBe(result.transmitted));
 
     expect(await petrelRoutes('a1')).toEqual(before);
     const events = await monitor.stop();
@@ -71,28 +73,37 @@ describe('faults (CrossSubnet, full mesh)', () => {
   });
 
   it('reaches a pod added to an existing block at once, with no restart or reload', async () => {
-    const added = { name: 'a2-p2', ip: '10.244.2.11' };
+    const added = { name: 'a2-p2', ip: '10.244.2.11', ip6: 'fd10:244::2:11' };
     await lab.topology.addPod('a2', added);
-    expectReached(await lab.probe(pod('b1'), added));
-    expectReached(await lab.probe(pod('a1'), added));
+    for (const family of [4, 6] as const) {
+      expectReached(await lab.probe(pod('b1'), added, family));
+      expectReached(await lab.probe(pod('a1'), added, family));
+    }
     await lab.topology.removePod(added.name);
   });
 
-  it('spreads a new block of a node (a new pod there) on reload, and withdraws it when it goes', async () => {
-    const block = '10.244.4.0/26';
-    const added = { name: 'b1-p2', ip: '10.244.4.10' };
+  it('spreads new blocks of a node (a new pod there) on reload, and withdraws them when they go', async () => {
+    const blocks = ['10.244.4.0/26', 'fd10:244::4:0/122'];
+    const before = lab.blocksOf('b1');
+    const added = { name: 'b1-p2', ip: '10.244.4.10', ip6: 'fd10:244::4:10' };
     await lab.topology.addPod('b1', added);
-    await lab.setBlocks('b1', [lab.node('b1').block, block]);
+    await lab.setBlocks('b1', [...before, ...blocks]);
     for (const node of ['a1', 'a2']) {
-      const route = lab.expectedRoute(node, 'b1', block)!;
-      await waitUntil(async () => holdsExpected(await lab.routesOf(node), route), { timeoutMs: 10_000, what: `${node} to install ${block}` });
+      for (const block of blocks) {
+        const route = lab.expectedRoute(node, 'b1', block)!;
+        await waitUntil(async () => holdsExpected(await lab.routesOf(node), route), { timeoutMs: 10_000, what: `${node} to install ${block}` });
+      }
     }
-    expectReached(await lab.probe(pod('a1'), added));
-    expectReached(await lab.probe(pod('a2'), added));
+    for (const family of [4, 6] as const) {
+      expectReached(await lab.probe(pod('a1'), added, family));
+      expectReached(await lab.probe(pod('a2'), added, family));
+    }
 
     await lab.topology.removePod(added.name);
-    await lab.setBlocks('b1', [lab.node('b1').block]);
-    for (const node of ['a1', 'a2']) await waitUntil(() => holdsNothingFor(node, block), { timeoutMs: 10_000, what: `${node} to remove ${block}` });
+    await lab.setBlocks('b1', before);
+    for (const node of ['a1', 'a2']) {
+      for (const block of blocks) await waitUntil(() => holdsNothingFor(node, block), { timeoutMs: 10_000, what: `${node} to remove ${block}` });
+    }
   });
 
   it('spreads a block the node agent adds as a proto 80 blackhole (learned from the kernel), and withdraws it when it goes', async () => {
@@ -117,13 +128,15 @@ describe('faults (CrossSubnet, full mesh)', () => {
     const gone = lab.node('b1');
     const started = Date.now();
     await lab.topology.unplug(gone.name);
-    await waitUntil(async () => (await holdsNothingFor('a1', gone.block)) && (await holdsNothingFor('a2', gone.block)), {
+    const goneFrom = async (node: string): Promise<boolean> => (await holdsNothingFor(node, gone.block)) && (await holdsNothingFor(node, gone.block6));
+    await waitUntil(async () => (await goneFrom('a1')) && (await goneFrom('a2')), {
       timeoutMs: (LAB_HOLD_TIME_SEC + 10) * 1000,
-      what: `a1 and a2 to remove ${gone.block}`,
+      what: `a1 and a2 to remove ${gone.block} and ${gone.block6}`,
     });
     const elapsedMs = Date.now() - started;
     // Keepalives every 3 s, hold 9 s (RFC 4271 §4.4): the peers notice within the hold time.
     expect(elapsedMs).toBeLessThanOrEqual((LAB_HOLD_TIME_SEC + 3) * 1000);
     expectReached(await lab.probe(pod('a1'), pod('a2')));
+    expectReached(await lab.probe(pod('a1'), pod('a2'), 6));
   });
 });

@@ -6,6 +6,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { expect } from 'vitest';
 import type { Lab, ProbeResult } from '../../src/lab/lab.js';
+import type { HostPlan } from '../../src/lab/plan.js';
 import { holdsExpected, isPetrels } from '../../src/lab/routes.js';
 
 /** Route notifications in one namespace, from start() until stop(). */
@@ -67,8 +68,9 @@ async function spawnOk(command: string, args: readonly string[]): Promise<void> 
 }
 
 /**
- * Every node holds exactly the route petrel should install for each other node's blocks, and no
- * other unicast route of petrel's: no pod /32 from beneath a remote block (CALICO.md §1.2).
+ * Every node holds exactly the route petrel should install for each other node's blocks (IPv4
+ * and IPv6), and no other unicast route of petrel's: no pod /32 or /128 from beneath a remote
+ * block (CALICO.md §1.2).
  */
 export async function expectExactRoutes(lab: Lab): Promise<void> {
   const expected = lab.expectedRoutes();
@@ -82,8 +84,17 @@ export async function expectExactRoutes(lab: Lab): Promise<void> {
 }
 
 export function expectReached(result: ProbeResult): void {
-  const what = `${result.from.name} -> ${result.to.name}`;
+  const what = `${result.from.name} -> ${result.to.name} over IPv${result.family} (${result.target})`;
   expect(result.ping.transmitted, `${what}: ping sent`).toBeGreaterThan(0);
   expect(result.ping.received, `${what}: ping ${result.ping.summary}`).toBe(result.ping.transmitted);
-  expect(result.tcp, what).toEqual({ ok: true, detail: `pong hello from ${result.from.name} (${result.from.ip})` });
+  expect(result.tcp, what).toEqual({ ok: true, detail: `pong hello from ${result.from.name} (${result.source})` });
+}
+
+/** The addresses a machine should have sessions with: each peer's IPv4 and IPv6 address. */
+export function expectedPeerAddresses(lab: Lab, machine: string): string[] {
+  const { nodes, reflector } = lab.plan;
+  let peers: readonly HostPlan[];
+  if (reflector === undefined) peers = nodes.filter((n) => n.name !== machine);
+  else peers = machine === reflector.name ? nodes : [reflector];
+  return peers.flatMap((p) => [p.address, p.address6]);
 }

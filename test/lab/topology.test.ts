@@ -1,6 +1,6 @@
-// The lab topology (SPEC §5) as namespaces: Calico's pod wiring exactly (CALICO.md §3), an
-// underlay of two subnets behind a router, and teardown by name — after use, after a failed
-// build, and when the process gets SIGTERM.
+// The lab topology (SPEC §5) as namespaces: Calico's pod wiring exactly (CALICO.md §3), IPv4
+// and IPv6, an underlay of two dual-stack subnets behind a router, and teardown by name — after
+// use, after a failed build, and when the process gets SIGTERM.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
@@ -62,16 +62,38 @@ describe('lab topology', () => {
     expect(await ipIn(node, '-o', 'link', 'show', 'dev', cali)).toContain('link/ether ee:ee:ee:ee:ee:ee');
   });
 
-  it('lets a pod reach its own node through proxy ARP for 169.254.1.1', async () => {
-    const r = await runIn(topology.namespaceOf('b1-p1'), 'ping', ['-n', '-c', '1', '-W', '2', '10.0.2.11']);
-    expect(r.stdout).toContain('1 received');
+  it('wires a pod’s IPv6 as Calico does: /128 on eth0, default via the cali end’s link-local fe80::ecee:eeff:feee:eeee, a proto boot /128 at metric 1024', async () => {
+    const pod = topology.namespaceOf('a1-p1');
+    const node = topology.namespaceOf('a1');
+    const cali = topology.caliOf('a1-p1')!;
+    const podAddress = await ipIn(pod, '-o', '-6', 'addr', 'show', 'dev', 'eth0', 'scope', 'global');
+    expect(podAddress).toContain('inet6 fd10:244::1:10/128');
+    expect(podAddress).not.toContain('tentative');
+    expect(await kernelRoutes(pod)).toContainEqual(expect.objectContaining({ dst: 'default', gateway: 'fe80::ecee:eeff:feee:eeee', dev: 'eth0' }));
+    // The host end's link-local comes from its MAC, usable at once (no duplicate address detection).
+    const caliAddress = await ipIn(node, '-o', '-6', 'addr', 'show', 'dev', cali);
+    expect(caliAddress).toContain('inet6 fe80::ecee:eeff:feee:eeee/64 scope link');
+    expect(caliAddress).not.toContain('tentative');
+    expect(await ipIn(node, '-6', 'route', 'show', 'proto', 'boot')).toContain(`fd10:244::1:10 dev ${cali} metric 1024`);
+    expect(await sysctl(node, 'net.ipv6.conf.all.forwarding')).toBe('1');
   });
 
-  it('routes the underlay between the subnets through the router', async () => {
+  it('lets a pod reach its own node through proxy ARP for 169.254.1.1, and over IPv6 through the cali end’s link-local', async () => {
+    const r = await runIn(topology.namespaceOf('b1-p1'), 'ping', ['-n', '-c', '1', '-W', '2', '10.0.2.11']);
+    expect(r.stdout).toContain('1 received');
+    const r6 = await runIn(topology.namespaceOf('b1-p1'), 'ping', ['-6', '-n', '-c', '1', '-W', '2', 'fd00:0:2::11']);
+    expect(r6.stdout).toContain('1 received');
+  });
+
+  it('routes the underlay between the subnets through the router, IPv4 and IPv6', async () => {
     const r = await runIn(topology.namespaceOf('a1'), 'ping', ['-n', '-c', '1', '-W', '2', '10.0.2.11']);
     expect(r.stdout).toMatch(/ttl=63/);
     const rr = await runIn(topology.namespaceOf('rr'), 'ping', ['-n', '-c', '1', '-W', '2', '10.0.1.12']);
     expect(rr.stdout).toMatch(/ttl=64/);
+    const r6 = await runIn(topology.namespaceOf('a1'), 'ping', ['-6', '-n', '-c', '1', '-W', '2', 'fd00:0:2::11']);
+    expect(r6.stdout).toMatch(/ttl=63/);
+    const rr6 = await runIn(topology.namespaceOf('rr'), 'ping', ['-6', '-n', '-c', '1', '-W', '2', 'fd00:0:1::12']);
+    expect(rr6.stdout).toMatch(/ttl=64/);
   });
 
   it('gives nodes (not the reflector) a stand-in tunl0 that is a veth', async () => {
@@ -81,12 +103,13 @@ describe('lab topology', () => {
   });
 
   it('adds and removes a pod without touching the others', async () => {
-    const cali = await topology.addPod('a2', { name: 'a2-p2', ip: '10.244.2.11' });
-    expect((await kernelRoutes(topology.namespaceOf('a2'))).map((r) => r.dst)).toContain('10.244.2.11');
+    const cali = await topology.addPod('a2', { name: 'a2-p2', ip: '10.244.2.11', ip6: 'fd10:244::2:11' });
+    expect((await kernelRoutes(topology.namespaceOf('a2'))).map((r) => r.dst)).toEqual(expect.arrayContaining(['10.244.2.11', 'fd10:244::2:11']));
     await topology.removePod('a2-p2');
     const routes = (await kernelRoutes(topology.namespaceOf('a2'))).map((r) => r.dst);
     expect(routes).not.toContain('10.244.2.11');
-    expect(routes).toContain('10.244.2.10');
+    expect(routes).not.toContain('fd10:244::2:11');
+    expect(routes).toEqual(expect.arrayContaining(['10.244.2.10', 'fd10:244::2:10']));
     expect(await namespacesNamed(topology.prefix)).not.toContain(topology.namespaceOf('a2-p2'));
     expect((await run('ip', ['-n', topology.namespaceOf('a2'), 'link', 'show', 'dev', cali])).code).not.toBe(0);
   });
