@@ -22,12 +22,14 @@
  * which Felix itself writes, so a cluster's VTEPs carry over unchanged), mapped by the daemon
  * from `calicoResources`. Nodes without a recorded MAC use the deterministic `vtepMacFor(nodeIp)`:
  * `02:50` (a locally administered unicast prefix, IEEE 802 U/L bit) followed by the four octets
- * of the node's IPv4 address, or `02:56` and the last four octets of its IPv6 address, so every
- * petrel derives the same MAC for a node with no exchange at all. The BGP alternative (RFC 9012
+ * of the node's IPv4 address, or `02:56` and four octets of a SHA-256 digest of its whole IPv6
+ * address (its last four octets alone are the same for `fd00:0:1::11` and `fd00:0:2::11`), so
+ * every petrel derives the same MAC for a node with no exchange at all. The BGP alternative (RFC 9012
  * tunnel encapsulation and Router's MAC extended communities on block routes) would need every
  * speaker on the path to carry them; Calico's BIRD does not. This module is the kernel side only:
  * it takes the typed remotes and programs them.
  */
+import { createHash } from 'node:crypto';
 import { parseIpv4, parseIpv6 } from '../bgp/address.js';
 import { RequestChannel, dumpAll } from './channel.js';
 import type { KernelLog } from './fib-port.js';
@@ -79,11 +81,15 @@ export interface VxlanPlaneOptions {
   readonly log: KernelLog;
 }
 
-/** The deterministic VTEP MAC of a node: 02:50 and the node's IPv4 octets, or 02:56 and the last four of its IPv6 address. */
+/**
+ * The deterministic VTEP MAC of a node: 02:50 and the node's IPv4 octets, or 02:56 and the first
+ * four octets of the SHA-256 digest of its 16 IPv6 address octets (nodes in different /64s often
+ * share an interface identifier, so no fixed four octets of the address tell them apart).
+ */
 export function vtepMacFor(nodeIp: string): string {
   const v4 = parseIpv4(nodeIp);
   const v6 = v4 === undefined ? parseIpv6(nodeIp) : undefined;
-  const tail = v4 ?? v6?.subarray(12);
+  const tail = v4 ?? (v6 === undefined ? undefined : createHash('sha256').update(v6).digest().subarray(0, 4));
   if (tail === undefined) throw new Error(`not an IP address: ${nodeIp}`);
   return ['02', v4 === undefined ? '56' : '50', ...Array.from(tail, (b) => b.toString(16).padStart(2, '0'))].join(':');
 }

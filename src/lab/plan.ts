@@ -10,9 +10,8 @@
  * node's VXLAN tunnel endpoint takes the first address of its block, as Calico's IPAM hands the
  * tunnel address out of the node's block (`Node.spec.ipv4VXLANTunnelAddr`, `ipv6VXLANTunnelAddr`).
  * The IPv4 VTEP MAC is the one petrel derives from the node address when none is recorded
- * (src/kernel/vxlan.ts); the IPv6 one is recorded, as Felix records `vxlanTunnelMACAddrV6`,
- * because the derived IPv6 default (02:56 and the address's last four octets) would give a1
- * (fd00:0:1::11) and b1 (fd00:0:2::11) the same MAC.
+ * (src/kernel/vxlan.ts); the IPv6 one is recorded, as Felix records `vxlanTunnelMACAddrV6`, so
+ * the lab has nodes of both kinds.
  */
 import type { IpFamily } from '../bgp/address.js';
 import { vtepMacFor } from '../kernel/vxlan.js';

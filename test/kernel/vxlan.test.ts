@@ -33,8 +33,12 @@ async function inChild<T>(body: (child: SyncerChild) => Promise<T>): Promise<T> 
 describe('VxlanPlane in a namespace', () => {
   it('derives a locally administered unicast VTEP MAC from the node address', () => {
     expect(vtepMacFor('192.0.2.22')).toBe('02:50:c0:00:02:16');
-    // IPv6 nodes (vxlan-v6.calico): 02:56 and the address's last four octets.
-    expect(vtepMacFor('fd00:1::c0a8:1')).toBe('02:56:c0:a8:00:01');
+    // IPv6 nodes (vxlan-v6.calico): 02:56 and the first four octets of SHA-256 over the 16
+    // address octets (python3: hashlib.sha256(ipaddress.IPv6Address(a).packed)).
+    expect(vtepMacFor('fd00:1::c0a8:1')).toBe('02:56:ca:cf:14:65');
+    // The same interface identifier in two subnets: two MACs (the last four octets alone collide).
+    expect(vtepMacFor('fd00:0:1::11')).toBe('02:56:65:74:48:85');
+    expect(vtepMacFor('fd00:0:2::11')).toBe('02:56:47:7b:80:7c');
     expect(() => vtepMacFor('node-a')).toThrow(/not an IP address/);
   });
 
