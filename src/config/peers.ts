@@ -25,6 +25,7 @@ import {
   DEFAULT_CONNECT_RETRY_SEC,
   NextHopMode,
   type Config,
+  type DeepReadonly,
   type PeerConfig,
   type PeerFamily,
 } from './schema.js';
@@ -78,8 +79,8 @@ export interface EffectivePeer {
 
 /** Filter rules of one direction, per address family (BGPFilter `importV4`/`importV6`…). */
 export interface FamilyRules {
-  readonly ipv4: readonly FilterRule[];
-  readonly ipv6: readonly FilterRule[];
+  readonly ipv4: readonly DeepReadonly<FilterRule>[];
+  readonly ipv6: readonly DeepReadonly<FilterRule>[];
 }
 
 /**

@@ -11,7 +11,8 @@ import type { AfiSafiName } from '../bgp/types.js';
 import type { EffectivePeer } from '../config/peers.js';
 import type { Negotiated } from '../fsm/negotiate.js';
 import { BgpFilter } from '../rib/bgp-filter.js';
-import type { IneligibleReason, Path, PeerInfo, PeerInfoInit } from '../rib/path.js';
+import type { AttrSet } from '../rib/attr-set.js';
+import { Path, type IneligibleReason, type PeerInfo, type PeerInfoInit } from '../rib/path.js';
 
 const UNICAST: readonly AfiSafiName[] = ['ipv4-unicast', 'ipv6-unicast'];
 
@@ -38,7 +39,13 @@ export function routeRefreshRequests(negotiated: Negotiated): Uint8Array[] {
     .map((name) => encodeMessage({ type: 'route-refresh', ...afiSafiFromName(name), subtype: 'normal' }, negotiated.sendContext));
 }
 
-/** A stored path under a new source, keeping its graceful-restart stale mark (RFC 4724 §4.2). */
-export function resourcedPath(path: Path, info: PeerInfo, ineligible: IneligibleReason | null): Path {
-  return path.copy(path.dest, info, ineligible);
+/**
+ * A stored path under a new source, keeping its graceful-restart stale mark (RFC 4724 §4.2);
+ * with `attrs`, stored with those instead (import operations re-applied).
+ */
+export function resourcedPath(path: Path, info: PeerInfo, ineligible: IneligibleReason | null, attrs: AttrSet = path.attrs): Path {
+  if (attrs === path.attrs) return path.copy(path.dest, info, ineligible);
+  const out = Path.create(path.dest, path.pathId, attrs, info, ineligible);
+  out.stale = path.stale;
+  return out;
 }

@@ -5,6 +5,9 @@
  *
  * - eBGP: a received LOCAL_PREF is removed (RFC 4271 §5.1.5); our AS in AS_PATH is a loop.
  * - iBGP: ORIGINATOR_ID / CLUSTER_LIST loops (RFC 4456 §8).
+ * - the peer's BGPFilter import rules (CALICO.md §1.7): a rejected path is stored flagged; an
+ *   Accept rule's operations (v3.32) change the attributes it is stored with, and the attributes
+ *   received are remembered beside it (only for such paths) so a reload can judge it afresh.
  * - RFC 7606 treat-as-withdraw: the NLRI are stored flagged ineligible, never selected, so
  *   the previous route is gone from the Loc-RIB and `show routes` still explains why.
  * - Graceful restart (RFC 4724 §4.2) and enhanced route refresh (RFC 7313 §4): paths are marked
@@ -19,9 +22,9 @@ import { formatIpv4Network, type PackedIpv4Prefixes } from '../bgp/nlri.js';
 import type { Nlri, PathAttribute, UpdateMessage } from '../bgp/types.js';
 import { AdjRibIn } from '../rib/adj-rib-in.js';
 import type { AttrTable, AttrSet, NextHopSource } from '../rib/attr-set.js';
-import { importAttrs, importEligibility, importFilterVerdict } from '../rib/import-check.js';
+import { importAttrs, importEligibility, importFiltered } from '../rib/import-check.js';
 import type { LocRib } from '../rib/loc-rib.js';
-import type { IneligibleReason, Path, PeerInfo } from '../rib/path.js';
+import { Path, type IneligibleReason, type PeerInfo } from '../rib/path.js';
 import type { LocalSpeaker } from '../rib/speaker.js';
 
 export type UnicastFamily = 4 | 6;
@@ -39,6 +42,11 @@ export class PeerRib {
   readonly #table: AttrTable;
   /** Read per UPDATE: a reload may change our AS, router ID or cluster ID. */
   readonly #self: () => LocalSpeaker;
+  /**
+   * The attributes as received of the stored paths that import operations changed (created on
+   * the first such path; a path that leaves the table takes its entry with it).
+   */
+  #received: WeakMap<Path, AttrSet> | undefined = undefined;
 
   constructor(info: PeerInfo, table: AttrTable, locRib: LocRib, self: () => LocalSpeaker) {
     this.adjIn = new AdjRibIn(info, locRib);
@@ -85,9 +93,46 @@ export class PeerRib {
     const filtered = info.importFilter !== undefined;
     for (let i = 0; i < nlri.length; i++) {
       const n = nlri[i]!;
-      const verdict = ineligible ?? (filtered ? importFilterVerdict(n.prefix, info) : null);
-      this.#counted(this.adjIn.announce(n, n.pathId ?? 0, attrs, verdict), verdict);
+      if (ineligible === null && filtered) {
+        this.#announceFiltered(n.prefix, n.pathId ?? 0, attrs, (verdict) => this.adjIn.announce(n, n.pathId ?? 0, attrs, verdict));
+        continue;
+      }
+      this.#counted(this.adjIn.announce(n, n.pathId ?? 0, attrs, ineligible), ineligible);
     }
+  }
+
+  /**
+   * One prefix of a peer with import rules: rejected (stored flagged), accepted as received
+   * (both through `announce`, with the received attributes), or accepted with the attributes an Accept rule's operations made, as a path of its
+   * own whose received attributes are remembered.
+   */
+  #announceFiltered(prefix: string, pathId: number, attrs: AttrSet, announce: (verdict: IneligibleReason | null) => Path | undefined | null): void {
+    const info = this.adjIn.peer;
+    const stored = importFiltered(prefix, info, attrs);
+    if (stored === null) {
+      this.#counted(announce('import-rejected'), 'import-rejected');
+      return;
+    }
+    if (stored === attrs) {
+      const previous = announce(null);
+      this.#counted(previous, null);
+      // An unchanged path kept in place may be one operations changed before: it is as received now.
+      if (previous === null && this.#received !== undefined) {
+        const kept = this.adjIn.get(prefix, pathId);
+        if (kept !== undefined) this.#received.delete(kept);
+      }
+      return;
+    }
+    const path = Path.create(prefix, pathId, stored, info, null);
+    const previous = this.adjIn.put(path);
+    this.#counted(previous, null);
+    const kept = previous === null ? this.adjIn.get(prefix, pathId) : path;
+    if (kept !== undefined) (this.#received ??= new WeakMap()).set(kept, attrs);
+  }
+
+  /** The attributes `path` was received with: its own unless import operations changed them. */
+  receivedAttrs(path: Path): AttrSet {
+    return this.#received?.get(path) ?? path.attrs;
   }
 
   /** `#announce` for the UPDATE's own NLRI field decoded packed (no object per prefix). */
@@ -99,9 +144,13 @@ export class PeerRib {
     for (let i = 0; i < nlri.count; i++) {
       const address4 = nlri.address4(i);
       const length = nlri.prefixLength(i);
-      // The filter matches text; only a peer with BGPFilter rules pays for building it.
-      const verdict = ineligible ?? (filtered ? importFilterVerdict(formatIpv4Network(address4, length), info) : null);
-      this.#counted(this.adjIn.announce4(address4, length, nlri.pathId(i), attrs, verdict), verdict);
+      const pathId = nlri.pathId(i);
+      if (ineligible === null && filtered) {
+        // The filter matches text; only a peer with BGPFilter rules pays for building it.
+        this.#announceFiltered(formatIpv4Network(address4, length), pathId, attrs, (verdict) => this.adjIn.announce4(address4, length, pathId, attrs, verdict));
+        continue;
+      }
+      this.#counted(this.adjIn.announce4(address4, length, pathId, attrs, ineligible), ineligible);
     }
   }
 
@@ -121,13 +170,13 @@ export class PeerRib {
     return treatAsWithdraw ? 'treat-as-withdraw' : importEligibility(attrs, this.adjIn.peer, this.#self());
   }
 
-  /** Stores one already-built path (re-sourcing on a role change). */
-  applyPath(path: Path): void {
-    this.#put(path);
-  }
-
-  #put(path: Path): void {
-    this.#counted(this.adjIn.put(path), path.ineligible);
+  /** Stores one already-built path (re-sourcing on a role change), received with `received`. */
+  applyPath(path: Path, received: AttrSet = path.attrs): void {
+    const previous = this.adjIn.put(path);
+    this.#counted(previous, path.ineligible);
+    if (received === path.attrs) return;
+    const kept = previous === null ? this.adjIn.get(path.prefix, path.pathId) : path;
+    if (kept !== undefined) (this.#received ??= new WeakMap()).set(kept, received);
   }
 
   /** Keeps the ineligible count after storing a path that is `ineligible` and replaced `previous`. */

@@ -33,7 +33,7 @@ import type { Dest } from '../rib/dest.js';
 import { makeExportTarget } from '../rib/export-attrs.js';
 import type { ExportPolicy } from '../rib/export-policy.js';
 import { changeOf, LocRib, type LocRibChange } from '../rib/loc-rib.js';
-import { reevaluateImport } from '../rib/import-check.js';
+import { reimport } from '../rib/import-check.js';
 import { makePeerInfo, Path, Preference, type KernelRouteInfo, type PeerInfo } from '../rib/path.js';
 import type { LocalSpeaker } from '../rib/speaker.js';
 import { UpdateGroups, type GroupMember, type UpdateGroup, type UpdateGroupSettings } from '../rib/update-groups.js';
@@ -743,7 +743,14 @@ export class Speaker {
     if (!rib) return;
     const fresh = new PeerRib(info, this.table, this.locRib, this.#selfNow);
     for (const path of [...rib.adjIn]) {
-      fresh.applyPath(resourcedPath(path, info, reevaluate ? reevaluateImport(path, info, this.#self) : path.ineligible));
+      // Judged again from what the peer sent, not from what earlier import operations made of it.
+      const received = rib.receivedAttrs(path);
+      if (!reevaluate) {
+        fresh.applyPath(resourcedPath(path, info, path.ineligible), received);
+        continue;
+      }
+      const again = reimport(path, info, this.#self, received);
+      fresh.applyPath(resourcedPath(path, info, again.ineligible, again.attrs), received);
     }
     rib.clear();
     state.rib = fresh;

@@ -53,6 +53,11 @@ export interface PathAttributes {
   readonly originatorId: string | undefined;
   readonly clusterList: readonly string[];
   readonly unknown: readonly UnknownAttribute[];
+  /**
+   * Not a BGP attribute: the route's priority as a BGPFilter import rule's `setPriority` left it
+   * (BIRD's `krt_metric`, CALICO.md §1.7), kept with the route inside petrel and never sent.
+   */
+  readonly priority?: number | undefined;
 }
 
 /** What `intern` takes: every field but ORIGIN may be left out. */
@@ -103,7 +108,9 @@ function attrKey(a: PathAttributesInit): string {
   return (
     `${a.origin}|${asPath}|${(a.nextHops ?? EMPTY).join(',')}|${a.med ?? ''}|${a.localPref ?? ''}|` +
     `${a.atomicAggregate === true ? 1 : 0}|${agg}|${(a.communities ?? EMPTY).join(',')}|${large}|${ext}|` +
-    `${a.originatorId ?? ''}|${(a.clusterList ?? EMPTY).join(',')}|${unknown}`
+    `${a.originatorId ?? ''}|${(a.clusterList ?? EMPTY).join(',')}|${unknown}` +
+    // Only sets with a priority say so: every other key stays as it was.
+    (a.priority === undefined ? '' : `|p${a.priority}`)
   );
 }
 
@@ -126,6 +133,7 @@ export class AttrSet implements PathAttributes {
   readonly originatorId: string | undefined;
   readonly clusterList: readonly string[];
   readonly unknown: readonly UnknownAttribute[];
+  readonly priority: number | undefined;
   /** The canonical key this set is interned under. */
   readonly key: string;
   /** Precomputed for the decision process (RFC 4271 §9.1.2.2). */
@@ -156,6 +164,7 @@ export class AttrSet implements PathAttributes {
     this.originatorId = init.originatorId;
     this.clusterList = frozen(init.clusterList);
     this.unknown = frozen(init.unknown?.map((u) => Object.freeze({ code: u.code, flags: u.flags, value: u.value.slice() })));
+    this.priority = init.priority;
     this.key = key;
     this.asPathLength = asPathLength(this.asPath);
     this.neighborAs = neighborAs(this.asPath);
@@ -223,6 +232,7 @@ export class AttrSet implements PathAttributes {
       originatorId: this.originatorId,
       clusterList: this.clusterList,
       unknown: this.unknown,
+      priority: this.priority,
     };
   }
 

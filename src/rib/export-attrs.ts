@@ -13,7 +13,12 @@
  *    the global one, 32 octets (RFC 2545 §3, as BIRD and FRR send it); iBGP and multihop peers
  *    get the global one alone, except on a session between link-locals, where `::` and the
  *    link-local are all there is (BIRD);
- *  - communities from export policy (`prefixAdvertisements`) appended.
+ *  - communities from export policy (`prefixAdvertisements`) appended;
+ *  - a BGPFilter export rule's operations (community, AS_PATH prepend; CALICO.md §1.7) applied
+ *    to the route first, as BIRD runs the export filter before `bgp_update_attrs`;
+ *  - the route's priority (an import `setPriority`, BIRD's `krt_metric`) is never sent; to iBGP
+ *    a route without LOCAL_PREF gets 2^31-1 − priority, as confd's export prologue sets it
+ *    (`bgp_processor.go` buildExportFilter), else the configured default.
  * Results are interned and memoised on the source set per target profile, so exporting 1,000,000
  * prefixes that share one set interns once and then costs a Map lookup per prefix.
  */
@@ -21,6 +26,7 @@ import { reflect } from '../reflector/reflect.js';
 import { isReflection } from '../reflector/targets.js';
 import type { LargeCommunity } from '../bgp/types.js';
 import { prependAs } from './as-path.js';
+import { BIRD_INT_MAX, type FilterOperations } from './bgp-filter.js';
 import type { AttrPatch, AttrSet } from './attr-set.js';
 import type { Path, PeerInfo } from './path.js';
 import type { LocalSpeaker } from './speaker.js';
@@ -69,6 +75,8 @@ export interface ExportAdditions {
   readonly communities: readonly number[];
   readonly largeCommunities: readonly LargeCommunity[];
   readonly communityKey: string;
+  /** A BGPFilter export rule's operations; `communityKey` then names them too. */
+  readonly operations?: FilterOperations | undefined;
 }
 
 export const NO_ADDITIONS: ExportAdditions = Object.freeze({ communities: [], largeCommunities: [], communityKey: '' });
@@ -125,7 +133,8 @@ function exportAttrsMemoised(path: Path, target: ExportTarget, additions: Export
   const cached = path.attrs.derived(memoKey);
   if (cached !== undefined) return cached;
 
-  const base = isReflection(source, target.peer) && target.self.clusterId !== undefined ? reflect(path.attrs, source, target.self) : path.attrs;
+  const filtered = additions.operations === undefined ? path.attrs : additions.operations.apply(path.attrs, 'export');
+  const base = isReflection(source, target.peer) && target.self.clusterId !== undefined ? reflect(filtered, source, target.self) : filtered;
   const selfHops = v6 ? ownIpv6NextHops(target) : [target.localAddress];
   const patch: { -readonly [K in keyof AttrPatch]: AttrPatch[K] } = {};
   const local = base.nextHops.length === 0;
@@ -137,10 +146,11 @@ function exportAttrsMemoised(path: Path, target: ExportTarget, additions: Export
     patch.clusterList = [];
     if (target.nextHopMode !== 'Keep' || local) patch.nextHops = selfHops;
   } else {
-    if (base.localPref === undefined) patch.localPref = target.defaultLocalPref;
+    if (base.localPref === undefined) patch.localPref = base.priority === undefined ? target.defaultLocalPref : BIRD_INT_MAX - base.priority;
     if (target.nextHopMode === 'Self' || local) patch.nextHops = selfHops;
   }
   appendCommunities(base, additions, patch);
+  if (base.priority !== undefined) patch.priority = undefined;
   const out = base.with(patch);
   path.attrs.remember(memoKey, out);
   return out;

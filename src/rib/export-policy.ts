@@ -20,14 +20,17 @@
  * A peer's BGPFilter export rules run before all of this (`withFilter`, CALICO.md §1.7): the
  * first matching rule accepts or rejects outright — an accepted route then skips the rules above,
  * communities included, as BIRD's `accept` leaves the filter before `calico_export_to_bgp_peers`
- * — and no matching rule falls through to them.
+ * — and no matching rule falls through to them. An Accept rule's operations (v3.32) travel in
+ * the decision (`operations`) for export-attrs.ts to apply before its own rewriting, as BIRD
+ * runs the export filter before `bgp_update_attrs`.
  *
  * `exportPolicy: all` accepts everything (a central reflector for non-Calico clients), still
  * adding the communities. The context is compiled once per config; `decide` allocates nothing
  * for a prefix matched by at most one `prefixAdvertisements` entry.
  */
 import type { LargeCommunity } from '../bgp/types.js';
-import type { BgpFilter } from './bgp-filter.js';
+import type { BgpFilter, FilterOperations } from './bgp-filter.js';
+import type { PathAttributes } from './attr-set.js';
 import type { PeerInfo } from './path.js';
 import { lengthOf, PrefixSet, prefixLength, prefixText, type RoutePrefix } from './prefix-set.js';
 
@@ -85,8 +88,10 @@ export interface ExportDecision {
   /** Communities to add (§1.3 step 4); empty when none apply. */
   readonly communities: readonly number[];
   readonly largeCommunities: readonly LargeCommunity[];
-  /** Identifies the added communities, for memoising the exported attribute set. */
+  /** Identifies the added communities (and operations), for memoising the exported attribute set. */
   readonly communityKey: string;
+  /** An export rule's operations (v3.32), applied to the route before export rewriting. */
+  readonly operations?: FilterOperations | undefined;
 }
 
 const ACCEPTING: ReadonlySet<ExportRule> = new Set<ExportRule>([
@@ -155,12 +160,17 @@ export class ExportPolicy {
   readonly #ctx: ExportPolicyContext;
   /** A peer's export rules, consulted first; undefined on the shared policy. */
   readonly #filter: BgpFilter | undefined;
+  /** The filter has v3.32 matches that read the route's attributes. */
+  readonly #filterReadsAttrs: boolean;
+  /** One accepting decision per export rule with operations. */
+  readonly #withOperations = new Map<FilterOperations, ExportDecision>();
   /** Policies with a filter made from this one, by filter key. */
   readonly #withFilters = new Map<string, ExportPolicy>();
 
   constructor(ctx: ExportPolicyContext, filter?: BgpFilter) {
     this.#ctx = ctx;
     this.#filter = filter;
+    this.#filterReadsAttrs = filter?.readsAttrs ?? false;
     this.mode = ctx.exportPolicy;
     this.#disabledPools = new PrefixSet(ctx.pools.filter((p) => p.disableBGPExport).map((p) => p.cidr));
     this.#pools = new PrefixSet(ctx.pools.filter((p) => !p.disableBGPExport).map((p) => p.cidr));
@@ -194,14 +204,20 @@ export class ExportPolicy {
   }
 
   /**
-   * Decides whether the route for `prefix` from `source` goes to a peer; `toInternalPeer` is
-   * BIRD's `internal_peer` (peer AS == local AS).
+   * Decides whether the route for `prefix` from `source` with `attrs` goes to a peer;
+   * `toInternalPeer` is BIRD's `internal_peer` (peer AS == local AS). Only a peer filter's v3.32
+   * matches read `attrs`.
    */
-  decide(prefix: string | RoutePrefix, source: PeerInfo, toInternalPeer: boolean): ExportDecision {
+  decide(prefix: string | RoutePrefix, source: PeerInfo, toInternalPeer: boolean, attrs?: PathAttributes): ExportDecision {
     if (this.#filter !== undefined) {
-      // §1.7: the peer's BGPFilter functions run before calico_export_to_bgp_peers.
-      const verdict = this.#filter.evaluate(prefixText(prefix), source, toInternalPeer);
-      if (verdict !== undefined) return this.#plain[verdict === 'accept' ? 'export-filter-accept' : 'export-filter-reject'];
+      // §1.7: the peer's BGPFilter functions run before calico_export_to_bgp_peers, after confd's
+      // priority prologue (hence the normal priority for routes without one).
+      const route = this.#filterReadsAttrs && attrs !== undefined ? { attrs, normalPriority: this.#normalPriority } : undefined;
+      const outcome = this.#filter.match(prefixText(prefix), source, toInternalPeer, route);
+      if (outcome !== undefined) {
+        if (outcome.verdict === 'reject') return this.#plain['export-filter-reject'];
+        return outcome.operations === undefined ? this.#plain['export-filter-accept'] : this.#operationsDecision(outcome.operations);
+      }
     }
     const table = this.#communitiesFor(prefix);
     if (this.mode === 'all') return table['export-all'];
@@ -230,6 +246,15 @@ export class ExportPolicy {
     if (this.#pools.indexOf(prefix) >= 0) return table['inside-pool'];
     // 9. Nothing else leaves.
     return table['outside-pools'];
+  }
+
+  #operationsDecision(operations: FilterOperations): ExportDecision {
+    let decision = this.#withOperations.get(operations);
+    if (decision === undefined) {
+      decision = Object.freeze({ ...this.#plain['export-filter-accept'], communityKey: operations.id, operations });
+      this.#withOperations.set(operations, decision);
+    }
+    return decision;
   }
 
   /** §1.3 step 4: the communities of every matching `prefixAdvertisements` entry. */

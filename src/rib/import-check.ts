@@ -8,7 +8,9 @@
  *  - iBGP: route reflection loops (RFC 4456 §8, `checkLoop`);
  *  - per prefix, the peer's import filter (Calico BGPFilter `importV4`/`importV6`, CALICO.md
  *    §1.7): Reject flags the path `import-rejected`; Accept or no matching rule accepts, as
- *    Calico's import filter ends in `accept`.
+ *    Calico's import filter ends in `accept`. An Accept rule's operations (v3.32) change the
+ *    attributes the path is stored with, as BIRD stores what its import filter produced; loops
+ *    are judged on the attributes as received (BIRD checks them before the filter).
  * A looping or rejected path is stored flagged ineligible, not dropped, so `show routes` explains it.
  */
 import { checkLoop } from '../reflector/loop.js';
@@ -37,10 +39,25 @@ export function importEligibility(attrs: PathAttributes, peer: PeerInfo, self: L
 }
 
 /** The peer's import filter on one prefix: `import-rejected`, or null to accept (§1.7 fall-through). */
-export function importFilterVerdict(prefix: string, peer: PeerInfo): IneligibleReason | null {
+export function importFilterVerdict(prefix: string, peer: PeerInfo, attrs?: PathAttributes): IneligibleReason | null {
   const filter = peer.importFilter;
   if (filter === undefined) return null;
-  return filter.evaluate(prefix, peer, peer.kind === 'ibgp') === 'reject' ? 'import-rejected' : null;
+  return filter.evaluate(prefix, peer, peer.kind === 'ibgp', attrs === undefined ? undefined : { attrs }) === 'reject' ? 'import-rejected' : null;
+}
+
+/**
+ * The peer's import filter on one prefix received with `attrs`: null when a rule rejects it,
+ * else the set it is stored with — `attrs` itself unless an Accept rule's operations changed it.
+ * Allocates nothing beyond the filter's memoised sets.
+ */
+export function importFiltered(prefix: string, peer: PeerInfo, attrs: AttrSet): AttrSet | null {
+  const filter = peer.importFilter;
+  if (filter === undefined) return attrs;
+  // A received route has no priority: `priority` rules never match on import (normalPriority unset).
+  const outcome = filter.match(prefix, peer, peer.kind === 'ibgp', filter.readsAttrs ? { attrs } : undefined);
+  if (outcome === undefined) return attrs;
+  if (outcome.verdict === 'reject') return null;
+  return outcome.operations === undefined ? attrs : outcome.operations.apply(attrs, 'import');
 }
 
 /**
@@ -50,5 +67,18 @@ export function importFilterVerdict(prefix: string, peer: PeerInfo): IneligibleR
  */
 export function reevaluateImport(path: Path, peer: PeerInfo, self: LocalSpeaker): IneligibleReason | null {
   if (path.ineligible === 'treat-as-withdraw' || path.ineligible === 'next-hop-unreachable') return path.ineligible;
-  return importEligibility(path.attrs, peer, self) ?? importFilterVerdict(path.prefix, peer);
+  return importEligibility(path.attrs, peer, self) ?? importFilterVerdict(path.prefix, peer, path.attrs);
+}
+
+/**
+ * `reevaluateImport` from the attributes the path was received with (`received`: the stored ones
+ * unless import operations changed them), giving also the set to store: the new rules'
+ * operations applied afresh, never on top of the old ones'.
+ */
+export function reimport(path: Path, peer: PeerInfo, self: LocalSpeaker, received: AttrSet): { readonly ineligible: IneligibleReason | null; readonly attrs: AttrSet } {
+  if (path.ineligible === 'treat-as-withdraw' || path.ineligible === 'next-hop-unreachable') return { ineligible: path.ineligible, attrs: received };
+  const ineligible = importEligibility(received, peer, self);
+  if (ineligible !== null) return { ineligible, attrs: received };
+  const attrs = importFiltered(path.prefix, peer, received);
+  return attrs === null ? { ineligible: 'import-rejected', attrs: received } : { ineligible: null, attrs };
 }

@@ -551,7 +551,7 @@ export class UpdateGroup {
   /** The attribute set `path` is exported with by this group, or undefined when it is not exported. */
   #exported(path: Path): AttrSet | undefined {
     if (!REFLECTION_TARGETS[sourceKindOf(path.source)][this.#settings.targetKind]) return undefined;
-    const decision = this.#policy.decide(path.dest, path.source, this.#settings.toInternalPeer);
+    const decision = this.#policy.decide(path.dest, path.source, this.#settings.toInternalPeer, path.attrs);
     return decision.accept ? exportAttrs(path, this.#settings.target, decision) : undefined;
   }
 
@@ -642,7 +642,7 @@ export class UpdateGroup {
     const add = (path: Path, nlri: Nlri): void => {
       const source = path.source;
       if (source.kind !== 'local' && source.address === address) return;
-      const decision = this.#policy.decide(path.dest, source, this.#settings.toInternalPeer);
+      const decision = this.#policy.decide(path.dest, source, this.#settings.toInternalPeer, path.attrs);
       if (!decision.accept) return;
       const attrs = exportAttrs(path, this.#settings.target, decision);
       const fi = path.dest.family === 6 ? 1 : 0;

@@ -1,8 +1,9 @@
 /**
  * Per-peer Calico policy through `petrel run` against real BIRD 2 daemons (CALICO.md §1.5,
  * §1.7): petrel (AS 4200000001) speaks to a ToR-like BIRD (AS 65001) as AS 65201 (`localAsNumber`,
- * BIRD `local as`), with a BGPFilter-shaped export rule that withholds one of its two blocks and
- * an import rule that rejects the ToR's default route. A second BIRD (AS 65002), without
+ * BIRD `local as`), with BGPFilter-shaped export rules that withhold one of its two blocks and
+ * send the other with a community added and its path prepended (v3.32 operations), and an
+ * import rule that rejects the ToR's default route. A second BIRD (AS 65002), without
  * filters, gets both blocks. A reload that drops the import rule makes petrel ask the ToR for a
  * ROUTE-REFRESH (RFC 2918) and accept the resent default route, with no session reset.
  */
@@ -62,7 +63,14 @@ describe('per-peer filters and local AS against BIRD 2', () => {
       pools: [{ cidr: '10.244.0.0/16' }],
       blocks: [SHOWN_BLOCK, WITHHELD_BLOCK],
       filters: [
-        { name: 'tor-out', exportV4: [{ action: 'Reject', matchOperator: 'Equal', cidr: WITHHELD_BLOCK }] },
+        {
+          name: 'tor-out',
+          exportV4: [
+            { action: 'Reject', matchOperator: 'Equal', cidr: WITHHELD_BLOCK },
+            // Calico v3.32 operations: a community added, the path prepended (our AS still first).
+            { action: 'Accept', matchOperator: 'Equal', cidr: SHOWN_BLOCK, operations: [{ addCommunity: { value: '65001:200' } }, { prependASPath: { prefix: [65000, 65000] } }] },
+          ],
+        },
         { name: 'tor-in', importV4: [{ action: 'Reject', matchOperator: 'Equal', cidr: DEFAULT_ROUTE }] },
       ],
       peers: [
@@ -80,9 +88,10 @@ describe('per-peer filters and local AS against BIRD 2', () => {
       await petrel.waitPeerState('other', 'Established');
 
       const torRib = await ribOf(tor, `${SHOWN_BLOCK} from petrel`, (r) => r.some((x) => x.prefix === SHOWN_BLOCK));
-      expect(torRib.find((r) => r.prefix === SHOWN_BLOCK)).toMatchObject({ asPath: [SESSION_AS], nextHop: PETREL });
+      expect(torRib.find((r) => r.prefix === SHOWN_BLOCK)).toMatchObject({ asPath: [SESSION_AS, 65000, 65000], nextHop: PETREL, communities: ['65001:200'] });
       const otherRib = await ribOf(other, 'both blocks from petrel', (r) => [SHOWN_BLOCK, WITHHELD_BLOCK].every((p) => r.some((x) => x.prefix === p)));
-      expect(otherRib.find((r) => r.prefix === SHOWN_BLOCK)).toMatchObject({ asPath: [FOUR_OCTET_AS] });
+      // The peer without the filter gets the block as it is.
+      expect(otherRib.find((r) => r.prefix === SHOWN_BLOCK)).toMatchObject({ asPath: [FOUR_OCTET_AS], communities: [] });
       // The other BIRD has everything the ToR has by now, so the ToR's RIB is complete too.
       expect((await tor.routes()).map((r) => r.prefix)).not.toContain(WITHHELD_BLOCK);
 
