@@ -68,7 +68,7 @@ const policy = new ExportPolicy({
   prefixAdvertisements: [],
   isReflector: true,
 });
-const target = makeExportTarget({ peer: receiver, self, localAddress: '10.0.0.100', nextHopMode: 'Auto', defaultLocalPref: 100 });
+const target = makeExportTarget({ peer: receiver, self, localAddress: '10.0.0.100', nextHopMode: 'Auto' });
 t0 = process.hrtime.bigint();
 let exported = 0;
 for (const c of changes) {

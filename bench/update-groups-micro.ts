@@ -34,7 +34,7 @@ const loc = new LocRib(DEFAULT_DECISION_OPTIONS, (d) => groups.enqueue(d), (d) =
 const groups = new UpdateGroups(exportAll(true), loc, (fn) => scheduled.push(fn));
 const c1 = peer('10.0.0.11', { isClient: true });
 const c2 = peer('10.0.0.12', { isClient: true });
-const group = groups.obtain({ key: 'k', target: makeExportTarget({ peer: c2, self: SELF, localAddress: '10.0.0.100', nextHopMode: 'Auto', defaultLocalPref: 100 }), toInternalPeer: true, targetKind: 'client', families: ['ipv4-unicast'], sendContext: addPath ? { addPath: ['ipv4-unicast'] } : {} }, () => undefined);
+const group = groups.obtain({ key: 'k', target: makeExportTarget({ peer: c2, self: SELF, localAddress: '10.0.0.100', nextHopMode: 'Auto' }), toInternalPeer: true, targetKind: 'client', families: ['ipv4-unicast'], sendContext: addPath ? { addPath: ['ipv4-unicast'] } : {} }, () => undefined);
 const sink = new Sink('c2', c2);
 group.join(sink);
 const attrs = new AttrTable().intern({ origin: 'igp', asPath: [], nextHops: ['10.0.0.11'], localPref: 100 });

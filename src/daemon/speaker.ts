@@ -503,7 +503,6 @@ export class Speaker {
       ...(localAddressV6 !== undefined ? { localAddressV6 } : {}),
       ...(ownV6.linkLocal !== undefined ? { linkLocalV6: ownV6.linkLocal } : {}),
       nextHopMode: p.nextHopMode,
-      defaultLocalPref: DEFAULT_DECISION_OPTIONS.defaultLocalPref,
     });
     return { key, target, toInternalPeer: negotiated.internal, targetKind, families, sendContext: send, ...(exportFilter ? { exportFilter } : {}) };
   }

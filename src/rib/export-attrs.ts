@@ -2,7 +2,7 @@
  * The attribute rewriting on export, per target session (RFC 4271 §5.1, RFC 4456 §8), as BIRD
  * does it for Calico's sessions:
  *  - reflection (iBGP → iBGP): ORIGINATOR_ID and CLUSTER_LIST (RFC 4456 §8, `reflect`);
- *  - to iBGP: LOCAL_PREF is always sent, defaulted when absent (RFC 4271 §5.1.5); next hop kept
+ *  - to iBGP: LOCAL_PREF is always sent (RFC 4271 §5.1.5), set as below when absent; next hop kept
  *    (BIRD's default) unless `nextHopMode: Self`;
  *  - to eBGP: LOCAL_PREF removed (RFC 4271 §5.1.5); a MED learned from another AS is not passed
  *    on (RFC 4271 §5.1.4) unless `sendMed`; our AS prepended (RFC 4271 §5.1.2); ORIGINATOR_ID and
@@ -16,9 +16,12 @@
  *  - communities from export policy (`prefixAdvertisements`) appended;
  *  - a BGPFilter export rule's operations (community, AS_PATH prepend; CALICO.md §1.7) applied
  *    to the route first, as BIRD runs the export filter before `bgp_update_attrs`;
- *  - the route's priority (an import `setPriority`, BIRD's `krt_metric`) is never sent; to iBGP
- *    a route without LOCAL_PREF gets 2^31-1 − priority, as confd's export prologue sets it
- *    (`bgp_processor.go` buildExportFilter), else the configured default.
+ *  - the route's priority (BIRD's `krt_metric`) is never sent; to iBGP a route without
+ *    LOCAL_PREF — every locally originated one, and one learned over eBGP — gets 2^31-1 −
+ *    priority, as confd's export prologue (Calico v3.32+, `bgp_processor.go` buildExportFilter,
+ *    CALICO.md §1.3) sets it: the priority an import `setPriority` gave it, else a
+ *    kernel-learned route's metric (Felix's 512 for a live-migrated VM's /32 makes it win
+ *    elsewhere), else the normal 1024 (2147482623, what a v3.32 BIRD node sends for its blocks).
  * Results are interned and memoised on the source set per target profile, so exporting 1,000,000
  * prefixes that share one set interns once and then costs a Map lookup per prefix.
  */
@@ -27,6 +30,7 @@ import { isReflection } from '../reflector/targets.js';
 import type { LargeCommunity } from '../bgp/types.js';
 import { prependAs } from './as-path.js';
 import { BIRD_INT_MAX, type FilterOperations } from './bgp-filter.js';
+import { NORMAL_ROUTE_PRIORITY } from './export-policy.js';
 import type { AttrPatch, AttrSet } from './attr-set.js';
 import type { Path, PeerInfo } from './path.js';
 import type { LocalSpeaker } from './speaker.js';
@@ -48,8 +52,6 @@ export interface ExportTargetInit {
   readonly nextHopMode: NextHopMode;
   /** Pass MED to this eBGP peer (default false). */
   readonly sendMed?: boolean;
-  /** LOCAL_PREF sent to iBGP peers for routes without one (RFC 4271 §5.1.5). */
-  readonly defaultLocalPref: number;
 }
 
 /**
@@ -83,7 +85,7 @@ export const NO_ADDITIONS: ExportAdditions = Object.freeze({ communities: [], la
 
 export function makeExportTarget(init: ExportTargetInit): ExportTarget {
   const p = init.peer;
-  const profileKey = [p.kind, p.address, init.self.asn, init.self.routerId, init.self.clusterId ?? '', init.localAddress, init.localAddressV6 ?? '', init.linkLocalV6 ?? '', init.nextHopMode, init.sendMed === true, init.defaultLocalPref].join('|');
+  const profileKey = [p.kind, p.address, init.self.asn, init.self.routerId, init.self.clusterId ?? '', init.localAddress, init.localAddressV6 ?? '', init.linkLocalV6 ?? '', init.nextHopMode, init.sendMed === true].join('|');
   return Object.freeze({ ...init, profileKey, last: new LastExport() });
 }
 
@@ -129,7 +131,9 @@ export function exportAttrs(path: Path, target: ExportTarget, additions: ExportA
 
 function exportAttrsMemoised(path: Path, target: ExportTarget, additions: ExportAdditions, v6: boolean): AttrSet {
   const source = path.source;
-  const memoKey = `${target.profileKey}|${source.routerId}|${v6 ? 6 : 4}|${additions.communityKey}`;
+  // A kernel-learned route's metric decides its LOCAL_PREF to iBGP (below): routes of one set with other metrics differ.
+  const metric = source.kernel === undefined ? '' : `|m${source.kernel.metric}`;
+  const memoKey = `${target.profileKey}|${source.routerId}|${v6 ? 6 : 4}|${additions.communityKey}${metric}`;
   const cached = path.attrs.derived(memoKey);
   if (cached !== undefined) return cached;
 
@@ -146,7 +150,7 @@ function exportAttrsMemoised(path: Path, target: ExportTarget, additions: Export
     patch.clusterList = [];
     if (target.nextHopMode !== 'Keep' || local) patch.nextHops = selfHops;
   } else {
-    if (base.localPref === undefined) patch.localPref = base.priority === undefined ? target.defaultLocalPref : BIRD_INT_MAX - base.priority;
+    if (base.localPref === undefined) patch.localPref = BIRD_INT_MAX - (base.priority ?? source.kernel?.metric ?? NORMAL_ROUTE_PRIORITY);
     if (target.nextHopMode === 'Self' || local) patch.nextHops = selfHops;
   }
   appendCommunities(base, additions, patch);

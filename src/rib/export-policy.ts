@@ -118,7 +118,8 @@ const RULES: readonly ExportRule[] = [
   'outside-pools',
   'export-all',
 ];
-const NORMAL_ROUTE_PRIORITY = 1024;
+/** Felix's normal route priority (kernel metric), BGPConfiguration `ipv4NormalRoutePriority`'s default. */
+export const NORMAL_ROUTE_PRIORITY = 1024;
 const NONE: readonly never[] = Object.freeze([]);
 
 type DecisionTable = Readonly<Record<ExportRule, ExportDecision>>;

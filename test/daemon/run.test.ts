@@ -107,7 +107,7 @@ describe('petrel run (two daemons on loopback)', () => {
       best: true,
       asPath: [],
       origin: 'igp',
-      localPref: 100,
+      localPref: 2147482623,
       med: null,
       communities: [],
       largeCommunities: [],

@@ -81,8 +81,9 @@ describe('speaker pipeline (in-memory sessions)', () => {
     expect(eor).toBeGreaterThan(block);
     const u = updates[block]!;
     expect(attr(u, 'next-hop')?.nextHop).toBe('10.0.0.1');
-    // RFC 4271 §5.1.5: LOCAL_PREF is always sent to iBGP peers.
-    expect(attr(u, 'local-pref')?.localPref).toBe(100);
+    // RFC 4271 §5.1.5: LOCAL_PREF is always sent to iBGP peers; for a block, 2^31-1 − the normal
+    // priority 1024, as Calico v3.32's BIRD sends it (CALICO.md §1.3).
+    expect(attr(u, 'local-pref')?.localPref).toBe(2147482623);
   });
 
   it('carries routes between two daemons through real encode and decode', async () => {
@@ -96,7 +97,7 @@ describe('speaker pipeline (in-memory sessions)', () => {
     await until(() => a.speaker.locRib.best('10.244.2.0/26') !== undefined && b.speaker.locRib.best('10.244.1.0/26') !== undefined);
     const learned = b.speaker.routes('10.244.1.0/26');
     expect(learned).toHaveLength(1);
-    expect(learned[0]).toMatchObject({ prefix: '10.244.1.0/26', peer: 'a', peerAddress: '10.0.0.1', nextHop: '10.0.0.1', best: true, localPref: 100 });
+    expect(learned[0]).toMatchObject({ prefix: '10.244.1.0/26', peer: 'a', peerAddress: '10.0.0.1', nextHop: '10.0.0.1', best: true, localPref: 2147482623 });
     expect(a.speaker.peers()[0]).toMatchObject({ name: 'b', state: 'Established', prefixesReceived: 1, prefixesAccepted: 1, prefixesAdvertised: 1, routerId: '10.0.0.2' });
   });
 

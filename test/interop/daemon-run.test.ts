@@ -137,9 +137,10 @@ describe.each(DAEMONS)('petrel run against $kind', ({ kind, subnet, ipv6, sentLo
       });
       expect(new Date(shown!.since).toISOString()).toBe(shown!.since);
 
-      // (2) The daemon's RIB: petrel's block, next hop petrel's address, petrel's AS on eBGP.
+      // (2) The daemon's RIB: petrel's block, next hop petrel's address, petrel's AS on eBGP; over
+      // iBGP the LOCAL_PREF a Calico v3.32 BIRD node sends for a block, 2^31-1 − 1024 (CALICO.md §1.3).
       const held = await daemonRoute(peer, block, at.petrelAddress);
-      expect(held).toMatchObject({ nextHop: at.petrelAddress, asPath: internal ? [] : [FOUR_OCTET_AS] });
+      expect(held).toMatchObject({ nextHop: at.petrelAddress, asPath: internal ? [] : [FOUR_OCTET_AS], ...(internal ? { localPref: 2147482623 } : {}) });
 
       // (3) show routes --json: the daemon's routes with their attributes, under the peer's name.
       const routes = await run.showRoutes();

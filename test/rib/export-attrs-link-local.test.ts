@@ -26,7 +26,7 @@ const tor = peer('fd00::1', { kind: 'ebgp', asn: 65001 });
 const client = peer('fd00::3', { kind: 'ibgp', isClient: true });
 
 /** The MP_REACH_NLRI next-hop length octet and next hop the group sends `target` for one local route. */
-function sentNextHop(init: Omit<ExportTargetInit, 'self' | 'defaultLocalPref'>, toInternalPeer: boolean): string {
+function sentNextHop(init: Omit<ExportTargetInit, 'self'>, toInternalPeer: boolean): string {
   const scheduled: (() => void)[] = [];
   const loc = new LocRib(
     DEFAULT_DECISION_OPTIONS,
@@ -37,7 +37,7 @@ function sentNextHop(init: Omit<ExportTargetInit, 'self' | 'defaultLocalPref'>, 
   const group = groups.obtain(
     {
       key: 'k',
-      target: makeExportTarget({ ...init, self: SELF, defaultLocalPref: 100 }),
+      target: makeExportTarget({ ...init, self: SELF }),
       toInternalPeer,
       targetKind: toInternalPeer ? 'client' : 'ebgp',
       families: ['ipv6-unicast'],
@@ -62,7 +62,7 @@ function sentNextHop(init: Omit<ExportTargetInit, 'self' | 'defaultLocalPref'>, 
   throw new Error('no UPDATE with an IPv6 MP_REACH_NLRI sent');
 }
 
-function target(p: PeerInfo, extra: Partial<ExportTargetInit> = {}): Omit<ExportTargetInit, 'self' | 'defaultLocalPref'> {
+function target(p: PeerInfo, extra: Partial<ExportTargetInit> = {}): Omit<ExportTargetInit, 'self'> {
   return { peer: p, localAddress: '10.0.0.100', localAddressV6: GLOBAL, nextHopMode: 'Auto', ...extra };
 }
 
@@ -88,17 +88,17 @@ describe('IPv6 next hop self with link-local (RFC 2545 §3)', () => {
     const { path } = pathFactory();
     const learned = peer('fd00::9', { kind: 'ebgp', asn: 65009 });
     const p = path(PREFIX, learned, { nextHops: ['fd00::9'], asPath: [{ type: 'sequence', asns: [65009] }] });
-    const onLink = makeExportTarget({ ...target(tor, { linkLocalV6: LINK_LOCAL }), self: SELF, defaultLocalPref: 100 });
+    const onLink = makeExportTarget({ ...target(tor, { linkLocalV6: LINK_LOCAL }), self: SELF });
     expect(exportAttrs(p, onLink).nextHops).toEqual([GLOBAL, LINK_LOCAL]);
-    const keep = makeExportTarget({ ...target(tor, { linkLocalV6: LINK_LOCAL, nextHopMode: 'Keep' }), self: SELF, defaultLocalPref: 100 });
+    const keep = makeExportTarget({ ...target(tor, { linkLocalV6: LINK_LOCAL, nextHopMode: 'Keep' }), self: SELF });
     expect(exportAttrs(p, keep).nextHops).toEqual(['fd00::9']);
     const v4 = path('10.244.1.0/26', peer('10.0.0.9', { kind: 'ebgp', asn: 65009 }));
     expect(exportAttrs(v4, onLink).nextHops).toEqual(['10.0.0.100']);
   });
 
   it('gives targets on different links different memo profiles', () => {
-    const a = makeExportTarget({ ...target(tor, { linkLocalV6: LINK_LOCAL }), self: SELF, defaultLocalPref: 100 });
-    const b = makeExportTarget({ ...target(tor, { linkLocalV6: 'fe80::1' }), self: SELF, defaultLocalPref: 100 });
+    const a = makeExportTarget({ ...target(tor, { linkLocalV6: LINK_LOCAL }), self: SELF });
+    const b = makeExportTarget({ ...target(tor, { linkLocalV6: 'fe80::1' }), self: SELF });
     expect(a.profileKey).not.toBe(b.profileKey);
     const { path } = pathFactory();
     const p = path(PREFIX, peer('local', { kind: 'local', address: '', routerId: SELF.routerId }), { nextHops: [] });

@@ -10,7 +10,7 @@ const client2 = peer('10.0.0.2', { isClient: true });
 const tor = peer('10.0.0.254', { kind: 'ebgp', asn: 65001 });
 const local = peer('local', { kind: 'local', address: '', routerId: SELF.routerId });
 const target = (p: PeerInfo, nextHopMode: NextHopMode = 'Auto', sendMed = false) =>
-  makeExportTarget({ peer: p, self: SELF, localAddress: '10.0.0.100', localAddressV6: 'fd00::100', nextHopMode, sendMed, defaultLocalPref: 100 });
+  makeExportTarget({ peer: p, self: SELF, localAddress: '10.0.0.100', localAddressV6: 'fd00::100', nextHopMode, sendMed });
 
 describe('export attribute rules (RFC 4271 §5.1, RFC 4456 §8)', () => {
   it('reflects iBGP routes between clients: ORIGINATOR_ID, CLUSTER_LIST, next hop and LOCAL_PREF kept', () => {
@@ -19,9 +19,20 @@ describe('export attribute rules (RFC 4271 §5.1, RFC 4456 §8)', () => {
     expect(out).toMatchObject({ originatorId: '10.0.0.11', clusterList: [SELF.clusterId], nextHops: ['10.0.0.1'], localPref: 150, med: 3, asPath: [] });
   });
 
-  it('sends LOCAL_PREF to iBGP peers, defaulted when absent (RFC 4271 §5.1.5)', () => {
+  it('sends LOCAL_PREF to iBGP peers (RFC 4271 §5.1.5), 2^31-1 − priority when absent (Calico v3.32, CALICO.md §1.3)', () => {
     const { path } = pathFactory();
-    expect(exportAttrs(path(P, tor, { asPath: [{ type: 'sequence', asns: [65001] }] }), target(client)).localPref).toBe(100);
+    // Learned over eBGP (no LOCAL_PREF) or originated here: the normal priority 1024.
+    expect(exportAttrs(path(P, tor, { asPath: [{ type: 'sequence', asns: [65001] }] }), target(client)).localPref).toBe(2147482623);
+    expect(exportAttrs(path(P, local, { nextHops: [] }), target(client)).localPref).toBe(2147482623);
+    // Kernel-learned: its metric is its priority (Felix's elevated 512 beats the normal 1024 elsewhere).
+    const elevated = peer('kernel', { kind: 'local', address: '', routerId: SELF.routerId, kernel: { ifname: 'cali1', metric: 512 } });
+    const normal = peer('kernel', { kind: 'local', address: '', routerId: SELF.routerId, kernel: { ifname: 'cali2', metric: 1024 } });
+    const attrs = { nextHops: [] };
+    expect(exportAttrs(path(P, elevated, attrs), target(client)).localPref).toBe(2147483135);
+    // The same attribute set from a route of another metric is not answered from the first one's memo.
+    expect(exportAttrs(path(P, normal, attrs), target(client)).localPref).toBe(2147482623);
+    // A LOCAL_PREF the route carries is kept.
+    expect(exportAttrs(path(P, client2, { localPref: 150 }), target(client)).localPref).toBe(150);
   });
 
   it('to eBGP: strips LOCAL_PREF, MED, ORIGINATOR_ID, CLUSTER_LIST, prepends our AS, next hop self', () => {

@@ -88,7 +88,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 function settings(key: string, target: PeerInfo, addPath = false): UpdateGroupSettings {
   return {
     key,
-    target: makeExportTarget({ peer: target, self: SELF, localAddress: '10.0.0.100', nextHopMode: 'Auto', defaultLocalPref: 100 }),
+    target: makeExportTarget({ peer: target, self: SELF, localAddress: '10.0.0.100', nextHopMode: 'Auto' }),
     toInternalPeer: true,
     targetKind: 'client',
     families: ['ipv4-unicast'],

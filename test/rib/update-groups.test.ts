@@ -65,7 +65,7 @@ function setup(options: { readonly addPath?: boolean } = {}) {
   const c2 = peer('10.0.0.12', { isClient: true });
   const settings: UpdateGroupSettings = {
     key: 'clients',
-    target: makeExportTarget({ peer: c1, self: SELF, localAddress: '10.0.0.100', nextHopMode: 'Auto', defaultLocalPref: 100 }),
+    target: makeExportTarget({ peer: c1, self: SELF, localAddress: '10.0.0.100', nextHopMode: 'Auto' }),
     toInternalPeer: true,
     targetKind: 'client',
     families: ['ipv4-unicast'],
