@@ -17,17 +17,34 @@
  * AdminDown — by the source address. Either way the source must be the session's peer, and the
  * packet must have come in on the port of the session's kind.
  *
+ * Authentication (RFC 5880 §6.7): a peer configured with a key gets a session that signs its
+ * packets and discards received ones that fail; those count as `authentication` drops. A peer
+ * without one discards every packet with the A bit set (§6.8.6), counted the same way.
+ *
  * This layer knows nothing of BGP: it reports state changes, and the daemon stops the BGP
  * session when a BFD session goes from Up to Down (RFC 5882 §4.3).
  */
 import { EventEmitter } from 'node:events';
-import { randomInt } from 'node:crypto';
+import { randomInt, timingSafeEqual } from 'node:crypto';
 import type { Logger } from '../log.js';
 import { RealClock, type Clock } from '../fsm/timers.js';
 import { UdpSocket } from '../native/index.js';
+import type { BfdAuthKey } from './auth.js';
 import { decodeBfdControl, encodeBfdControl, isBfdDiscard } from './packet.js';
 import { BfdSession, type BfdIntervals, type BfdSessionInfo } from './session.js';
-import { BFD_MULTIHOP_PORT, BFD_SINGLE_HOP_PORT, BFD_SOURCE_PORT_MAX, BFD_SOURCE_PORT_MIN, BFD_STATE_NAME, BFD_TTL, BfdState, bfdDiagText } from './types.js';
+import { BFD_AUTH_TYPE_NAME, BFD_MULTIHOP_PORT, BFD_SINGLE_HOP_PORT, BFD_SOURCE_PORT_MAX, BFD_SOURCE_PORT_MIN, BFD_STATE_NAME, BFD_TTL, BfdState, bfdDiagText, type BfdAuthTypeInUse } from './types.js';
+
+/** A secret as the config holds it: printed as `[redacted]`, its value given only on request. */
+export interface BfdSecret {
+  reveal(): string;
+}
+
+/** A peer's BFD authentication (RFC 5880 §6.7): the type, the Auth Key ID and the key. */
+export interface BfdPeerAuth {
+  readonly type: BfdAuthTypeInUse;
+  readonly keyId: number;
+  readonly secret: BfdSecret;
+}
 
 /** A peer that runs BFD, as the configuration gives it. */
 export interface BfdPeer {
@@ -38,6 +55,8 @@ export interface BfdPeer {
   readonly intervals: BfdIntervals;
   /** Multihop (RFC 5883): the lowest TTL accepted from the peer. Absent: single hop (RFC 5881). */
   readonly multihop?: { readonly minTtl: number };
+  /** Authentication (RFC 5880 §6.7); absent: none. */
+  readonly auth?: BfdPeerAuth;
 }
 
 export interface BfdManagerOptions {
@@ -69,6 +88,8 @@ export interface BfdDrops {
   ttl: number;
   malformed: number;
   unknownSession: number;
+  /** Failed authentication at its session (RFC 5880 §6.7), the A bit without authentication configured included. */
+  authentication: number;
 }
 
 interface Running {
@@ -91,7 +112,7 @@ export class BfdManager extends EventEmitter<BfdManagerEvents> {
    * (logged; retried at the next `configure`).
    */
   readonly #receivers = new Map<ReceiverKey, UdpSocket | null>();
-  readonly drops: BfdDrops = { ttl: 0, malformed: 0, unknownSession: 0 };
+  readonly drops: BfdDrops = { ttl: 0, malformed: 0, unknownSession: 0, authentication: 0 };
 
   constructor(options: BfdManagerOptions) {
     super();
@@ -106,7 +127,8 @@ export class BfdManager extends EventEmitter<BfdManagerEvents> {
   /**
    * Brings the sessions in line with `peers`: new ones start (Down, 1 s packets, RFC 5880
    * §6.8.3), changed intervals apply to the running session (with a Poll Sequence when Up,
-   * §6.8.3), removed ones go AdminDown (§6.8.16) and close.
+   * §6.8.3), changed authentication applies to the running session too (`BfdSession.setAuth`),
+   * removed ones go AdminDown (§6.8.16) and close.
    */
   configure(peers: readonly BfdPeer[]): void {
     // A port that could not be bound (another BFD daemon had it) is tried again at each reload.
@@ -125,6 +147,10 @@ export class BfdManager extends EventEmitter<BfdManagerEvents> {
         continue;
       }
       if (!sameIntervals(running.peer.intervals, peer.intervals)) running.session.retime(peer.intervals);
+      if (!sameAuth(running.peer.auth, peer.auth)) {
+        this.#log.info({ peer: peer.name, auth: peer.auth === undefined ? 'none' : BFD_AUTH_TYPE_NAME[peer.auth.type] }, 'BFD authentication changed');
+        running.session.setAuth(authKey(peer.auth));
+      }
       running.peer = peer;
     }
   }
@@ -163,8 +189,10 @@ export class BfdManager extends EventEmitter<BfdManagerEvents> {
     }
     const localDiscriminator = this.#newDiscriminator();
     const target = peer.address;
+    const auth = authKey(peer.auth);
     const session = new BfdSession({
       ...peer.intervals,
+      ...(auth !== undefined ? { auth } : {}),
       localDiscriminator,
       clock: this.#clock,
       random: this.#random,
@@ -270,7 +298,11 @@ export class BfdManager extends EventEmitter<BfdManagerEvents> {
       this.drops.ttl++;
       return;
     }
-    running.session.receive(packet);
+    const failure = running.session.receive(packet, data);
+    if (failure !== undefined) {
+      this.drops.authentication++;
+      this.#log.debug({ peer: running.peer.name, from, discard: failure.discard, detail: failure.detail }, 'BFD packet failed authentication');
+    }
   }
 
   #newDiscriminator(): number {
@@ -286,6 +318,19 @@ type ReceiverKey = '4' | '6' | '4m' | '6m';
 
 function sameIntervals(a: BfdIntervals, b: BfdIntervals): boolean {
   return a.desiredMinTxMs === b.desiredMinTxMs && a.requiredMinRxMs === b.requiredMinRxMs && a.detectMult === b.detectMult;
+}
+
+/** Same type, key ID and key (compared in constant time). */
+function sameAuth(a: BfdPeerAuth | undefined, b: BfdPeerAuth | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  const ka = Buffer.from(a.secret.reveal());
+  const kb = Buffer.from(b.secret.reveal());
+  return a.type === b.type && a.keyId === b.keyId && ka.length === kb.length && timingSafeEqual(ka, kb);
+}
+
+/** The session's key: the secret's UTF-8 octets. */
+function authKey(auth: BfdPeerAuth | undefined): BfdAuthKey | undefined {
+  return auth === undefined ? undefined : { type: auth.type, keyId: auth.keyId, key: Buffer.from(auth.secret.reveal()) };
 }
 
 /**

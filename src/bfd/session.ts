@@ -1,6 +1,8 @@
 /**
  * One BFD session's state machine (RFC 5880 §6.8), in asynchronous mode: no Demand mode of our
- * own, no Echo function, no authentication; single hop (RFC 5881), always in the Active role.
+ * own, no Echo function; always in the Active role. With authentication configured (§6.7), it
+ * signs what it sends and checks what it receives, and keeps the sequence numbers of §6.8.1
+ * (bfd.XmitAuthSeq, bfd.RcvAuthSeq, bfd.AuthSeqKnown); auth.ts does the arithmetic.
  * Pure apart from the injected clock, jitter source and `send`: the transport encodes and
  * demultiplexes, this decides what to send and when, and which state the session is in.
  *
@@ -8,8 +10,11 @@
  * 1 µs) and converted to the wire's microseconds only when a packet is built.
  */
 import { EventEmitter } from 'node:events';
+import { randomInt } from 'node:crypto';
 import type { Clock, TimerHandle } from '../fsm/timers.js';
-import { BfdDiag, BfdState, type BfdControlPacket } from './types.js';
+import { bfdAuthKeyProblem, checkBfdAuth, inAuthSequenceWindow, isMeticulous, signBfdControl, type BfdAuthDiscard, type BfdAuthKey } from './auth.js';
+import { encodeBfdControl } from './packet.js';
+import { BfdAuthType, BfdDiag, BfdState, type BfdAuthTypeInUse, type BfdControlPacket } from './types.js';
 
 export interface BfdIntervals {
   /** bfd.DesiredMinTxInterval once Up, in ms (the wire carries µs). */
@@ -26,8 +31,12 @@ export interface BfdSessionOptions extends BfdIntervals {
   readonly clock: Clock;
   /** Jitter source in [0, 1) (default Math.random). */
   readonly random?: () => number;
-  /** Puts a Control packet on the wire (the transport encodes it). */
+  /** Puts a Control packet on the wire (the transport encodes it); signed when `auth` is set. */
   readonly send: (packet: BfdControlPacket) => void;
+  /** Authentication in use (§6.7): bfd.AuthType, the key and its ID. Absent: none (bfd.AuthType 0). */
+  readonly auth?: BfdAuthKey;
+  /** The first bfd.XmitAuthSeq (§6.8.1: random by default; tests fix it). */
+  readonly xmitAuthSeq?: number;
 }
 
 /** The §6.8.1 state variables and a few counters, for `show bfd` and the metrics. */
@@ -56,6 +65,11 @@ export interface BfdSessionInfo {
   /** Transitions into Up, and from Up to Down (not to AdminDown). */
   readonly upTransitions: number;
   readonly downTransitions: number;
+  /** bfd.AuthType (§6.8.1) and the key ID in use; undefined without authentication. Never the key. */
+  readonly authType: BfdAuthTypeInUse | undefined;
+  readonly authKeyId: number | undefined;
+  /** Received packets discarded for failing authentication (§6.7). */
+  readonly authFailures: number;
 }
 
 export interface BfdSessionEvents {
@@ -69,6 +83,8 @@ const SLOW_DESIRED_MIN_TX_MS = 1000;
 const INITIAL_REMOTE_MIN_RX_MS = 0.001;
 /** The wire's 32-bit microsecond fields (§4.1). */
 const MAX_INTERVAL_MS = 0xffff_ffff / 1000;
+/** Non-meticulous keyed types: bfd.XmitAuthSeq advances at most this often (and at every change of state). */
+const KEYED_SEQUENCE_STEP_MS = 1000;
 
 export class BfdSession extends EventEmitter<BfdSessionEvents> {
   readonly #clock: Clock;
@@ -115,6 +131,19 @@ export class BfdSession extends EventEmitter<BfdSessionEvents> {
   #upTransitions = 0;
   #downTransitions = 0;
 
+  // §6.8.1 authentication variables; bfd.AuthType is #auth's type (absent: 0).
+  #auth: BfdAuthKey | undefined;
+  #xmitAuthSeq: number;
+  /** When bfd.XmitAuthSeq last advanced (non-meticulous types). */
+  #xmitAuthSeqAt: number | undefined;
+  /** The state changed since the last packet: a non-meticulous sequence number advances too. */
+  #xmitAuthSeqStale = false;
+  #rcvAuthSeq = 0;
+  #authSeqKnown = false;
+  /** §6.8.1: bfd.AuthSeqKnown is cleared after twice the Detection Time without a valid packet. */
+  #authSeqTimer: TimerHandle | undefined;
+  #authFailures = 0;
+
   constructor(opts: BfdSessionOptions) {
     super();
     if (!Number.isInteger(opts.localDiscriminator) || opts.localDiscriminator < 1 || opts.localDiscriminator > 0xffff_ffff) {
@@ -129,6 +158,10 @@ export class BfdSession extends EventEmitter<BfdSessionEvents> {
     this.#configured = { desiredMinTxMs: opts.desiredMinTxMs, requiredMinRxMs: opts.requiredMinRxMs, detectMult: opts.detectMult };
     this.#advertisedDesiredMinTxMs = this.#txDesiredMinTxMs = this.#desiredMinTxForState();
     this.#advertisedRequiredMinRxMs = this.#detectRequiredMinRxMs = opts.requiredMinRxMs;
+    if (opts.auth !== undefined) checkAuthKey(opts.auth);
+    this.#auth = opts.auth;
+    // §6.8.1: "bfd.XmitAuthSeq ... MUST be initialized to a random 32-bit value."
+    this.#xmitAuthSeq = (opts.xmitAuthSeq ?? randomInt(0, 2 ** 32)) >>> 0;
   }
 
   get state(): BfdState {
@@ -160,21 +193,34 @@ export class BfdSession extends EventEmitter<BfdSessionEvents> {
       this.#cancelTransmitTimer();
       this.#cancel(this.#detectTimer);
       this.#detectTimer = undefined;
+      this.#cancel(this.#authSeqTimer);
+      this.#authSeqTimer = undefined;
     });
   }
 
   /**
    * §6.8.6 reception, for a packet the codec has checked (version, length, Detect Mult, My
-   * Discriminator, Multipoint, the A bit) and the transport has demultiplexed to this session.
+   * Discriminator, Multipoint, the shape of the Authentication Section) and the transport has
+   * demultiplexed to this session. `wire` is the packet as received, which a keyed digest covers
+   * octet for octet (by default the packet encoded again: the same octets but for the ignored
+   * Reserved one). Returns why the packet failed authentication, when it did: it is then
+   * discarded, and nothing of the session changes but a counter.
    */
-  receive(packet: BfdControlPacket): void {
+  receive(packet: BfdControlPacket, wire?: Uint8Array): BfdAuthDiscard | undefined {
     this.#packetsReceived++;
     // §6.8.6: a zero Your Discriminator is only valid in Down and AdminDown packets; a non-zero
     // one selects the session (the demultiplexer's job, checked again here).
     if (packet.yourDiscriminator === 0) {
-      if (packet.state === BfdState.INIT || packet.state === BfdState.UP) return;
+      if (packet.state === BfdState.INIT || packet.state === BfdState.UP) return undefined;
     } else if (packet.yourDiscriminator !== this.#localDiscriminator) {
-      return;
+      return undefined;
+    }
+
+    // §6.8.6: the A bit against bfd.AuthType, then §6.7's rules for the type in use.
+    const failure = this.#authenticate(packet, wire);
+    if (failure !== undefined) {
+      this.#authFailures++;
+      return failure;
     }
 
     // §6.8.6: what the peer told us, before anything else.
@@ -194,9 +240,10 @@ export class BfdSession extends EventEmitter<BfdSessionEvents> {
     }
     // §6.8.6 → §6.8.2: the transmit interval follows the peer's Required Min RX (a lower one at once, §6.8.3).
     this.#refreshTransmitTimer();
+    if (this.#auth !== undefined && this.#auth.type !== BfdAuthType.SIMPLE_PASSWORD) this.#restartAuthSeqTimer();
 
     // §6.8.6: in AdminDown the packet is discarded here.
-    if (this.#sessionState === BfdState.ADMIN_DOWN) return;
+    if (this.#sessionState === BfdState.ADMIN_DOWN) return undefined;
 
     this.#advance(packet.state);
 
@@ -205,6 +252,23 @@ export class BfdSession extends EventEmitter<BfdSessionEvents> {
 
     // §6.8.6, §6.8.4: the packet was received, so the Detection Time starts again.
     this.#restartDetectionTimer();
+    return undefined;
+  }
+
+  /**
+   * New authentication (a config reload), applied to the running session: the RFC asks no
+   * restart (§6.7.1 lets keys change under a running session, which is what Auth Key ID is for).
+   * Packets go out with the new key at once; the peer, until it has the same key, discards them,
+   * and the session goes Down after a Detection Time as for any failure of the path. A new key
+   * or type clears bfd.AuthSeqKnown: the peer's sequence numbers under the old key say nothing
+   * of the new one. bfd.XmitAuthSeq carries on.
+   */
+  setAuth(auth: BfdAuthKey | undefined): void {
+    if (auth !== undefined) checkAuthKey(auth);
+    this.#auth = auth;
+    this.#authSeqKnown = false;
+    this.#cancel(this.#authSeqTimer);
+    this.#authSeqTimer = undefined;
   }
 
   /**
@@ -236,7 +300,51 @@ export class BfdSession extends EventEmitter<BfdSessionEvents> {
       packetsReceived: this.#packetsReceived,
       upTransitions: this.#upTransitions,
       downTransitions: this.#downTransitions,
+      authType: this.#auth?.type,
+      authKeyId: this.#auth?.keyId,
+      authFailures: this.#authFailures,
     };
+  }
+
+  /**
+   * §6.8.6 and §6.7.2–6.7.4 reception: the A bit, type, key ID, sequence window and password or
+   * digest; an accepted keyed packet's sequence number becomes bfd.RcvAuthSeq. The RFC's text
+   * takes the first sequence number (bfd.AuthSeqKnown 0) before the digest is checked; it is
+   * taken here only once the digest matched, so a forged packet cannot move the window.
+   */
+  #authenticate(packet: BfdControlPacket, wire: Uint8Array | undefined): BfdAuthDiscard | undefined {
+    const key = this.#auth;
+    const auth = packet.auth;
+    // The stateless checks first when they fail on type or key ID, so a packet of another type
+    // is reported as such rather than by its sequence number.
+    if (key === undefined || auth === undefined || auth.type !== key.type || auth.keyId !== key.keyId) {
+      return checkBfdAuth(packet, wire ?? encodeBfdControl(packet), key);
+    }
+    if (auth.type !== BfdAuthType.SIMPLE_PASSWORD) {
+      // §6.7.3, §6.7.4: with bfd.AuthSeqKnown, the sequence number must lie in the window.
+      if (this.#authSeqKnown && !inAuthSequenceWindow(auth.sequence, this.#rcvAuthSeq, packet.detectMult, isMeticulous(auth.type))) {
+        return {
+          discard: 'auth-sequence-out-of-window',
+          detail: `Sequence Number ${auth.sequence} is outside ${this.#rcvAuthSeq}${isMeticulous(auth.type) ? ' + 1' : ''}..${this.#rcvAuthSeq} + ${3 * packet.detectMult}`,
+        };
+      }
+    }
+    const failure = checkBfdAuth(packet, wire ?? encodeBfdControl(packet), key);
+    if (failure !== undefined) return failure;
+    if (auth.type !== BfdAuthType.SIMPLE_PASSWORD) {
+      this.#rcvAuthSeq = auth.sequence;
+      this.#authSeqKnown = true;
+    }
+    return undefined;
+  }
+
+  /** §6.8.1: bfd.AuthSeqKnown goes back to 0 after twice the Detection Time without a valid packet. */
+  #restartAuthSeqTimer(): void {
+    this.#cancel(this.#authSeqTimer);
+    this.#authSeqTimer = this.#clock.setTimer(2 * this.#detectionTimeMs(), () => {
+      this.#authSeqTimer = undefined;
+      this.#authSeqKnown = false;
+    });
   }
 
   /** §6.8.6: the three-way handshake, and the peer signalling Down. */
@@ -263,6 +371,7 @@ export class BfdSession extends EventEmitter<BfdSessionEvents> {
     this.#since = new Date();
     if (to === BfdState.UP) this.#upTransitions++;
     if (from === BfdState.UP && to === BfdState.DOWN) this.#downTransitions++;
+    this.#xmitAuthSeqStale = true;
     // §6.8.3: the ≥ 1 s floor on bfd.DesiredMinTxInterval comes and goes with Up.
     this.#updateLocalIntervals();
     this.emit('state', from, to, diag);
@@ -368,10 +477,10 @@ export class BfdSession extends EventEmitter<BfdSessionEvents> {
     this.#transmit(this.#pollActive, false);
   }
 
-  /** §6.8.7: the packet's contents. */
+  /** §6.8.7: the packet's contents, signed when authentication is in use (§6.7). */
   #transmit(poll: boolean, final: boolean): void {
     this.#packetsSent++;
-    this.#send({
+    const packet: BfdControlPacket = {
       diag: this.#localDiag,
       state: this.#sessionState,
       poll,
@@ -385,7 +494,28 @@ export class BfdSession extends EventEmitter<BfdSessionEvents> {
       requiredMinRxUs: Math.round(this.#advertisedRequiredMinRxMs * 1000),
       // No Echo function.
       requiredMinEchoRxUs: 0,
-    });
+    };
+    const auth = this.#auth;
+    this.#send(auth === undefined ? packet : signBfdControl(packet, auth, this.#nextXmitAuthSeq(auth)));
+  }
+
+  /**
+   * bfd.XmitAuthSeq for the next packet. §6.7.3, §6.7.4: the meticulous types MUST advance it
+   * with every packet; the others MAY. petrel advances those, as BIRD does, at most once a
+   * second and at every change of state (the packet a peer must not miss), so a recorded packet
+   * stops being accepted soon while the peer's window (3 × Detect Mult) is never outrun: at most
+   * one step per packet.
+   */
+  #nextXmitAuthSeq(auth: BfdAuthKey): number {
+    const now = this.#clock.now();
+    const due = isMeticulous(auth.type) || this.#xmitAuthSeqAt === undefined || now - this.#xmitAuthSeqAt >= KEYED_SEQUENCE_STEP_MS || this.#xmitAuthSeqStale;
+    if (due) {
+      // The first packet goes out with the random initial value; every step is circular (§6.7.3).
+      if (this.#xmitAuthSeqAt !== undefined || isMeticulous(auth.type)) this.#xmitAuthSeq = (this.#xmitAuthSeq + 1) >>> 0;
+      this.#xmitAuthSeqAt = now;
+      this.#xmitAuthSeqStale = false;
+    }
+    return this.#xmitAuthSeq;
   }
 
   #restartDetectionTimer(): void {
@@ -407,6 +537,13 @@ export class BfdSession extends EventEmitter<BfdSessionEvents> {
   #cancel(handle: TimerHandle | undefined): void {
     if (handle !== undefined) this.#clock.clearTimer(handle);
   }
+}
+
+/** §4.2–4.4: a key of the length its type takes, and a one-octet key ID. */
+function checkAuthKey(auth: BfdAuthKey): void {
+  const problem = bfdAuthKeyProblem(auth.type, auth.key.length);
+  if (problem !== undefined) throw new RangeError(problem);
+  if (!Number.isInteger(auth.keyId) || auth.keyId < 0 || auth.keyId > 255) throw new RangeError(`BFD Auth Key ID ${auth.keyId} is not 0–255`);
 }
 
 /** §4.1: Desired Min TX is non-zero, Detect Mult one octet and non-zero (§6.8.6), each interval a 32-bit µs count. */

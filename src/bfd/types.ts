@@ -61,9 +61,61 @@ export function bfdDiagText(diag: number): string {
   }
 }
 
+/** RFC 5880 §4.1 "Auth Type": the authentication type of an Authentication Section. */
+export const BfdAuthType = {
+  /** §4.1: 0 is reserved. */
+  RESERVED: 0,
+  /** §4.2, §6.7.2. */
+  SIMPLE_PASSWORD: 1,
+  /** §4.3, §6.7.3. */
+  KEYED_MD5: 2,
+  METICULOUS_KEYED_MD5: 3,
+  /** §4.4, §6.7.4. */
+  KEYED_SHA1: 4,
+  METICULOUS_KEYED_SHA1: 5,
+} as const;
+export type BfdAuthType = (typeof BfdAuthType)[keyof typeof BfdAuthType];
+/** The types petrel implements: every one but the reserved 0. */
+export type BfdAuthTypeInUse = Exclude<BfdAuthType, typeof BfdAuthType.RESERVED>;
+export type BfdDigestAuthType = Exclude<BfdAuthTypeInUse, typeof BfdAuthType.SIMPLE_PASSWORD>;
+
+/** Names in the config, `show bfd` and logs, as BIRD spells them (with dashes). */
+export const BFD_AUTH_TYPE_NAME: Readonly<Record<BfdAuthTypeInUse, BfdAuthTypeName>> = {
+  1: 'simple',
+  2: 'keyed-md5',
+  3: 'meticulous-keyed-md5',
+  4: 'keyed-sha1',
+  5: 'meticulous-keyed-sha1',
+};
+export const BFD_AUTH_TYPE_NAMES = ['simple', 'keyed-md5', 'meticulous-keyed-md5', 'keyed-sha1', 'meticulous-keyed-sha1'] as const;
+export type BfdAuthTypeName = (typeof BFD_AUTH_TYPE_NAMES)[number];
+
+export function bfdAuthTypeOfName(name: BfdAuthTypeName): BfdAuthTypeInUse {
+  switch (name) {
+    case 'simple':
+      return BfdAuthType.SIMPLE_PASSWORD;
+    case 'keyed-md5':
+      return BfdAuthType.KEYED_MD5;
+    case 'meticulous-keyed-md5':
+      return BfdAuthType.METICULOUS_KEYED_MD5;
+    case 'keyed-sha1':
+      return BfdAuthType.KEYED_SHA1;
+    case 'meticulous-keyed-sha1':
+      return BfdAuthType.METICULOUS_KEYED_SHA1;
+  }
+}
+
 /**
- * A BFD Control packet (RFC 5880 §4.1) without authentication: petrel implements none of the
- * optional authentication types (§6.7), so a packet with the A bit set is discarded on receipt.
+ * An Authentication Section as it travels (RFC 5880 §4.2–4.4): the password in clear for Simple
+ * Password, else the sequence number and the digest (16 octets MD5, 20 SHA1). The digest is what
+ * the sender put there, not yet checked: that needs the key (auth.ts).
+ */
+export type BfdAuthSection =
+  | { readonly type: typeof BfdAuthType.SIMPLE_PASSWORD; readonly keyId: number; readonly password: Uint8Array }
+  | { readonly type: BfdDigestAuthType; readonly keyId: number; readonly sequence: number; readonly digest: Uint8Array };
+
+/**
+ * A BFD Control packet (RFC 5880 §4.1), with its Authentication Section when the A bit is set.
  * Intervals are in microseconds, as on the wire.
  */
 export interface BfdControlPacket {
@@ -83,6 +135,8 @@ export interface BfdControlPacket {
   readonly desiredMinTxUs: number;
   readonly requiredMinRxUs: number;
   readonly requiredMinEchoRxUs: number;
+  /** A: present when the A bit is set (§4.1, §6.7). */
+  readonly auth?: BfdAuthSection;
 }
 
 /** The UDP destination port of single-hop BFD Control packets (RFC 5881 §4). */

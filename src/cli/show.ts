@@ -56,7 +56,7 @@ function notEstablishedInfo(p: PeerView): string {
 export function formatBfd(sessions: readonly BfdView[]): string {
   if (sessions.length === 0) return 'No BFD sessions (no peer sets bfd).\n';
   return table(
-    ['NAME', 'ADDRESS', 'HOPS', 'STATE', 'SINCE', 'REMOTE', 'TX / DETECT', 'DIAG'],
+    ['NAME', 'ADDRESS', 'HOPS', 'STATE', 'SINCE', 'REMOTE', 'TX / DETECT', 'AUTH', 'DIAG'],
     sessions.map((s) => [
       s.name,
       s.address,
@@ -65,6 +65,8 @@ export function formatBfd(sessions: readonly BfdView[]): string {
       time(s.since),
       s.remoteState,
       `${s.txIntervalMs} ms / ${s.detectionTimeMs} ms`,
+      // RFC 5880 §6.7: the type and key ID, never the key; failures when there are any.
+      s.auth === null ? '-' : `${s.auth.type} id ${s.auth.keyId}${s.authFailures > 0 ? `, ${s.authFailures} failed` : ''}`,
       s.localDiag === 'No Diagnostic' && s.remoteDiag === 'No Diagnostic' ? '-' : `local: ${s.localDiag}; remote: ${s.remoteDiag}`,
     ]),
   );

@@ -8,6 +8,8 @@ import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { canonicalAddress, formatIpv4, formatIpv6, formatPrefix, hasHostBits, parsePrefix, type IpFamily } from '../bgp/address.js';
 import { resolveSecret, type SecretEnvironment } from './secrets.js';
+import { bfdAuthKeyProblem } from '../bfd/auth.js';
+import { BFD_AUTH_TYPE_NAMES, bfdAuthTypeOfName } from '../bfd/types.js';
 
 export const MAX_U32 = 4294967295;
 
@@ -126,39 +128,71 @@ export const DEFAULT_BFD = { minTxMs: 300, minRxMs: 300, multiplier: 3 } as cons
 /** Multihop BFD accepts any TTL unless `minTtl` says otherwise (see `bfdField`). */
 export const DEFAULT_BFD_MIN_TTL = 1;
 
-/** BFD intervals (RFC 5880 §6.8.1); `true` means the defaults, `false` none: read as settings or absent. */
-export const bfdField = z
-  .union([
-    z.boolean(),
-    z
-      .object({
-        minTxMs: z.number().int().min(10).max(60_000).default(DEFAULT_BFD.minTxMs).describe('Desired Min TX Interval once the BFD session is up, in ms (RFC 5880 §6.8.3; 1 s while it is not).'),
-        minRxMs: z.number().int().min(10).max(60_000).default(DEFAULT_BFD.minRxMs).describe('Required Min RX Interval: the fastest rate we accept packets at, in ms.'),
-        multiplier: z.number().int().min(1).max(255).default(DEFAULT_BFD.multiplier).describe('Detect Mult: the peer is down after this many intervals without a packet.'),
-        multihop: z
-          .boolean()
-          .optional()
-          .describe(
-            'true: multihop BFD (RFC 5883, UDP port 4784); false: single hop (RFC 5881, port 3784, TTL 255 only). Unset: single hop to a peer on the node\u2019s own subnet (node.ipv4Address / ipv6Address), on an interface (link-local) or with multihop false; multihop to any other.',
-          ),
-        minTtl: z
-          .number()
-          .int()
-          .min(1)
-          .max(255)
-          .optional()
-          .describe(`Multihop only: the lowest TTL / Hop Limit accepted from the peer (RFC 5883 §5; petrel sends 255). Default ${DEFAULT_BFD_MIN_TTL}: any, as BIRD and FRR\u2019s BGP-requested sessions accept; 254: at most one router away (FRR\u2019s default for its configured multihop peers).`),
-      })
-      .strict()
-      .refine((b) => !(b.multihop === false && b.minTtl !== undefined), {
-        message: 'minTtl is for multihop sessions; a single-hop one accepts TTL 255 only (RFC 5881 §5)',
-        path: ['minTtl'],
-      }),
-  ])
-  .optional()
-  .transform((bfd) => (bfd === true ? { ...DEFAULT_BFD } : bfd === false ? undefined : bfd));
+/** The Auth Key ID petrel uses unless told: BIRD numbers a lone password 1 too. */
+export const DEFAULT_BFD_AUTH_KEY_ID = 1;
 
-export type BfdSettings = NonNullable<z.output<typeof bfdField>>;
+/**
+ * BFD authentication (RFC 5880 §6.7): the type, the Auth Key ID, and the key from a file or an
+ * environment variable like every secret (never inline), of the length its type allows.
+ */
+export function bfdAuthField(environment: SecretEnvironment) {
+  return z
+    .object({
+      type: z
+        .enum(BFD_AUTH_TYPE_NAMES)
+        .describe('simple: Simple Password (RFC 5880 §6.7.2, the key in clear); keyed-md5, meticulous-keyed-md5 (§6.7.3); keyed-sha1, meticulous-keyed-sha1 (§6.7.4). Meticulous types advance the sequence number with every packet. As BIRD’s `authentication`; the peer must use the same.'),
+      keyId: z.number().int().min(0).max(255).default(DEFAULT_BFD_AUTH_KEY_ID).describe(`Auth Key ID sent, and required of received packets (BIRD \`password "…" { id N; }\`). Default ${DEFAULT_BFD_AUTH_KEY_ID}.`),
+      password: passwordField(environment).describe('The key, from a file or an environment variable, never inline: 1–16 bytes for simple and MD5, 1–20 for SHA1 (RFC 5880 §4.2–4.4).'),
+    })
+    .strict()
+    .superRefine((auth, ctx) => {
+      // §4.2–4.4: the key's length, in octets; the message names the length, never the key.
+      const problem = bfdAuthKeyProblem(bfdAuthTypeOfName(auth.type), Buffer.byteLength(auth.password.reveal()));
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', path: ['password'], message: problem });
+    });
+}
+
+/**
+ * BFD intervals (RFC 5880 §6.8.1) and authentication (§6.7); `true` means the defaults, `false`
+ * none: read as settings or absent. A function of the secret environment, for the key.
+ */
+export function bfdField(environment: SecretEnvironment) {
+  return z
+    .union([
+      z.boolean(),
+      z
+        .object({
+          minTxMs: z.number().int().min(10).max(60_000).default(DEFAULT_BFD.minTxMs).describe('Desired Min TX Interval once the BFD session is up, in ms (RFC 5880 §6.8.3; 1 s while it is not).'),
+          minRxMs: z.number().int().min(10).max(60_000).default(DEFAULT_BFD.minRxMs).describe('Required Min RX Interval: the fastest rate we accept packets at, in ms.'),
+          multiplier: z.number().int().min(1).max(255).default(DEFAULT_BFD.multiplier).describe('Detect Mult: the peer is down after this many intervals without a packet.'),
+          multihop: z
+            .boolean()
+            .optional()
+            .describe(
+              'true: multihop BFD (RFC 5883, UDP port 4784); false: single hop (RFC 5881, port 3784, TTL 255 only). Unset: single hop to a peer on the node\u2019s own subnet (node.ipv4Address / ipv6Address), on an interface (link-local) or with multihop false; multihop to any other.',
+            ),
+          minTtl: z
+            .number()
+            .int()
+            .min(1)
+            .max(255)
+            .optional()
+            .describe(`Multihop only: the lowest TTL / Hop Limit accepted from the peer (RFC 5883 §5; petrel sends 255). Default ${DEFAULT_BFD_MIN_TTL}: any, as BIRD and FRR\u2019s BGP-requested sessions accept; 254: at most one router away (FRR\u2019s default for its configured multihop peers).`),
+          auth: bfdAuthField(environment)
+            .optional()
+            .describe('Authentication (RFC 5880 §6.7): packets are signed, and received ones without the same type, key ID and key are discarded. Unset: none, and packets with the A bit set are discarded.'),
+        })
+        .strict()
+        .refine((b) => !(b.multihop === false && b.minTtl !== undefined), {
+          message: 'minTtl is for multihop sessions; a single-hop one accepts TTL 255 only (RFC 5881 §5)',
+          path: ['minTtl'],
+        }),
+    ])
+    .optional()
+    .transform((bfd) => (bfd === true ? { ...DEFAULT_BFD } : bfd === false ? undefined : bfd));
+}
+
+export type BfdSettings = NonNullable<z.output<ReturnType<typeof bfdField>>>;
 
 export const keepaliveField = z.number({ error: 'expected a keepalive time in seconds' }).int().min(0).max(21845).meta({ title: 'seconds' });
 

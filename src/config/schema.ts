@@ -135,8 +135,8 @@ function buildPeerSchema(environment: SecretEnvironment) {
       .strict()
       .optional()
       .describe('Limit on prefixes received from the peer; unset: no limit.'),
-    bfd: bfdField.describe(
-      'BFD (RFC 5880) towards this peer: single hop (RFC 5881) when it is on the node\u2019s subnet or link, else multihop (RFC 5883; see multihop). When a BFD session that was up goes down, the BGP session is stopped at once with Cease / BFD Down (RFC 9384) instead of waiting for the hold time. true: 300 ms intervals, multiplier 3 (FRR\u2019s defaults). A BFD session that never comes up does not hold BGP back (RFC 5882 §3.2).',
+    bfd: bfdField(environment).describe(
+      'BFD (RFC 5880) towards this peer: single hop (RFC 5881) when it is on the node\u2019s subnet or link, else multihop (RFC 5883; see multihop). When a BFD session that was up goes down, the BGP session is stopped at once with Cease / BFD Down (RFC 9384) instead of waiting for the hold time. true: 300 ms intervals, multiplier 3 (FRR\u2019s defaults); an object {minTxMs, minRxMs, multiplier, multihop, minTtl, auth} sets them, auth being {type: simple | keyed-md5 | meticulous-keyed-md5 | keyed-sha1 | meticulous-keyed-sha1, keyId (default 1), password: {file} or {env}} for RFC 5880 §6.7 authentication. A BFD session that never comes up does not hold BGP back (RFC 5882 §3.2).',
     ),
     addPaths: z.enum([AddPathsMode.OFF, AddPathsMode.RECEIVE, AddPathsMode.SEND, AddPathsMode.BOTH]).default(AddPathsMode.BOTH).describe('ADD-PATH (RFC 7911) directions offered to the peer, as Calico\u2019s BIRD does by default.'),
     families: z.array(z.enum(PEER_FAMILIES)).min(1).optional().describe('Address families to negotiate (RFC 4760), each at most once. Default: the family of the peer\u2019s address.'),
@@ -243,8 +243,8 @@ function buildMeshSchema(environment: SecretEnvironment) {
       holdTimeSec: holdTimeField.default(DEFAULT_HOLD_TIME_SEC).describe('Hold time of mesh sessions: 0 or 3..65535 (RFC 4271 §4.2).'),
       keepaliveSec: keepaliveField.optional().describe('Keepalive interval of mesh sessions: at most a third of the hold time. Default: hold time / 3.'),
       errorWait: errorWaitField,
-      bfd: bfdField.describe(
-        'BFD (RFC 5880) with every other mesh node, as for a peer: a node that dies is dropped in under a second. Nodes on our subnet run single hop (RFC 5881), nodes in other subnets multihop (RFC 5883, UDP 4784), unless multihop says otherwise.',
+      bfd: bfdField(environment).describe(
+        'BFD (RFC 5880) with every other mesh node, as for a peer: a node that dies is dropped in under a second. Nodes on our subnet run single hop (RFC 5881), nodes in other subnets multihop (RFC 5883, UDP 4784), unless multihop says otherwise; auth as for a peer (RFC 5880 §6.7, one key for the whole mesh).',
       ),
     })
     .strict()

@@ -18,7 +18,7 @@ import { prefixContainsAddress } from '../config/prefixes.js';
 import type { Config } from '../config/schema.js';
 import { effectivePeers } from '../config/peers.js';
 import { BfdManager, type BfdManagerOptions, type BfdPeer } from '../bfd/manager.js';
-import { BFD_STATE_NAME, BfdState, bfdDiagText } from '../bfd/types.js';
+import { BFD_AUTH_TYPE_NAME, BFD_STATE_NAME, BfdState, bfdAuthTypeOfName, bfdDiagText } from '../bfd/types.js';
 import type { BfdView } from './views.js';
 import type { Logger } from '../log.js';
 
@@ -75,6 +75,8 @@ export class BfdPlane {
       detectionTimeMs: v.detectionTimeMs,
       upTransitions: v.upTransitions,
       downTransitions: v.downTransitions,
+      auth: v.authType === undefined || v.authKeyId === undefined ? null : { type: BFD_AUTH_TYPE_NAME[v.authType], keyId: v.authKeyId },
+      authFailures: v.authFailures,
     }));
   }
 
@@ -87,7 +89,7 @@ export class BfdPlane {
   /** Received packets dropped before reaching a session, by reason. */
   get drops(): Readonly<Record<string, number>> {
     const d = this.manager.drops;
-    return { ttl: d.ttl, malformed: d.malformed, 'unknown-session': d.unknownSession };
+    return { ttl: d.ttl, malformed: d.malformed, 'unknown-session': d.unknownSession, authentication: d.authentication };
   }
 }
 
@@ -114,6 +116,7 @@ export function bfdPeersOf(peers: readonly EffectivePeer[], nodeSubnets: readonl
       ...(source !== undefined ? { localAddress: source.toLowerCase().startsWith('fe80:') ? `${source}${zone}` : source } : {}),
       intervals: { desiredMinTxMs: bfd.minTxMs, requiredMinRxMs: bfd.minRxMs, detectMult: bfd.multiplier },
       ...(bfdMultihop(peer, bfd.multihop, nodeSubnets) ? { multihop: { minTtl: bfd.minTtl ?? DEFAULT_BFD_MIN_TTL } } : {}),
+      ...(bfd.auth !== undefined ? { auth: { type: bfdAuthTypeOfName(bfd.auth.type), keyId: bfd.auth.keyId, secret: bfd.auth.password } } : {}),
     });
   }
   return out;

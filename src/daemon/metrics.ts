@@ -64,7 +64,7 @@ export class DaemonMetrics {
   #bfdMetrics(bfd: NonNullable<MetricsSources['bfd']>, registers: Registry[]): void {
     const state = new Gauge({ name: 'petrel_bfd_session_state', help: 'BFD session state as on the wire (RFC 5880 §4.1): 0 AdminDown, 1 Down, 2 Init, 3 Up', labelNames: ['peer'], registers });
     const downs = new Counter({ name: 'petrel_bfd_session_down_total', help: 'BFD sessions that went from Up to Down', labelNames: ['peer'], registers });
-    const dropped = new Counter({ name: 'petrel_bfd_packets_dropped_total', help: 'Received BFD packets dropped before reaching a session, by reason (ttl: not 255, RFC 5881 §5)', labelNames: ['reason'], registers });
+    const dropped = new Counter({ name: 'petrel_bfd_packets_dropped_total', help: 'Received BFD packets dropped, by reason (ttl: not 255, RFC 5881 §5; malformed; unknown-session; authentication: failed RFC 5880 §6.7 at its session)', labelNames: ['reason'], registers });
     const code = { AdminDown: 0, Down: 1, Init: 2, Up: 3 } as const;
     this.#refresh.push(() => {
       state.reset();

@@ -3,6 +3,7 @@
  * list every candidate path of a prefix, the best one flagged, each with the decision step that
  * decided it (GoBGP `BestPathReason`) and, for ineligible paths, why.
  */
+import type { BfdAuthTypeName } from '../bfd/types.js';
 import { isIpv6LinkLocal, isIpv6Unspecified } from '../bgp/address.js';
 import type { StateName } from '../fsm/states.js';
 import type { AttrSet } from '../rib/attr-set.js';
@@ -161,4 +162,8 @@ export interface BfdView {
   readonly detectionTimeMs: number;
   readonly upTransitions: number;
   readonly downTransitions: number;
+  /** Authentication in use (RFC 5880 §6.7): the type and Auth Key ID, never the key; null: none. */
+  readonly auth: { readonly type: BfdAuthTypeName; readonly keyId: number } | null;
+  /** Received packets discarded for failing authentication (§6.7). */
+  readonly authFailures: number;
 }

@@ -6,8 +6,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeBfdControl, decodeBfdControl, isBfdDiscard } from '../../src/bfd/packet.js';
-import { BfdManager, type BfdPeer } from '../../src/bfd/manager.js';
-import { BfdState, type BfdControlPacket } from '../../src/bfd/types.js';
+import { BfdManager, type BfdPeer, type BfdPeerAuth } from '../../src/bfd/manager.js';
+import { BfdAuthType, BfdState, type BfdControlPacket } from '../../src/bfd/types.js';
 import type { BgpError } from '../../src/bgp/errors.js';
 import { BfdPlane } from '../../src/daemon/bfd-plane.js';
 import { silentLogger } from '../../src/log.js';
@@ -205,5 +205,48 @@ describe('BfdPlane: what BFD does to BGP (RFC 5882)', () => {
     await until('Down', () => (plane.manager.stateOf('tor') === BfdState.DOWN ? true : undefined));
     expect(plane.views()[0]).toMatchObject({ state: 'Down', remoteState: 'AdminDown', localDiag: 'Neighbor Signaled Session Down' });
     expect(stops).toEqual([]);
+  });
+});
+
+describe('BfdManager with authentication on loopback (RFC 5880 §6.7)', () => {
+  const secret = (value: string) => ({ reveal: () => value, toString: () => '[redacted]' });
+  const withAuth = (p: BfdPeer, type: BfdPeerAuth['type'], value: string, keyId = 1): BfdPeer => ({ ...p, auth: { type, keyId, secret: secret(value) } });
+
+  it('two sessions with the same Meticulous Keyed SHA1 key come Up; views give the type, never the key', async () => {
+    const a = manager('127.0.0.81');
+    const b = manager('127.0.0.82');
+    a.configure([withAuth(peer('b', '127.0.0.82', '127.0.0.81'), BfdAuthType.METICULOUS_KEYED_SHA1, 'shared-key')]);
+    b.configure([withAuth(peer('a', '127.0.0.81', '127.0.0.82'), BfdAuthType.METICULOUS_KEYED_SHA1, 'shared-key')]);
+    await until('both Up', () => (a.stateOf('b') === BfdState.UP && b.stateOf('a') === BfdState.UP ? true : undefined));
+    expect(a.views()[0]).toMatchObject({ authType: BfdAuthType.METICULOUS_KEYED_SHA1, authKeyId: 1, authFailures: 0 });
+    expect(JSON.stringify(a.views())).not.toContain('shared-key');
+    expect(a.drops.authentication).toBe(0);
+  });
+
+  it('with a wrong key neither side ever comes Up, and every packet is an authentication drop', async () => {
+    const a = manager('127.0.0.83');
+    const b = manager('127.0.0.84');
+    a.configure([withAuth(peer('b', '127.0.0.84', '127.0.0.83'), BfdAuthType.KEYED_MD5, 'right-key')]);
+    b.configure([withAuth(peer('a', '127.0.0.83', '127.0.0.84'), BfdAuthType.KEYED_MD5, 'wrong-key')]);
+    await until('drops on both sides', () => (a.drops.authentication >= 2 && b.drops.authentication >= 2 ? true : undefined));
+    expect(a.stateOf('b')).toBe(BfdState.DOWN);
+    expect(b.stateOf('a')).toBe(BfdState.DOWN);
+    expect(a.views()[0]!.remoteDiscriminator).toBe(0);
+    expect(a.views()[0]!.authFailures).toBeGreaterThanOrEqual(2);
+
+    // A reload with the right key applies to the running session: both come Up.
+    b.configure([withAuth(peer('a', '127.0.0.83', '127.0.0.84'), BfdAuthType.KEYED_MD5, 'right-key')]);
+    await until('both Up after the key change', () => (a.stateOf('b') === BfdState.UP && b.stateOf('a') === BfdState.UP ? true : undefined));
+  });
+
+  it('one side without authentication: the A bit is refused there, the missing one on the other (§6.8.6)', async () => {
+    const a = manager('127.0.0.85');
+    const b = manager('127.0.0.86');
+    a.configure([withAuth(peer('b', '127.0.0.86', '127.0.0.85'), BfdAuthType.SIMPLE_PASSWORD, 'pw')]);
+    b.configure([peer('a', '127.0.0.85', '127.0.0.86')]);
+    await until('drops on both sides', () => (a.drops.authentication >= 2 && b.drops.authentication >= 2 ? true : undefined));
+    expect(a.stateOf('b')).toBe(BfdState.DOWN);
+    expect(b.stateOf('a')).toBe(BfdState.DOWN);
+    expect(a.drops.malformed + b.drops.malformed).toBe(0);
   });
 });

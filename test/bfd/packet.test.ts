@@ -18,23 +18,11 @@ import {
 } from '../../src/bfd/packet.js';
 import { BfdDiag, BfdState, type BfdControlPacket } from '../../src/bfd/types.js';
 import { concat, hex, u32 } from '../helpers/bytes.js';
+import { UP_PACKET } from './builders.js';
 
 const FIXTURE_DIR = fileURLToPath(new URL('../fixtures/bfd/', import.meta.url));
 
-const base: BfdControlPacket = {
-  diag: BfdDiag.NONE,
-  state: BfdState.UP,
-  poll: false,
-  final: false,
-  controlPlaneIndependent: false,
-  demand: false,
-  detectMult: 3,
-  myDiscriminator: 0x01020304,
-  yourDiscriminator: 0xa0b0c0d0,
-  desiredMinTxUs: 300_000,
-  requiredMinRxUs: 300_000,
-  requiredMinEchoRxUs: 0,
-};
+const base: BfdControlPacket = UP_PACKET;
 
 /** A 24-octet Control packet written field by field, for crafting the discard cases. */
 function craft(o: {
@@ -170,7 +158,8 @@ describe('BFD Control packet discards (RFC 5880 §6.8.6)', () => {
       'multipoint',
       'zero-my-discriminator',
       'zero-your-discriminator',
-      'authentication-unsupported',
+      'bad-auth-type',
+      'bad-auth-length',
     ]);
   });
 
@@ -218,9 +207,8 @@ describe('BFD Control packet discards (RFC 5880 §6.8.6)', () => {
     expect(p.yourDiscriminator).toBe(0);
   });
 
-  it('discards the A bit: no authentication is in use (§6.7)', () => {
-    // A 26-octet packet with a (Simple Password, empty) Auth header that petrel does not read.
-    expectDiscard(concat(craft({ flags: 0x04, length: 26 }), hex`01 02`), 'authentication-unsupported');
+  it('discards a Simple Password section too short to hold a password (Auth Len 2 < 4, §4.2)', () => {
+    expectDiscard(concat(craft({ flags: 0x04, length: 26 }), hex`01 02`), 'bad-auth-length');
   });
 
   it('checks in the RFC order: the first failing check is reported', () => {
@@ -273,10 +261,18 @@ describe('BFD Control packet properties (fast-check)', () => {
         if (isBfdDiscard(r)) {
           expect(BFD_DISCARD_REASONS).toContain(r.discard);
         } else {
-          // Accepted: the first 24 octets are the packet, which re-encodes with Length 24.
+          // Accepted: the first 24 octets are the packet, which re-encodes with Length 24, and
+          // with the A bit the Authentication Section after them (its Reserved octet zeroed).
           const again = encodeBfdControl(r);
           expect(again.subarray(0, 3)).toEqual(Buffer.from(bytes.subarray(0, 3)));
-          expect(again.subarray(4)).toEqual(Buffer.from(bytes.subarray(4, 24)));
+          expect(again.subarray(4, 24)).toEqual(Buffer.from(bytes.subarray(4, 24)));
+          if (r.auth === undefined) {
+            expect(again.length).toBe(24);
+          } else {
+            const sent = Buffer.from(bytes.subarray(24, bytes[3]));
+            if (r.auth.type !== 1) sent[3] = 0;
+            expect(again.subarray(24)).toEqual(sent);
+          }
           expect(decodeBfdControl(again)).toEqual(r);
         }
       }),

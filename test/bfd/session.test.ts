@@ -3,44 +3,15 @@
  * hand-made peer packets, and two sessions back to back through an in-memory link.
  */
 import { describe, expect, it } from 'vitest';
-import { BfdSession, type BfdIntervals, type BfdSessionOptions } from '../../src/bfd/session.js';
+import { BfdSession, type BfdIntervals } from '../../src/bfd/session.js';
 import { BfdDiag, BfdState, type BfdControlPacket } from '../../src/bfd/types.js';
 import { FakeClock } from '../helpers/fake-clock.js';
+import { LOCAL, sessionHarness, type Sent, type StateEvent } from './builders.js';
 
-const LOCAL = 0x1001;
 const PEER = 0xbeef;
 const { ADMIN_DOWN, DOWN, INIT, UP } = BfdState;
 
-interface Sent {
-  readonly at: number;
-  readonly packet: BfdControlPacket;
-}
-interface StateEvent {
-  readonly at: number;
-  readonly from: BfdState;
-  readonly to: BfdState;
-  readonly diag: number;
-}
-
-/** One session (300 ms / 300 ms / ×3, jitter off unless given) recording what it sends and its state changes. */
-function harness(overrides: Partial<BfdSessionOptions> = {}) {
-  const clock = new FakeClock();
-  const sent: Sent[] = [];
-  const events: StateEvent[] = [];
-  const session = new BfdSession({
-    desiredMinTxMs: 300,
-    requiredMinRxMs: 300,
-    detectMult: 3,
-    localDiscriminator: LOCAL,
-    clock,
-    random: () => 0,
-    send: (packet) => sent.push({ at: clock.now(), packet }),
-    ...overrides,
-  });
-  session.on('state', (from, to, diag) => events.push({ at: clock.now(), from, to, diag }));
-  const sentSince = (t: number): Sent[] => sent.filter((s) => s.at > t);
-  return { clock, sent, events, session, sentSince };
-}
+const harness = sessionHarness;
 type Harness = ReturnType<typeof harness>;
 
 /** A packet from the peer: Down, slow (1 s) Desired Min TX as §6.8.3 has it while not Up, 100 ms Required Min RX. */

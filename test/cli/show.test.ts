@@ -67,14 +67,22 @@ describe('show bfd', () => {
     detectionTimeMs: 900,
     upTransitions: 1,
     downTransitions: 0,
+    auth: null,
+    authFailures: 0,
   };
 
   it('prints one row per session: state, since, the peer’s state, intervals, and diagnostics only when there are any', () => {
     const down: BfdView = { ...up, name: 'tor2', address: '10.1.0.2', state: 'Down', remoteState: 'Down', localDiag: 'Control Detection Time Expired', txIntervalMs: 1000 };
     const lines = formatBfd([up, down]).trimEnd().split('\n');
-    expect(lines.find((l) => l.includes('tor1'))!.split('|').map((c) => c.trim())).toEqual(['', 'tor1', '10.1.0.1', 'single', 'Up', '2026-11-27 05:00:00', 'Up', '300 ms / 900 ms', '-', '']);
+    expect(lines.find((l) => l.includes('tor1'))!.split('|').map((c) => c.trim())).toEqual(['', 'tor1', '10.1.0.1', 'single', 'Up', '2026-11-27 05:00:00', 'Up', '300 ms / 900 ms', '-', '-', '']);
     expect(formatBfd([{ ...up, name: 'rr', multihop: true }])).toMatch(/\| rr +\| 10\.1\.0\.1 +\| multi +\| Up/);
     expect(lines.find((l) => l.includes('tor2'))).toContain('local: Control Detection Time Expired; remote: No Diagnostic');
+  });
+
+  it('gives the authentication type and key ID, never the key, and failed packets when there are any (RFC 5880 §6.7)', () => {
+    const row = formatBfd([{ ...up, auth: { type: 'meticulous-keyed-sha1', keyId: 7 }, authFailures: 3 }]);
+    expect(row).toMatch(/\| meticulous-keyed-sha1 id 7, 3 failed \|/);
+    expect(formatBfd([{ ...up, auth: { type: 'simple', keyId: 1 } }])).toMatch(/\| simple id 1 \|/);
   });
 
   it('says so when no peer runs BFD', () => {

@@ -26,13 +26,15 @@ function view(name: string, state: BfdView['state'], downTransitions: number): B
     detectionTimeMs: 900,
     upTransitions: 1,
     downTransitions,
+    auth: null,
+    authFailures: 0,
   };
 }
 
 describe('BFD metrics', () => {
   it('give each session’s state and Up→Down count, and the drops by reason', async () => {
     let views = [view('tor1', 'Up', 0), view('tor2', 'Init', 0)];
-    const drops = { ttl: 0, malformed: 0, 'unknown-session': 0 };
+    const drops = { ttl: 0, malformed: 0, 'unknown-session': 0, authentication: 0 };
     const metrics = new DaemonMetrics({ speaker: emptySpeaker, sessions: new SessionObserver(), bfd: { views: () => views, drops } });
     const first = parseExposition(await metrics.scrape());
     expect(sampleValue(first, 'petrel_bfd_session_state', { peer: 'tor1' })).toBe(3);
@@ -41,11 +43,14 @@ describe('BFD metrics', () => {
 
     views = [view('tor1', 'Down', 1)];
     drops.ttl = 4;
+    drops.authentication = 2;
     const second = parseExposition(await metrics.scrape());
     expect(sampleValue(second, 'petrel_bfd_session_state', { peer: 'tor1' })).toBe(1);
     expect(sampleValue(second, 'petrel_bfd_session_down_total', { peer: 'tor1' })).toBe(1);
     expect(sampleValue(second, 'petrel_bfd_session_state', { peer: 'tor2' })).toBeUndefined();
     expect(sampleValue(second, 'petrel_bfd_packets_dropped_total', { reason: 'ttl' })).toBe(4);
+    // RFC 5880 §6.7: packets failing authentication at their session.
+    expect(sampleValue(second, 'petrel_bfd_packets_dropped_total', { reason: 'authentication' })).toBe(2);
   });
 
   it('are absent without BFD', async () => {

@@ -5,11 +5,16 @@
  * Up beside BGP; when the other side stops answering (SIGSTOP of every process it runs, so no TCP
  * segment says anything), petrel stops BGP with Cease / BFD Down (RFC 9384) within the BFD
  * detection time instead of the 90 s hold time; once the other side runs again, both come back.
+ * With BIRD 2 also authenticated (RFC 5880 §6.7): Up both ways with the same key, never Up on
+ * either side with a wrong one (FRR 8.4's bfdd has no authentication).
  */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BirdPeer } from '../peers/bird.js';
 import type { FrrPeer } from '../peers/frr.js';
-import type { DaemonKind, Peer } from '../peers/peer.js';
+import type { BfdAuthName, DaemonKind, Peer } from '../peers/peer.js';
 import { waitFor } from '../peers/process.js';
 import { namespacePlacement, petrelNodeFor, routedPlacement, startDaemon, type SessionShape } from './daemon-topology.js';
 import { PetrelProcess } from './petrel-process.js';
@@ -117,6 +122,75 @@ describe('BFD with BIRD 2 (RFC 5880, RFC 5881, RFC 5883)', () => {
 
   it('does the same multihop, a router apart', async () => {
     await bfdResetScenario('bird2', 'bird', birdBfdUp, true);
+  }, SCENARIO_TIMEOUT_MS);
+});
+
+/**
+ * BIRD 2 and petrel with BFD authentication (RFC 5880 §6.7): BIRD with `birdKey` in its
+ * `protocol bfd`, petrel with `petrelKey` read from a file. Returns once the outcome is clear:
+ * both Up (same key), or — different keys — several seconds in which neither came Up while
+ * petrel counted packets failing authentication.
+ */
+async function bfdAuthScenario(type: BfdAuthName, birdKey: string, petrelKey: string): Promise<void> {
+  const at = await namespacePlacement(onCleanup);
+  const keyDir = await mkdtemp(path.join(tmpdir(), 'petrel-bfd-auth-'));
+  onCleanup(() => rm(keyDir, { recursive: true, force: true }));
+  const keyFile = path.join(keyDir, 'bfd.key');
+  await writeFile(keyFile, `${petrelKey}\n`, { mode: 0o600 });
+  const shape: SessionShape = { petrelAs: 64512, petrelActive: true, families: ['ipv4-unicast'] };
+  const bird = await startDaemon('bird2', at, shape, [], onCleanup, { bfd: { ...BFD, auth: { type, password: birdKey, keyId: 1 } } });
+  const node = petrelNodeFor(at, shape, { name: 'node-a', block: '10.244.1.0/26', pools: [{ cidr: '10.244.0.0/16' }], peerName: 'bird' });
+  const bfd = { ...BFD, auth: { type, keyId: 1, password: { file: keyFile } } };
+  const petrel = await PetrelProcess.start(at.petrelNs, { ...node, peers: node.peers.map((p) => ({ ...p, multihop: false, bfd })) });
+  onCleanup(() => petrel.stop());
+  // BGP does not wait for BFD (RFC 5882 §3.2), keys or no keys.
+  await petrel.waitPeerState('bird', 'Established', 30_000);
+  const birdSessions = async (): Promise<string> => (bird as BirdPeer).birdc('show bfd sessions');
+
+  if (birdKey === petrelKey) {
+    const up = await waitFor(async () => (await petrel.showBfd()).find((s) => s.name === 'bird' && s.state === 'Up' && s.remoteState === 'Up'), {
+      timeoutMs: 30_000,
+      intervalMs: 100,
+      what: `petrel BFD Up with ${type}`,
+    });
+    expect(up.auth).toEqual({ type, keyId: 1 });
+    await waitFor(async () => ((await birdBfdUp(bird, at.petrelAddress)) ? true : undefined), { timeoutMs: 30_000, intervalMs: 200, what: `BIRD BFD Up with ${type}` });
+    console.log(`[interop] bird2 bfd ${type}: Up both ways; BIRD:\n${await birdSessions()}`);
+    // Stays Up: sequence numbers keep within BIRD's window and BIRD's within ours.
+    await new Promise((r) => setTimeout(r, 2_000));
+    const still = (await petrel.showBfd()).find((s) => s.name === 'bird');
+    expect(still).toMatchObject({ state: 'Up', upTransitions: 1, authFailures: 0 });
+    expect(await birdBfdUp(bird, at.petrelAddress)).toBe(true);
+    return;
+  }
+  // Wrong key: BIRD's 1 s packets are refused; watch for 6 s that neither side ever comes Up.
+  const until = performance.now() + 6_000;
+  let failures = 0;
+  while (performance.now() < until) {
+    const view = (await petrel.showBfd()).find((s) => s.name === 'bird');
+    expect(view?.state).not.toBe('Up');
+    expect(view?.upTransitions).toBe(0);
+    expect(await birdBfdUp(bird, at.petrelAddress)).toBe(false);
+    failures = view?.authFailures ?? 0;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  expect(failures).toBeGreaterThan(2);
+  const sessions = await birdSessions();
+  console.log(`[interop] bird2 bfd ${type} with a wrong key: never Up; petrel refused ${failures} packets; BIRD:\n${sessions}`);
+  expect(sessions).not.toMatch(/\sUp\s/);
+}
+
+describe('BFD authentication with BIRD 2 (RFC 5880 §6.7)', () => {
+  it('keyed SHA1 with the same key: Up both ways, and stays Up', async () => {
+    await bfdAuthScenario('keyed-sha1', 'petrel-sha1-key', 'petrel-sha1-key');
+  }, SCENARIO_TIMEOUT_MS);
+
+  it('meticulous keyed MD5 with the same key: Up both ways, and stays Up', async () => {
+    await bfdAuthScenario('meticulous-keyed-md5', 'md5-key', 'md5-key');
+  }, SCENARIO_TIMEOUT_MS);
+
+  it('keyed SHA1 with a wrong key: never Up on either side', async () => {
+    await bfdAuthScenario('keyed-sha1', 'petrel-sha1-key', 'another-sha1-key');
   }, SCENARIO_TIMEOUT_MS);
 });
 

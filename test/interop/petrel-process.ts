@@ -70,7 +70,13 @@ export interface PetrelPeer {
   /** true or a TTL; petrel's default is multihop, as Calico's sessions are. */
   readonly multihop?: boolean | number;
   /** BFD towards the peer (RFC 5880/5881). */
-  readonly bfd?: { readonly minTxMs: number; readonly minRxMs: number; readonly multiplier: number };
+  readonly bfd?: {
+    readonly minTxMs: number;
+    readonly minRxMs: number;
+    readonly multiplier: number;
+    /** RFC 5880 §6.7, as the config spells it: the key from a file or an environment variable. */
+    readonly auth?: { readonly type: string; readonly keyId?: number; readonly password: { readonly file: string } | { readonly env: string } };
+  };
   /** RFC 4456: the peer is a client of this node, which must then have a cluster ID. */
   readonly routeReflectorClient?: boolean;
   /** The AS this session speaks as (BIRD `local as`). */

@@ -181,11 +181,14 @@ export class BirdPeer implements Peer {
     const bfd = this.config.neighbors.find((n) => n.bfd !== undefined)?.bfd;
     if (bfd === undefined) return [];
     if (this.version !== '2') throw new Error('BFD is configured for BIRD 2 only in these tests');
+    // RFC 5880 §6.7: BIRD's `authentication` names the types with spaces (`keyed sha1`).
+    const auth = bfd.auth === undefined ? '' : ` authentication ${bfd.auth.type.replaceAll('-', ' ')}; password "${bfd.auth.password}" { id ${bfd.auth.keyId}; };`;
+    const options = `min rx interval ${bfd.minRxMs} ms; min tx interval ${bfd.minTxMs} ms; multiplier ${bfd.multiplier};${auth}`;
     return [
       'protocol bfd {',
-      `  interface "*" { min rx interval ${bfd.minRxMs} ms; min tx interval ${bfd.minTxMs} ms; multiplier ${bfd.multiplier}; };`,
+      `  interface "*" { ${options} };`,
       // What a `multihop` BGP neighbor's BFD session runs with (RFC 5883).
-      `  multihop { min rx interval ${bfd.minRxMs} ms; min tx interval ${bfd.minTxMs} ms; multiplier ${bfd.multiplier}; };`,
+      `  multihop { ${options} };`,
       '}',
     ];
   }

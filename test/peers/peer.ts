@@ -50,10 +50,22 @@ export interface NeighborConfig {
    * BFD with the neighbor: BIRD 2 `bfd on` with a `protocol bfd` of these intervals; FRR
    * `neighbor X bfd profile NAME` with bfdd running and a profile of these intervals.
    */
-  readonly bfd?: { readonly minTxMs: number; readonly minRxMs: number; readonly multiplier: number };
+  readonly bfd?: {
+    readonly minTxMs: number;
+    readonly minRxMs: number;
+    readonly multiplier: number;
+    /**
+     * RFC 5880 §6.7 authentication, BIRD 2 only (FRR 8.4's bfdd has none): `authentication TYPE;
+     * password "KEY" { id KEYID; };` in the `protocol bfd` interface and multihop blocks.
+     */
+    readonly auth?: { readonly type: BfdAuthName; readonly password: string; readonly keyId: number };
+  };
   /** FRR `timers delayopen`: wait this long for the neighbor's OPEN before sending one (RFC 4271 §8.1.1). */
   readonly delayOpenSec?: number;
 }
+
+/** BFD authentication types, spelled as petrel's config spells them (BIRD's with spaces). */
+export type BfdAuthName = 'simple' | 'keyed-md5' | 'meticulous-keyed-md5' | 'keyed-sha1' | 'meticulous-keyed-sha1';
 
 export interface StaticRoute {
   /** `address/length`. */
