@@ -152,6 +152,11 @@ function walk(schema: z.core.$ZodType, path: string, rows: ReferenceRow[], undes
     core = peel(core._zod.def.element).core;
     itemPath = `${path}[]`;
   }
+  // `true` or an object (`bfd`): the object's keys are keys of the file too.
+  if (core._zod.def.type === 'union') {
+    const objects = core._zod.def.options.map((o) => peel(o).core).filter((o) => o._zod.def.type === 'object');
+    if (objects.length === 1) core = objects[0]!;
+  }
   const def = core._zod.def;
   if (def.type === 'object') for (const [key, field] of Object.entries(def.shape)) walk(field, `${itemPath}.${key}`, rows, undescribed);
 }

@@ -39,4 +39,10 @@ describe('configuration reference', () => {
     ]);
     expect(() => referenceRows(z.object({ undocumented: z.boolean(), documented: z.boolean().describe('Yes.') }))).toThrow('config keys without a .describe() text: undocumented');
   });
+
+  it('documents the keys of the object side of a `true`-or-object union (bfd)', () => {
+    const schema = z.object({ f: z.union([z.boolean(), z.object({ g: z.number().describe('Inner.') })]).optional().describe('Either.') });
+    expect(referenceRows(schema).map((r) => r.path)).toEqual(['f', 'f.g']);
+    expect(renderConfigReference()).toContain('| `peers[].bfd.auth.keyId` | integer | `1` | 0..255 |');
+  });
 });
