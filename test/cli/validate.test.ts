@@ -77,7 +77,7 @@ describe('petrel validate (subprocess)', () => {
   it('reports an unreadable password file at its key, and passes once the key exists, never printing it', () => {
     const absent = petrel('validate', '--config', 'config/node-tor.yaml');
     expect(absent.status).toBe(1);
-    expect(absent.stderr).toContain('config/node-tor.yaml:15:22: peers[0].password.file: cannot read password file /etc/petrel/tor.key');
+    expect(absent.stderr).toContain('config/node-tor.yaml:17:22: peers[0].password.file: cannot read password file /etc/petrel/tor.key');
 
     write('tor.key', `${KEY}\n`);
     const copy = write('node-tor.yaml', readFileSync('config/node-tor.yaml', 'utf8').replaceAll('/etc/petrel/tor.key', 'tor.key'));
