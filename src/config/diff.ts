@@ -69,6 +69,7 @@ const CONFIG_KEY_EFFECT: Readonly<Record<keyof Config, 'peers' | 'policy' | 'oth
   kernel: 'other',
   vxlan: 'other',
   exportPolicy: 'policy',
+  normalRoutePriority: 'policy',
   multipath: 'other',
   gracefulRestart: 'peers',
   stateDir: 'other',

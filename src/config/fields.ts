@@ -123,6 +123,17 @@ export const errorWaitField = z
 
 export type ErrorWait = z.output<typeof errorWaitField>;
 
+/** Felix's normal route priority (kernel metric) by default (BGPConfiguration ipv4NormalRoutePriority). */
+export const NORMAL_ROUTE_PRIORITY = 1024;
+
+/** A route priority, in Felix's `...RoutePriority` units (the kernel metric), as Calico's API bounds it. */
+export const routePriorityField = z
+  .number({ error: 'expected a route priority (1..2147483646)' })
+  .int()
+  .min(1, 'priorities are 1..2147483646')
+  .max(2147483646, 'priorities are 1..2147483646')
+  .meta({ title: 'priority' });
+
 /** `bfd: true`: FRR's bfdd defaults (300 ms both ways, multiplier 3: down within 0.9 s). */
 export const DEFAULT_BFD = { minTxMs: 300, minRxMs: 300, multiplier: 3 } as const;
 /** Multihop BFD accepts any TTL unless `minTtl` says otherwise (see `bfdField`). */

@@ -17,7 +17,7 @@
  * on Accept rules, and 1..10 AS numbers per prepend.
  */
 import { z } from 'zod';
-import { cidrField, communityField, MAX_U32 } from './fields.js';
+import { cidrField, communityField, MAX_U32, routePriorityField } from './fields.js';
 import { mustParsePrefix } from './prefixes.js';
 
 export const FilterAction = { ACCEPT: 'Accept', REJECT: 'Reject' } as const;
@@ -33,14 +33,6 @@ export const FILTER_RULE_LISTS = [
   ['importV6', 6],
 ] as const;
 export type FilterRuleList = (typeof FILTER_RULE_LISTS)[number][0];
-
-/** A route priority, in Felix's `...RoutePriority` units (the kernel metric). */
-const priorityField = z
-  .number({ error: 'expected a route priority (1..2147483646)' })
-  .int()
-  .min(1, 'priorities are 1..2147483646')
-  .max(2147483646, 'priorities are 1..2147483646')
-  .meta({ title: 'priority' });
 
 /**
  * An AS number as Calico's `numorstring.ASNumber` takes it: a number, or a string in plain
@@ -77,7 +69,7 @@ export const filterOperationSchema = z
       .optional()
       .describe('Put these AS numbers in front of the AS_PATH (BIRD `bgp_path.prepend`); on export our own AS still goes first to eBGP peers.'),
     setPriority: z
-      .object({ value: priorityField.describe('The priority (BIRD `krt_metric`).') })
+      .object({ value: routePriorityField.describe('The priority (BIRD `krt_metric`).') })
       .strict()
       .optional()
       .describe('Set the route\u2019s priority (BIRD `krt_metric`). On import it is kept with the route (an iBGP peer is sent LOCAL_PREF 2147483647 \u2212 priority when the route has none); on export it changes nothing sent, as in Calico, whose LOCAL_PREF was fixed before the filter ran.'),
@@ -124,7 +116,7 @@ export const filterRuleSchema = z
       .min(1)
       .optional()
       .describe('Only routes whose AS_PATH starts with these AS numbers, in order (BIRD `bgp_path.first` / `[= a b * =]`, v3.32); our own AS is not yet on the path.'),
-    priority: priorityField
+    priority: routePriorityField
       .optional()
       .describe('Only routes of this priority (BIRD `krt_metric`, v3.32). On export: 2147483647 \u2212 LOCAL_PREF for a BGP route carrying one, else the kernel route\u2019s metric or the priority an import rule set, else 1024. A received route has none, so on import this never matches, as in Calico.'),
     operations: z

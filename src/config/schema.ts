@@ -31,6 +31,8 @@ import {
   validHoldTime,
   bfdField,
   errorWaitField,
+  NORMAL_ROUTE_PRIORITY,
+  routePriorityField,
 } from './fields.js';
 import { filterSchema } from './filters.js';
 import { BGP_PORT, PeerNameKind, calicoPeerName } from './names.js';
@@ -401,6 +403,16 @@ export function buildConfigSchema(environment: SecretEnvironment) {
       kernel: kernelSchema.prefault({}).describe('The kernel routing table.'),
       vxlan: vxlanSchema.prefault({}).describe('The VXLAN device for VXLAN pools.'),
       exportPolicy: z.enum([ExportPolicy.CALICO, ExportPolicy.ALL]).default(ExportPolicy.CALICO).describe('calico: export only pool, block and service routes as Calico\u2019s BIRD does (SPEC §3); all: reflect everything (a central reflector for non-Calico clients).'),
+      normalRoutePriority: z
+        .object({
+          ipv4: routePriorityField.default(NORMAL_ROUTE_PRIORITY).describe('For IPv4 routes (BGPConfiguration ipv4NormalRoutePriority).'),
+          ipv6: routePriorityField.default(NORMAL_ROUTE_PRIORITY).describe('For IPv6 routes (BGPConfiguration ipv6NormalRoutePriority).'),
+        })
+        .strict()
+        .prefault({})
+        .describe(
+          'Felix\u2019s normal route priority (the kernel metric of its routes; must match Felix\u2019s). A pod route below it is elevated (a live-migrated VM\u2019s /32) and is exported beneath its block, and a route without LOCAL_PREF is sent to iBGP peers with 2147483647 \u2212 its priority, this one unless it has its own (Calico v3.32, CALICO.md §1.2–1.3).',
+        ),
       multipath: z
         .object({
           maxPaths: z.number().int().min(1).max(MAX_MULTIPATHS).default(1).describe('Most equal-cost BGP paths installed together as one ECMP kernel route, the best included; 1 installs only the best path.'),

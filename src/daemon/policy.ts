@@ -40,5 +40,6 @@ export function exportPolicyOf(config: Config): ExportPolicy {
     serviceExternalIPs: config.serviceExternalIPs,
     prefixAdvertisements,
     isReflector: config.node.routeReflectorClusterId !== undefined,
+    normalRoutePriority: config.normalRoutePriority,
   });
 }

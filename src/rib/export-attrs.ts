@@ -79,6 +79,8 @@ export interface ExportAdditions {
   readonly communityKey: string;
   /** A BGPFilter export rule's operations; `communityKey` then names them too. */
   readonly operations?: FilterOperations | undefined;
+  /** The normal route priority per family (export-policy.ts); default 1024 each. */
+  readonly normalPriority?: { readonly ipv4: number; readonly ipv6: number };
 }
 
 export const NO_ADDITIONS: ExportAdditions = Object.freeze({ communities: [], largeCommunities: [], communityKey: '' });
@@ -131,9 +133,11 @@ export function exportAttrs(path: Path, target: ExportTarget, additions: ExportA
 
 function exportAttrsMemoised(path: Path, target: ExportTarget, additions: ExportAdditions, v6: boolean): AttrSet {
   const source = path.source;
-  // A kernel-learned route's metric decides its LOCAL_PREF to iBGP (below): routes of one set with other metrics differ.
-  const metric = source.kernel === undefined ? '' : `|m${source.kernel.metric}`;
-  const memoKey = `${target.profileKey}|${source.routerId}|${v6 ? 6 : 4}|${additions.communityKey}${metric}`;
+  // Without LOCAL_PREF, the route's priority decides the one sent to iBGP (below): a kernel-learned
+  // route's metric, else the policy's normal priority, which a reload may change.
+  const normal = (v6 ? additions.normalPriority?.ipv6 : additions.normalPriority?.ipv4) ?? NORMAL_ROUTE_PRIORITY;
+  const priority = path.attrs.localPref !== undefined ? '' : source.kernel === undefined ? `|n${normal}` : `|m${source.kernel.metric}`;
+  const memoKey = `${target.profileKey}|${source.routerId}|${v6 ? 6 : 4}|${additions.communityKey}${priority}`;
   const cached = path.attrs.derived(memoKey);
   if (cached !== undefined) return cached;
 
@@ -150,7 +154,7 @@ function exportAttrsMemoised(path: Path, target: ExportTarget, additions: Export
     patch.clusterList = [];
     if (target.nextHopMode !== 'Keep' || local) patch.nextHops = selfHops;
   } else {
-    if (base.localPref === undefined) patch.localPref = BIRD_INT_MAX - (base.priority ?? source.kernel?.metric ?? NORMAL_ROUTE_PRIORITY);
+    if (base.localPref === undefined) patch.localPref = BIRD_INT_MAX - (base.priority ?? source.kernel?.metric ?? normal);
     if (target.nextHopMode === 'Self' || local) patch.nextHops = selfHops;
   }
   appendCommunities(base, additions, patch);

@@ -62,8 +62,16 @@ export interface ExportPolicyContext {
   readonly isReflector: boolean;
   /** Felix programs IPIP routes, so BIRD must not export its `tunl0` routes to iBGP (master). */
   readonly felixOwnsIpip?: boolean;
-  /** Felix's normal route metric (`ipv4NormalRoutePriority`), default 1024. */
-  readonly normalRoutePriority?: number;
+  /**
+   * Felix's normal route priority (kernel metric) per family, BGPConfiguration
+   * `ipv4NormalRoutePriority` / `ipv6NormalRoutePriority`; default 1024 each.
+   */
+  readonly normalRoutePriority?: NormalRoutePriority;
+}
+
+export interface NormalRoutePriority {
+  readonly ipv4: number;
+  readonly ipv6: number;
 }
 
 /** Which rule decided, for logs and `show`. */
@@ -92,6 +100,8 @@ export interface ExportDecision {
   readonly communityKey: string;
   /** An export rule's operations (v3.32), applied to the route before export rewriting. */
   readonly operations?: FilterOperations | undefined;
+  /** The policy's normal route priority per family: LOCAL_PREF to iBGP for a route without one (export-attrs.ts). */
+  readonly normalPriority: NormalRoutePriority;
 }
 
 const ACCEPTING: ReadonlySet<ExportRule> = new Set<ExportRule>([
@@ -124,11 +134,13 @@ const NONE: readonly never[] = Object.freeze([]);
 
 type DecisionTable = Readonly<Record<ExportRule, ExportDecision>>;
 
-function decisionTable(communities: readonly number[], largeCommunities: readonly LargeCommunity[]): DecisionTable {
+export const DEFAULT_NORMAL_PRIORITY: NormalRoutePriority = Object.freeze({ ipv4: NORMAL_ROUTE_PRIORITY, ipv6: NORMAL_ROUTE_PRIORITY });
+
+function decisionTable(communities: readonly number[], largeCommunities: readonly LargeCommunity[], normalPriority: NormalRoutePriority): DecisionTable {
   const communityKey = communities.length + largeCommunities.length === 0 ? '' : `${communities.join(',')};${largeCommunities.map((c) => c.join(':')).join(',')}`;
   const table = {} as Record<ExportRule, ExportDecision>;
   for (const rule of RULES) {
-    table[rule] = Object.freeze({ accept: ACCEPTING.has(rule), rule, communities, largeCommunities, communityKey });
+    table[rule] = Object.freeze({ accept: ACCEPTING.has(rule), rule, communities, largeCommunities, communityKey, normalPriority });
   }
   return table;
 }
@@ -153,7 +165,7 @@ export class ExportPolicy {
   readonly #advertisements: PrefixSet;
   readonly #adSets: readonly PrefixSet[];
   readonly #felixOwnsIpip: boolean;
-  readonly #normalPriority: number;
+  readonly #normalPriority: NormalRoutePriority;
   readonly #plain: DecisionTable;
   /** One table per `prefixAdvertisements` entry, for the common single-match case. */
   readonly #perAdvertisement: readonly DecisionTable[];
@@ -183,9 +195,9 @@ export class ExportPolicy {
     this.#advertisements = new PrefixSet(ctx.prefixAdvertisements.map((a) => a.cidr));
     this.#adSets = ctx.prefixAdvertisements.map((a) => new PrefixSet([a.cidr]));
     this.#felixOwnsIpip = ctx.felixOwnsIpip ?? false;
-    this.#normalPriority = ctx.normalRoutePriority ?? NORMAL_ROUTE_PRIORITY;
-    this.#plain = decisionTable(NONE, NONE);
-    this.#perAdvertisement = ctx.prefixAdvertisements.map((a) => decisionTable(a.communities, a.largeCommunities));
+    this.#normalPriority = ctx.normalRoutePriority ?? DEFAULT_NORMAL_PRIORITY;
+    this.#plain = decisionTable(NONE, NONE, this.#normalPriority);
+    this.#perAdvertisement = ctx.prefixAdvertisements.map((a) => decisionTable(a.communities, a.largeCommunities, this.#normalPriority));
   }
 
   /** The key of the peer filter in front, '' for none: update groups must not mix policies. */
@@ -213,7 +225,7 @@ export class ExportPolicy {
     if (this.#filter !== undefined) {
       // §1.7: the peer's BGPFilter functions run before calico_export_to_bgp_peers, after confd's
       // priority prologue (hence the normal priority for routes without one).
-      const route = this.#filterReadsAttrs && attrs !== undefined ? { attrs, normalPriority: this.#normalPriority } : undefined;
+      const route = this.#filterReadsAttrs && attrs !== undefined ? { attrs, normalPriority: this.#normalPriorityOf(prefix) } : undefined;
       const outcome = this.#filter.match(prefixText(prefix), source, toInternalPeer, route);
       if (outcome !== undefined) {
         if (outcome.verdict === 'reject') return this.#plain['export-filter-reject'];
@@ -236,7 +248,7 @@ export class ExportPolicy {
     if (block >= 0) {
       // Inside the block with the block's own length: the block itself.
       if (lengthOf(prefix) === this.#blockLengths[block]) return table['local-block'];
-      if (kernel !== undefined && kernel.metric < this.#normalPriority) return table['elevated-priority'];
+      if (kernel !== undefined && kernel.metric < this.#normalPriorityOf(prefix)) return table['elevated-priority'];
       return table['inside-local-block'];
     }
     // 6. Service ranges this node advertises.
@@ -247,6 +259,12 @@ export class ExportPolicy {
     if (this.#pools.indexOf(prefix) >= 0) return table['inside-pool'];
     // 9. Nothing else leaves.
     return table['outside-pools'];
+  }
+
+  /** The normal route priority of `prefix`'s family. */
+  #normalPriorityOf(prefix: string | RoutePrefix): number {
+    const v4 = typeof prefix === 'string' ? !prefix.includes(':') : prefix.address4 !== undefined;
+    return v4 ? this.#normalPriority.ipv4 : this.#normalPriority.ipv6;
   }
 
   #operationsDecision(operations: FilterOperations): ExportDecision {
@@ -273,6 +291,6 @@ export class ExportPolicy {
       for (const c of ad.communities) if (!communities.includes(c)) communities.push(c);
       for (const c of ad.largeCommunities) if (!large.some((l) => l[0] === c[0] && l[1] === c[1] && l[2] === c[2])) large.push(c);
     }
-    return communities === undefined || large === undefined ? this.#perAdvertisement[first]! : decisionTable(communities, large);
+    return communities === undefined || large === undefined ? this.#perAdvertisement[first]! : decisionTable(communities, large, this.#normalPriority);
   }
 }

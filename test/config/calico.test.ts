@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { effectivePeers } from '../../src/config/peers.js';
-import { CALICO_FIXTURES, SECRETS_DIR, mustLoadWith } from './calico-helpers.js';
+import { CALICO_FIXTURES, SECRETS_DIR, loadWith, mustLoadWith } from './calico-helpers.js';
 
 const MESH = `${CALICO_FIXTURES}mesh`;
 const RR = `${CALICO_FIXTURES}route-reflector/cluster.yaml`;
@@ -284,5 +284,25 @@ ${['rr 10.0.0.2 244.0.0.1', 'node1 10.0.0.11', 'node2 10.0.0.12']
       ['Node_10_0_0_11_port_1790', 1790, false, true],
       ['Node_10_0_0_12_port_1791', 1791, false, true],
     ]);
+  });
+});
+
+describe('Felix\u2019s normal route priority from the default BGPConfiguration (Calico v3.32)', () => {
+  const FILE = '/srv/calico/priority.yaml';
+  const nodeDoc = 'apiVersion: projectcalico.org/v3\nkind: Node\nmetadata: {name: node1}\nspec:\n  bgp: {ipv4Address: 10.0.0.11/24}\n';
+  const config = (name: string, spec: string) => `---\napiVersion: projectcalico.org/v3\nkind: BGPConfiguration\nmetadata: {name: ${name}}\nspec: ${spec}\n`;
+  const text = `node: {name: node1}\ncalicoResources: [${FILE}]\n`;
+
+  it('takes ipv4NormalRoutePriority and ipv6NormalRoutePriority, defaulting each to 1024', () => {
+    expect(mustLoadWith(text, { [FILE]: nodeDoc + config('default', '{ipv4NormalRoutePriority: 2048}') }).config.normalRoutePriority).toEqual({ ipv4: 2048, ipv6: 1024 });
+    expect(mustLoadWith(text, { [FILE]: nodeDoc }).config.normalRoutePriority).toEqual({ ipv4: 1024, ipv6: 1024 });
+  });
+
+  it('refuses them in a per-node BGPConfiguration (confd reads the default one only) and out of range', () => {
+    const perNode = loadWith(text, { [FILE]: nodeDoc + config('default', '{}') + config('node.node1', '{ipv6NormalRoutePriority: 512}') });
+    if (perNode.ok) throw new Error('expected errors');
+    expect(perNode.errors.map((e) => e.message).join('\n')).toContain('ipv6NormalRoutePriority is cluster-wide');
+    const zero = loadWith(text, { [FILE]: nodeDoc + config('default', '{ipv4NormalRoutePriority: 0}') });
+    expect(zero.ok).toBe(false);
   });
 });

@@ -81,6 +81,8 @@ describe('diffConfigs: what a reload must touch (SPEC §6: no reset for unrelate
       BASE.replace('blocks: [10.244.1.0/26]', 'blocks: [10.244.1.0/26, 10.244.2.0/26]').replace('ipipMode: Always', 'ipipMode: CrossSubnet') +
       'serviceClusterIPs: [10.96.0.0/12]\nprefixAdvertisements: [{cidr: 10.244.0.0/16, communities: ["64512:1"]}]\n';
     expect(diff(BASE, after)).toEqual({ ...NO_CHANGE, policyChanged: ['pools', 'blocks', 'serviceClusterIPs', 'prefixAdvertisements'] });
+    // Felix's normal route priority changes what is exported beneath blocks and the LOCAL_PREF sent.
+    expect(diff(BASE, `${BASE}normalRoutePriority: {ipv4: 2048}\n`)).toEqual({ ...NO_CHANGE, policyChanged: ['normalRoutePriority'] });
   });
 
   it('resets every session when the router ID changes (OPEN BGP Identifier)', () => {

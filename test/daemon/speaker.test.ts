@@ -86,6 +86,24 @@ describe('speaker pipeline (in-memory sessions)', () => {
     expect(attr(u, 'local-pref')?.localPref).toBe(2147482623);
   });
 
+  it('re-sends its blocks with the new LOCAL_PREF when a reload changes the normal route priority, without a reset', async () => {
+    const network = new MemoryNetwork();
+    const yaml = `${NODE_A}peers: [{name: b, address: 10.0.0.2, asNumber: 64512}]\n`;
+    const a = await startSpeaker(network, '10.0.0.1', yaml);
+    const b = scripted(network, { localAddress: '10.0.0.2', address: '10.0.0.1' });
+    await until(() => b.updates().some((u) => isEndOfRib(u) !== undefined));
+    const localPrefs = (): (number | undefined)[] =>
+      b.updates().filter((u) => u.nlri.some((n) => n.prefix === '10.244.1.0/26')).map((u) => attr(u, 'local-pref')?.localPref);
+    expect(localPrefs()).toEqual([2147482623]);
+    const downs: string[] = [];
+    b.on('down', () => downs.push('b'));
+    const outcome = await a.speaker.reload(config(`${yaml}normalRoutePriority: {ipv4: 2000}\n`));
+    expect(outcome).toMatchObject({ policyChanged: ['normalRoutePriority'], peersReset: [] });
+    await until(() => localPrefs().length === 2);
+    expect(localPrefs()).toEqual([2147482623, 2147483647 - 2000]);
+    expect(downs).toEqual([]);
+  });
+
   it('carries routes between two daemons through real encode and decode', async () => {
     const network = new MemoryNetwork();
     const a = await startSpeaker(network, '10.0.0.1', `${NODE_A}peers: [{name: b, address: 10.0.0.2, asNumber: 64512}]\n`);

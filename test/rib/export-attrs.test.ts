@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { exportAttrs, makeExportTarget } from '../../src/rib/export-attrs.js';
+import { exportAttrs, makeExportTarget, NO_ADDITIONS } from '../../src/rib/export-attrs.js';
 import type { NextHopMode } from '../../src/rib/export-attrs.js';
 import type { PeerInfo } from '../../src/rib/path.js';
 import { pathFactory, peer, SELF } from './helpers.js';
@@ -31,6 +31,12 @@ describe('export attribute rules (RFC 4271 §5.1, RFC 4456 §8)', () => {
     expect(exportAttrs(path(P, elevated, attrs), target(client)).localPref).toBe(2147483135);
     // The same attribute set from a route of another metric is not answered from the first one's memo.
     expect(exportAttrs(path(P, normal, attrs), target(client)).localPref).toBe(2147482623);
+    // The policy's normal priority, per family, for routes without their own; not answered from another policy's memo.
+    const raised = { ...NO_ADDITIONS, normalPriority: { ipv4: 2000, ipv6: 1024 } };
+    expect(exportAttrs(path(P, local, { nextHops: [] }), target(client), raised).localPref).toBe(2147483647 - 2000);
+    const sameTarget = target(client);
+    expect(exportAttrs(path(P, local, { nextHops: [] }), sameTarget, raised).localPref).toBe(2147483647 - 2000);
+    expect(exportAttrs(path(P, local, { nextHops: [] }), sameTarget).localPref).toBe(2147482623);
     // A LOCAL_PREF the route carries is kept.
     expect(exportAttrs(path(P, client2, { localPref: 150 }), target(client)).localPref).toBe(150);
   });

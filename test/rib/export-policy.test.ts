@@ -48,6 +48,15 @@ describe('Calico export policy (calico_export_to_bgp_peers, CALICO.md §1.3)', (
     expect(policy.decide('10.244.101.130/32', kernel('cali12345', 512), false)).toMatchObject({ accept: true, rule: 'elevated-priority' });
   });
 
+  it('judges elevation against the configured normal priority of the route\u2019s family (ipv4/ipv6NormalRoutePriority)', () => {
+    const raised = new ExportPolicy({ ...CTX, normalRoutePriority: { ipv4: 2048, ipv6: 1024 } });
+    // Metric 1024 is below a normal 2048: elevated for IPv4; IPv6 keeps 1024 as normal.
+    expect(raised.decide('10.244.101.130/32', kernel('cali12345', 1024), false)).toMatchObject({ accept: true, rule: 'elevated-priority' });
+    expect(policy.decide('10.244.101.130/32', kernel('cali12345', 1024), false)).toMatchObject({ accept: false, rule: 'inside-local-block' });
+    // Every decision carries the priorities, for the LOCAL_PREF of routes without one (export-attrs.ts).
+    expect(raised.decide('10.244.5.0/26', node2, false).normalPriority).toEqual({ ipv4: 2048, ipv6: 1024 });
+  });
+
   it('exports a borrowed /32 outside the local blocks but inside a pool, as Calico does', () => {
     expect(policy.decide('10.244.7.9/32', kernel('cali999'), false)).toMatchObject({ accept: true, rule: 'inside-pool', communities: [(64512 << 16) | 100] });
   });

@@ -90,6 +90,8 @@ const GLOBAL_ONLY_KEYS = [
   'serviceClusterIPs',
   'serviceExternalIPs',
   'serviceLoadBalancerIPs',
+  'ipv4NormalRoutePriority',
+  'ipv6NormalRoutePriority',
   'nodeMeshPassword',
   'nodeMeshMaxRestartTime',
   'ignoredInterfaces',
@@ -318,6 +320,15 @@ function derivePolicy(context: Context): void {
       list.forEach((_, i) => from([key, i], 'BGPConfiguration', global, ['spec', key, i, 'cidr']));
     }
   }
+  // Felix's normal route priority (confd reads the default BGPConfiguration's only).
+  const priority: Record<string, number> = {};
+  for (const [family, key] of [['ipv4', 'ipv4NormalRoutePriority'], ['ipv6', 'ipv6NormalRoutePriority']] as const) {
+    const value = global?.[key];
+    if (global === undefined || value === undefined) continue;
+    priority[family] = value;
+    from(['normalRoutePriority', family], 'BGPConfiguration', global, ['spec', key]);
+  }
+  if (Object.keys(priority).length > 0) fragment['normalRoutePriority'] = priority;
   const advertConfig = nodeConfig?.prefixAdvertisements !== undefined ? nodeConfig : global?.prefixAdvertisements !== undefined ? global : undefined;
   if (advertConfig?.prefixAdvertisements && advertConfig.prefixAdvertisements.length > 0) {
     const communityConfigs = [nodeConfig, global].filter((c): c is CalicoBgpConfiguration => c !== undefined);

@@ -92,8 +92,9 @@ const bgpConfigurationSpec = z
     ignoredInterfaces: z.array(z.string().min(1)).optional(),
     serviceLoadBalancerAggregation: ignored,
     programClusterRoutes: ignored,
-    ipv4NormalRoutePriority: ignored,
-    ipv6NormalRoutePriority: ignored,
+    // confd's range (api bgpconfig.go); must match Felix's, which petrel cannot check.
+    ipv4NormalRoutePriority: z.number().int().min(1).max(2147483646).optional(),
+    ipv6NormalRoutePriority: z.number().int().min(1).max(2147483646).optional(),
     localWorkloadPeeringIPV4: ignored,
     localWorkloadPeeringIPV6: ignored,
   })
