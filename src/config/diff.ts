@@ -70,6 +70,7 @@ const CONFIG_KEY_EFFECT: Readonly<Record<keyof Config, 'peers' | 'policy' | 'oth
   vxlan: 'other',
   exportPolicy: 'policy',
   normalRoutePriority: 'policy',
+  programClusterRoutes: 'policy', // the kernel sink's encapsulation and the iBGP export of tunl0 routes, both live
   multipath: 'other',
   gracefulRestart: 'peers',
   stateDir: 'other',

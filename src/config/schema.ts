@@ -54,6 +54,15 @@ export const MAIN_ROUTE_TABLE = 254;
 export const EncapMode = { ALWAYS: 'Always', CROSS_SUBNET: 'CrossSubnet', NEVER: 'Never' } as const;
 export type EncapMode = (typeof EncapMode)[keyof typeof EncapMode];
 
+/**
+ * Which pools' cluster routes (remote blocks) petrel programs and which Felix does (BGPConfiguration
+ * `programClusterRoutes`, CALICO.md §1.4): Enabled, petrel IPIP and no-encap pools (v3.32's
+ * default); Disabled, neither; EnabledIPIPOnly / EnabledNoEncapOnly, one of the two. VXLAN pools
+ * are unaffected (petrel programs them; under Felix, Felix's routes win a clash, see the syncer).
+ */
+export const ProgramClusterRoutes = { ENABLED: 'Enabled', DISABLED: 'Disabled', IPIP_ONLY: 'EnabledIPIPOnly', NO_ENCAP_ONLY: 'EnabledNoEncapOnly' } as const;
+export type ProgramClusterRoutes = (typeof ProgramClusterRoutes)[keyof typeof ProgramClusterRoutes];
+
 export const NextHopMode = { AUTO: 'Auto', SELF: 'Self', KEEP: 'Keep' } as const;
 export type NextHopMode = (typeof NextHopMode)[keyof typeof NextHopMode];
 
@@ -403,6 +412,12 @@ export function buildConfigSchema(environment: SecretEnvironment) {
       kernel: kernelSchema.prefault({}).describe('The kernel routing table.'),
       vxlan: vxlanSchema.prefault({}).describe('The VXLAN device for VXLAN pools.'),
       exportPolicy: z.enum([ExportPolicy.CALICO, ExportPolicy.ALL]).default(ExportPolicy.CALICO).describe('calico: export only pool, block and service routes as Calico\u2019s BIRD does (SPEC §3); all: reflect everything (a central reflector for non-Calico clients).'),
+      programClusterRoutes: z
+        .enum([ProgramClusterRoutes.ENABLED, ProgramClusterRoutes.DISABLED, ProgramClusterRoutes.IPIP_ONLY, ProgramClusterRoutes.NO_ENCAP_ONLY])
+        .default(ProgramClusterRoutes.ENABLED)
+        .describe(
+          'Whose cluster routes (other nodes\u2019 blocks) petrel installs, as BGPConfiguration programClusterRoutes tells BIRD: Enabled, IPIP and no-encap pools (v3.32\u2019s default); Disabled, neither (Felix programs them); EnabledIPIPOnly / EnabledNoEncapOnly, only those. A pool left to Felix is skipped in the kernel, and an iBGP export of its tunl0 routes is refused. VXLAN pools are not affected.',
+        ),
       normalRoutePriority: z
         .object({
           ipv4: routePriorityField.default(NORMAL_ROUTE_PRIORITY).describe('For IPv4 routes (BGPConfiguration ipv4NormalRoutePriority).'),

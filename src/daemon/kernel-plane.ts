@@ -37,6 +37,7 @@ export function encapOptionsOf(config: Config): EncapOptions {
     ...(config.node.ipv6Address !== undefined ? { nodeIpv6Address: config.node.ipv6Address } : {}),
     vxlanDevice: config.vxlan.device,
     vxlanDeviceV6: VXLAN_DEVICE_V6,
+    programClusterRoutes: config.programClusterRoutes,
   };
 }
 

@@ -50,11 +50,11 @@ export interface KernelSinkOptions {
 export type SkipCounts = Record<SkipReason, number>;
 
 function newSkipCounts(): SkipCounts {
-  return { 'bad-prefix': 0, 'no-next-hop': 0, 'service-range': 0, 'no-vtep': 0, 'link-local-without-interface': 0 };
+  return { 'bad-prefix': 0, 'no-next-hop': 0, 'service-range': 0, 'no-vtep': 0, 'link-local-without-interface': 0, 'felix-owned': 0 };
 }
 
 /** Skips that are the policy working, not a problem worth a warning. */
-const QUIET_SKIPS: ReadonlySet<SkipReason> = new Set<SkipReason>(['service-range']);
+const QUIET_SKIPS: ReadonlySet<SkipReason> = new Set<SkipReason>(['service-range', 'felix-owned']);
 
 export class KernelSink implements RouteSink {
   readonly #fib: FibPort;

@@ -6,6 +6,7 @@
 import type { LargeCommunity } from '../bgp/types.js';
 import { ExportPolicy, type PrefixAdvertisement } from '../rib/export-policy.js';
 import type { Config } from '../config/schema.js';
+import { programsPools } from '../kernel/encap.js';
 
 /** `a:b` (RFC 1997) or `a:b:c` (RFC 8092), as the config loader normalised it. */
 function splitCommunities(texts: readonly string[]): { communities: number[]; largeCommunities: LargeCommunity[] } {
@@ -41,5 +42,7 @@ export function exportPolicyOf(config: Config): ExportPolicy {
     prefixAdvertisements,
     isReflector: config.node.routeReflectorClusterId !== undefined,
     normalRoutePriority: config.normalRoutePriority,
+    // CALICO.md §1.3 step 2: Felix's own IPIP routes (tunl0) stay off iBGP when IPIP pools are its.
+    felixOwnsIpip: !programsPools(config.programClusterRoutes).ipip,
   });
 }

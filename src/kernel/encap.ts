@@ -18,7 +18,7 @@
  * encapsulated on its own, so IPIP and ECMP combine (BIRD can't: bird #90, calico #4462).
  */
 import { type ParsedPrefix, parsePrefix } from '../bgp/address.js';
-import { EncapMode, type PoolConfig } from '../config/schema.js';
+import { EncapMode, ProgramClusterRoutes, type PoolConfig } from '../config/schema.js';
 import { prefixContains, prefixContainsAddress } from '../config/prefixes.js';
 import type { KernelNextHop, KernelRoute } from './fib-port.js';
 import type { ConnectedSubnets } from './interfaces.js';
@@ -43,6 +43,22 @@ export interface EncapOptions {
   /** The IPv6 VXLAN device (default vxlan-v6.calico, Felix's VXLANIfaceNameV6). */
   readonly vxlanDeviceV6?: string;
   readonly ipipDevice?: string;
+  /** Which pools' routes are petrel's to install (config `programClusterRoutes`); default all. */
+  readonly programClusterRoutes?: ProgramClusterRoutes;
+}
+
+/** Whether petrel installs IPIP / no-encap pools' routes under `mode` (VXLAN pools always). */
+export function programsPools(mode: ProgramClusterRoutes | undefined): { readonly ipip: boolean; readonly noEncap: boolean } {
+  switch (mode ?? ProgramClusterRoutes.ENABLED) {
+    case ProgramClusterRoutes.DISABLED:
+      return { ipip: false, noEncap: false };
+    case ProgramClusterRoutes.IPIP_ONLY:
+      return { ipip: true, noEncap: false };
+    case ProgramClusterRoutes.NO_ENCAP_ONLY:
+      return { ipip: false, noEncap: true };
+    default:
+      return { ipip: true, noEncap: true };
+  }
 }
 
 /** Felix's IPv6 VXLAN device (dataplanedefs.VXLANIfaceNameV6). */
@@ -70,7 +86,8 @@ export type SkipReason =
   | 'no-next-hop'
   | 'service-range' // advertised, never installed from peers (CALICO.md §1.4)
   | 'no-vtep' // a VXLAN pool, but the next hop's node has no known VTEP yet
-  | 'link-local-without-interface'; // only a link-local next hop, over a session on no known link
+  | 'link-local-without-interface' // only a link-local next hop, over a session on no known link
+  | 'felix-owned'; // a pool whose cluster routes Felix programs (programClusterRoutes)
 
 export type EncapDecision =
   | { readonly action: 'install'; readonly route: KernelRoute }
@@ -107,6 +124,7 @@ export class Encapsulation {
   readonly #vxlanDevice: string;
   readonly #vxlanDeviceV6: string;
   readonly #ipipDevice: string;
+  readonly #programs: { readonly ipip: boolean; readonly noEncap: boolean };
 
   constructor(options: EncapOptions) {
     this.#pools = options.pools.flatMap((pool) => {
@@ -118,6 +136,7 @@ export class Encapsulation {
     this.#vxlanDevice = options.vxlanDevice;
     this.#vxlanDeviceV6 = options.vxlanDeviceV6 ?? VXLAN_DEVICE_V6;
     this.#ipipDevice = options.ipipDevice ?? IPIP_DEVICE;
+    this.#programs = programsPools(options.programClusterRoutes);
   }
 
   /** The kernel route for a learned best path, or why none is installed. */
@@ -128,6 +147,7 @@ export class Encapsulation {
     const hops = distinctHops(path.nextHops);
     if (hops.length === 0) return { action: 'skip', reason: 'no-next-hop' };
     const pool = this.#pools.find((p) => prefixContains(p.prefix, prefix));
+    if (pool !== undefined && !this.#isOurs(pool)) return { action: 'skip', reason: 'felix-owned' };
     const nextHops: KernelNextHop[] = [];
     const gateways = new Set<string>();
     let skipped: SkipReason = 'no-next-hop';
@@ -145,6 +165,12 @@ export class Encapsulation {
       action: 'install',
       route: { prefix: path.prefix, type: 'unicast', nextHops, ...(path.metric !== undefined && { metric: path.metric }) },
     };
+  }
+
+  /** CALICO.md §1.4 processIPPool: VXLAN pools always; IPIP and no-encap pools as programClusterRoutes says. */
+  #isOurs(pool: ParsedPool): boolean {
+    if (pool.vxlan !== EncapMode.NEVER) return true;
+    return pool.ipip !== EncapMode.NEVER ? this.#programs.ipip : this.#programs.noEncap;
   }
 
   /** CrossSubnet: is the BGP next hop inside this node's own subnet of its family (CALICO.md §1.4)? */

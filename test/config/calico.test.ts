@@ -305,4 +305,10 @@ describe('Felix\u2019s normal route priority from the default BGPConfiguration (
     const zero = loadWith(text, { [FILE]: nodeDoc + config('default', '{ipv4NormalRoutePriority: 0}') });
     expect(zero.ok).toBe(false);
   });
+
+  it('takes programClusterRoutes from the default BGPConfiguration (Enabled when unset)', () => {
+    expect(mustLoadWith(text, { [FILE]: nodeDoc + config('default', '{programClusterRoutes: EnabledNoEncapOnly}') }).config.programClusterRoutes).toBe('EnabledNoEncapOnly');
+    expect(mustLoadWith(text, { [FILE]: nodeDoc }).config.programClusterRoutes).toBe('Enabled');
+    expect(loadWith(text, { [FILE]: nodeDoc + config('default', '{programClusterRoutes: Sometimes}') }).ok).toBe(false);
+  });
 });

@@ -83,6 +83,7 @@ describe('diffConfigs: what a reload must touch (SPEC §6: no reset for unrelate
     expect(diff(BASE, after)).toEqual({ ...NO_CHANGE, policyChanged: ['pools', 'blocks', 'serviceClusterIPs', 'prefixAdvertisements'] });
     // Felix's normal route priority changes what is exported beneath blocks and the LOCAL_PREF sent.
     expect(diff(BASE, `${BASE}normalRoutePriority: {ipv4: 2048}\n`)).toEqual({ ...NO_CHANGE, policyChanged: ['normalRoutePriority'] });
+    expect(diff(BASE, `${BASE}programClusterRoutes: Disabled\n`)).toEqual({ ...NO_CHANGE, policyChanged: ['programClusterRoutes'] });
   });
 
   it('resets every session when the router ID changes (OPEN BGP Identifier)', () => {

@@ -14,7 +14,7 @@ const METRIC = 'petrel_kernel_routes_skipped_total';
 
 describe('petrel_kernel_routes_skipped_total', () => {
   it('reports the sink\u2019s skips by reason at each scrape', async () => {
-    const skipped: SkipCounts = { 'bad-prefix': 0, 'no-next-hop': 0, 'service-range': 0, 'no-vtep': 0, 'link-local-without-interface': 0 };
+    const skipped: SkipCounts = { 'bad-prefix': 0, 'no-next-hop': 0, 'service-range': 0, 'no-vtep': 0, 'link-local-without-interface': 0, 'felix-owned': 0 };
     const metrics = new DaemonMetrics({ speaker: emptySpeaker, sessions: new SessionObserver(), kernelSink: { skipped } });
     const first = parseExposition(await metrics.scrape());
     for (const reason of Object.keys(skipped)) expect(sampleValue(first, METRIC, { reason })).toBe(0);

@@ -32,6 +32,26 @@ const route = (prefix: string, ...nextHops: string[]) => encap.routeFor({ prefix
 const tunl0 = (gateway: string) => ({ gateway, device: 'tunl0', onlink: true });
 const native = (gateway: string, device = 'eth0') => ({ gateway, device, onlink: false });
 
+describe('programClusterRoutes: the pools whose cluster routes Felix programs are skipped (CALICO.md §1.4)', () => {
+  const under = (mode: NonNullable<EncapOptions['programClusterRoutes']>) => new Encapsulation({ ...OPTIONS, programClusterRoutes: mode });
+  const decide = (e: Encapsulation, prefix: string) => e.routeFor({ prefix, nextHops: ['192.0.2.22'] }, ENV).action;
+  const skipped = { action: 'skip', reason: 'felix-owned' };
+
+  it('installs IPIP and no-encap pools under Enabled (the default), and VXLAN pools under every mode', () => {
+    for (const e of [encap, under('Enabled')]) expect(['10.244.1.0/26', '10.246.1.0/26', '10.247.1.0/26'].map((p) => decide(e, p))).toEqual(['install', 'install', 'install']);
+    for (const mode of ['Disabled', 'EnabledIPIPOnly', 'EnabledNoEncapOnly'] as const) expect(decide(under(mode), '10.247.1.0/26')).toBe('install');
+  });
+
+  it('leaves IPIP pools to Felix under Disabled and EnabledNoEncapOnly, no-encap pools under Disabled and EnabledIPIPOnly', () => {
+    expect(under('Disabled').routeFor({ prefix: '10.244.1.0/26', nextHops: ['192.0.2.22'] }, ENV)).toEqual(skipped);
+    expect(under('Disabled').routeFor({ prefix: '10.246.1.0/26', nextHops: ['192.0.2.22'] }, ENV)).toEqual(skipped);
+    expect([decide(under('EnabledNoEncapOnly'), '10.244.1.0/26'), decide(under('EnabledNoEncapOnly'), '10.245.1.0/26'), decide(under('EnabledNoEncapOnly'), '10.246.1.0/26')]).toEqual(['skip', 'skip', 'install']);
+    expect([decide(under('EnabledIPIPOnly'), '10.244.1.0/26'), decide(under('EnabledIPIPOnly'), '10.246.1.0/26'), decide(under('EnabledIPIPOnly'), 'fd00:244::/64')]).toEqual(['install', 'skip', 'skip']);
+    // Outside every pool (a ToR's default route) petrel installs, whatever the mode.
+    expect(decide(under('Disabled'), '0.0.0.0/0')).toBe('install');
+  });
+});
+
 describe('encapsulation (calico_kernel_programming, CALICO.md §1.4)', () => {
   it('IPIP Always: via the next hop on tunl0, on-link, wherever the next hop is', () => {
     expect(route('10.244.1.0/26', '192.0.2.20')).toEqual({ action: 'install', route: { prefix: '10.244.1.0/26', type: 'unicast', nextHops: [tunl0('192.0.2.20')] } });

@@ -92,6 +92,7 @@ const GLOBAL_ONLY_KEYS = [
   'serviceLoadBalancerIPs',
   'ipv4NormalRoutePriority',
   'ipv6NormalRoutePriority',
+  'programClusterRoutes',
   'nodeMeshPassword',
   'nodeMeshMaxRestartTime',
   'ignoredInterfaces',
@@ -329,6 +330,10 @@ function derivePolicy(context: Context): void {
     from(['normalRoutePriority', family], 'BGPConfiguration', global, ['spec', key]);
   }
   if (Object.keys(priority).length > 0) fragment['normalRoutePriority'] = priority;
+  if (global?.programClusterRoutes !== undefined) {
+    fragment['programClusterRoutes'] = global.programClusterRoutes;
+    from(['programClusterRoutes'], 'BGPConfiguration', global, ['spec', 'programClusterRoutes']);
+  }
   const advertConfig = nodeConfig?.prefixAdvertisements !== undefined ? nodeConfig : global?.prefixAdvertisements !== undefined ? global : undefined;
   if (advertConfig?.prefixAdvertisements && advertConfig.prefixAdvertisements.length > 0) {
     const communityConfigs = [nodeConfig, global].filter((c): c is CalicoBgpConfiguration => c !== undefined);

@@ -91,7 +91,7 @@ const bgpConfigurationSpec = z
     nodeMeshMaxRestartTime: durationSec.optional(),
     ignoredInterfaces: z.array(z.string().min(1)).optional(),
     serviceLoadBalancerAggregation: ignored,
-    programClusterRoutes: ignored,
+    programClusterRoutes: z.enum(['Enabled', 'Disabled', 'EnabledIPIPOnly', 'EnabledNoEncapOnly']).optional(),
     // confd's range (api bgpconfig.go); must match Felix's, which petrel cannot check.
     ipv4NormalRoutePriority: z.number().int().min(1).max(2147483646).optional(),
     ipv6NormalRoutePriority: z.number().int().min(1).max(2147483646).optional(),

@@ -1,0 +1,29 @@
+/**
+ * From config to the export policy (src/daemon/policy.ts): `programClusterRoutes` decides whether
+ * Felix's own IPIP routes (tunl0) may go to iBGP peers (CALICO.md §1.3 step 2), and
+ * `normalRoutePriority` which pod routes are elevated.
+ */
+import { describe, expect, it } from 'vitest';
+import { exportPolicyOf } from '../../src/daemon/policy.js';
+import { peer } from '../rib/helpers.js';
+import { mustLoad } from '../config/helpers.js';
+
+const BASE = 'node: {name: a, ipv4Address: 10.0.0.1/24}\nmesh: {enabled: false}\npools: [{cidr: 10.244.0.0/16, ipipMode: Always}]\nblocks: [10.244.1.0/26]\n';
+const kernel = (ifname: string, metric: number) => peer('kernel', { kind: 'local', address: '', routerId: '10.0.0.1', kernel: { ifname, metric } });
+
+describe('export policy from config', () => {
+  it('keeps tunl0 routes off iBGP once Felix programs the IPIP pools', () => {
+    const tunl0 = kernel('tunl0', 0);
+    expect(exportPolicyOf(mustLoad(BASE)).decide('10.244.9.0/26', tunl0, true).accept).toBe(true);
+    for (const mode of ['Disabled', 'EnabledNoEncapOnly']) {
+      expect(exportPolicyOf(mustLoad(`${BASE}programClusterRoutes: ${mode}\n`)).decide('10.244.9.0/26', tunl0, true)).toMatchObject({ accept: false, rule: 'felix-interface' });
+    }
+    expect(exportPolicyOf(mustLoad(`${BASE}programClusterRoutes: EnabledIPIPOnly\n`)).decide('10.244.9.0/26', tunl0, true).accept).toBe(true);
+  });
+
+  it('judges a pod route beneath a block against the configured normal priority', () => {
+    const pod = kernel('cali1', 1500);
+    expect(exportPolicyOf(mustLoad(BASE)).decide('10.244.1.7/32', pod, true).accept).toBe(false);
+    expect(exportPolicyOf(mustLoad(`${BASE}normalRoutePriority: {ipv4: 2048}\n`)).decide('10.244.1.7/32', pod, true)).toMatchObject({ accept: true, rule: 'elevated-priority' });
+  });
+});
