@@ -215,8 +215,8 @@ export class KernelSink implements RouteSink {
   #announce(prefix: string): void {
     let chosen: LearnedRoute | undefined;
     for (const route of this.#learned.get(prefix)?.values() ?? []) if (chosen === undefined || route.metric < chosen.metric) chosen = route;
-    const info = chosen === undefined ? undefined : { ifname: chosen.ifname ?? '', metric: chosen.metric };
-    const key = info === undefined ? undefined : `${info.ifname} ${info.metric}`;
+    const info = chosen === undefined ? undefined : { ifname: chosen.ifname ?? '', metric: chosen.metric, ...(chosen.gateway !== undefined && { viaGateway: true }) };
+    const key = info === undefined ? undefined : `${info.ifname} ${info.metric} ${info.viaGateway === true ? 'gw' : ''}`;
     if (this.#announced.get(prefix) === key) return;
     if (key === undefined) this.#announced.delete(prefix);
     else this.#announced.set(prefix, key);

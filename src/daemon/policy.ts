@@ -5,7 +5,7 @@
  */
 import type { LargeCommunity } from '../bgp/types.js';
 import { ExportPolicy, type PrefixAdvertisement } from '../rib/export-policy.js';
-import type { Config } from '../config/schema.js';
+import { EncapMode, type Config } from '../config/schema.js';
 import { programsPools } from '../kernel/encap.js';
 
 /** `a:b` (RFC 1997) or `a:b:c` (RFC 8092), as the config loader normalised it. */
@@ -30,6 +30,17 @@ export function originatedPrefixes(config: Config): string[] {
   return [...new Set([...config.blocks, ...serviceRanges(config)])];
 }
 
+/**
+ * The pools whose cluster routes Felix programs, as confd counts them (BGP export on): VXLAN pools
+ * always (under Calico, Felix's VXLAN manager owns them; standalone, no such kernel route exists to
+ * learn), IPIP and no-encap pools as `programClusterRoutes` leaves them to it.
+ */
+export function felixOwnedPools(config: Config): string[] {
+  const ours = programsPools(config.programClusterRoutes);
+  const felixs = (p: Config['pools'][number]): boolean => p.vxlanMode !== EncapMode.NEVER || !(p.ipipMode !== EncapMode.NEVER ? ours.ipip : ours.noEncap);
+  return config.pools.filter((p) => !p.disableBGPExport && felixs(p)).map((p) => p.cidr);
+}
+
 export function exportPolicyOf(config: Config): ExportPolicy {
   const prefixAdvertisements: PrefixAdvertisement[] = config.prefixAdvertisements.map((a) => ({ cidr: a.cidr, ...splitCommunities(a.communities) }));
   return new ExportPolicy({
@@ -44,5 +55,6 @@ export function exportPolicyOf(config: Config): ExportPolicy {
     normalRoutePriority: config.normalRoutePriority,
     // CALICO.md §1.3 step 2: Felix's own IPIP routes (tunl0) stay off iBGP when IPIP pools are its.
     felixOwnsIpip: !programsPools(config.programClusterRoutes).ipip,
+    felixOwnedPools: felixOwnedPools(config),
   });
 }

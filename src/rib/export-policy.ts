@@ -63,6 +63,12 @@ export interface ExportPolicyContext {
   /** Felix programs IPIP routes, so BIRD must not export its `tunl0` routes to iBGP (master). */
   readonly felixOwnsIpip?: boolean;
   /**
+   * Pools whose cluster routes Felix programs (programClusterRoutes): its kernel routes into them
+   * through a gateway lead to other nodes, whose blocks are theirs to advertise (confd
+   * `rejectForFelixOwnedPools`).
+   */
+  readonly felixOwnedPools?: readonly string[];
+  /**
    * Felix's normal route priority (kernel metric) per family, BGPConfiguration
    * `ipv4NormalRoutePriority` / `ipv6NormalRoutePriority`; default 1024 each.
    */
@@ -80,6 +86,7 @@ export type ExportRule =
   | 'export-filter-reject'
   | 'pool-export-disabled'
   | 'felix-interface'
+  | 'felix-cluster-route'
   | 'ebpf-interface'
   | 'local-block'
   | 'inside-local-block'
@@ -118,6 +125,7 @@ const RULES: readonly ExportRule[] = [
   'export-filter-reject',
   'pool-export-disabled',
   'felix-interface',
+  'felix-cluster-route',
   'ebpf-interface',
   'local-block',
   'inside-local-block',
@@ -165,6 +173,7 @@ export class ExportPolicy {
   readonly #advertisements: PrefixSet;
   readonly #adSets: readonly PrefixSet[];
   readonly #felixOwnsIpip: boolean;
+  readonly #felixOwnedPools: PrefixSet;
   readonly #normalPriority: NormalRoutePriority;
   readonly #plain: DecisionTable;
   /** One table per `prefixAdvertisements` entry, for the common single-match case. */
@@ -195,6 +204,7 @@ export class ExportPolicy {
     this.#advertisements = new PrefixSet(ctx.prefixAdvertisements.map((a) => a.cidr));
     this.#adSets = ctx.prefixAdvertisements.map((a) => new PrefixSet([a.cidr]));
     this.#felixOwnsIpip = ctx.felixOwnsIpip ?? false;
+    this.#felixOwnedPools = new PrefixSet(ctx.felixOwnedPools ?? []);
     this.#normalPriority = ctx.normalRoutePriority ?? DEFAULT_NORMAL_PRIORITY;
     this.#plain = decisionTable(NONE, NONE, this.#normalPriority);
     this.#perAdvertisement = ctx.prefixAdvertisements.map((a) => decisionTable(a.communities, a.largeCommunities, this.#normalPriority));
@@ -240,6 +250,9 @@ export class ExportPolicy {
     if (kernel !== undefined) {
       // 2. Felix's VXLAN/WireGuard (and owned IPIP) routes stay off iBGP sessions.
       if (toInternalPeer && isFelixDevice(kernel.ifname, this.#felixOwnsIpip)) return table['felix-interface'];
+      // ...and so do Felix's routes to other nodes' blocks in the pools it programs, native ones
+      // included (confd rejectForFelixOwnedPools: learned from the kernel, through a gateway).
+      if (toInternalPeer && kernel.viaGateway === true && this.#felixOwnedPools.indexOf(prefix) >= 0) return table['felix-cluster-route'];
       // 3. eBPF dataplane's local routes.
       if (isEbpfDevice(kernel.ifname)) return table['ebpf-interface'];
     }

@@ -22,6 +22,8 @@ export type IneligibleReason =
 export interface KernelRouteInfo {
   readonly ifname: string;
   readonly metric: number;
+  /** The route leads off this node through a gateway (BIRD `dest = RTD_ROUTER`), not to a local device. */
+  readonly viaGateway?: boolean;
 }
 
 /**
