@@ -198,7 +198,7 @@ export function bfdField(environment: SecretEnvironment) {
           message: 'minTtl is for multihop sessions; a single-hop one accepts TTL 255 only (RFC 5881 §5)',
           path: ['minTtl'],
         }),
-    ])
+    ], { error: 'expected true, false or an object {minTxMs, minRxMs, multiplier, multihop, minTtl, auth}' })
     .optional()
     .transform((bfd) => (bfd === true ? { ...DEFAULT_BFD } : bfd === false ? undefined : bfd));
 }

@@ -111,6 +111,12 @@ type Locator = (path: KeyPath, message: string, onKey?: boolean) => ConfigIssue;
 
 function fromZodIssue(issue: core.$ZodIssue, where: Locator): ConfigIssue[] {
   const path = issue.path.filter((seg): seg is string | number => typeof seg !== 'symbol');
+  if (issue.code === 'invalid_union') {
+    // `true` or an object (`bfd`): the branch the value's own type chose says what is wrong with
+    // it, where zod alone says only "Invalid input". Its issues' paths are the union's own.
+    const chosen = issue.errors.filter((branch) => !(branch.length === 1 && branch[0]!.code === 'invalid_type' && branch[0].path.length === 0));
+    if (chosen.length === 1) return chosen[0]!.flatMap((inner) => fromZodIssue({ ...inner, path: [...issue.path, ...inner.path] }, where));
+  }
   if (issue.code === 'unrecognized_keys') {
     // The key is the mistake: point at it, one error per key.
     return issue.keys.map((key) => where([...path, key], `unknown key "${key}"`, true));

@@ -61,7 +61,8 @@ describe('bfd.auth (RFC 5880 §6.7)', () => {
     expect(load(peerWith('{type: keyed-md5}'), env).ok).toBe(false);
     const inline = load(peerWith(`{type: keyed-md5, password: ${KEY}}`), env);
     expect(inline.ok).toBe(false);
-    // (The error is the union's generic "Invalid input" at peers[0].bfd, as for any bad bfd object.)
+    // The object's own error, at its key, as for a TCP MD5 password (not the union's "Invalid input").
+    expect(inline.ok ? [] : inline.errors.map((e) => `${e.path}: ${e.message}`)).toEqual([expect.stringMatching(/^peers\[0\]\.bfd\.auth\.password: .*inline/)]);
     expect(JSON.stringify(inline)).not.toContain(KEY);
   });
 

@@ -167,7 +167,13 @@ peers:
     const bad = load('node: {name: n, ipv4Address: 10.0.0.9/24}\npeers:\n  - {address: 10.0.0.1, asNumber: 1, bfd: {minTxMs: 5, multiplier: 0, detect: 3}}\n');
     expect(bad.ok).toBe(false);
     const errors = bad.ok ? [] : bad.errors.map(formatIssue).join('\n');
-    expect(errors).toMatch(/bfd/);
+    // Each mistake at its own key, not the union's "Invalid input" at bfd.
+    expect(errors).toMatch(/peers\[0\]\.bfd\.minTxMs: /);
+    expect(errors).toMatch(/peers\[0\]\.bfd\.multiplier: /);
+    expect(errors).toMatch(/unknown key "detect"/);
+    expect(errors).not.toMatch(/Invalid input/);
+    const word = load('node: {name: n, ipv4Address: 10.0.0.9/24}\npeers:\n  - {address: 10.0.0.1, asNumber: 1, bfd: maybe}\n');
+    expect(word.ok ? [] : word.errors.map((e) => `${e.path}: ${e.message}`)).toEqual(['peers[0].bfd: expected true, false or an object {minTxMs, minRxMs, multiplier, multihop, minTtl, auth}']);
   });
 
   it('are passive only when configured so', () => {
